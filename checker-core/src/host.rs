@@ -1,0 +1,116 @@
+//! Facts about the host the checker runs on: free space of the filesystems that hold
+//! `/cpaas/minio`, the upgrade package and the extraction directory.
+//!
+//! The same-filesystem decision and free space come from `stat(2)` (`st_dev`) and `statvfs(3)`
+//! (`f_bavail`), which are authoritative; sysinfo only names the disk and mount point for the
+//! inventory. Directories are compared, never the package file itself (overlayfs may report a
+//! different `st_dev` for files). Every probe runs with a timeout so a dead network mount cannot
+//! hang the run.
+
+use serde::{Deserialize, Serialize};
+
+/// What the operator asked to probe.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostProbeRequest {
+    /// The MinIO data directory (`--minio-path`, default `/cpaas/minio`).
+    pub minio_path: Option<String>,
+    /// The upgrade package file (`--package`).
+    pub package: Option<String>,
+    /// The directory the package will be extracted into (`--extract-dir`).
+    pub extract_dir: Option<String>,
+    /// Per-path probe timeout.
+    pub timeout: std::time::Duration,
+}
+
+/// Host facts, as stored in a snapshot and shown to rules as `host`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostFacts {
+    /// Host name of the machine probed.
+    pub hostname: String,
+    /// One entry per probed path.
+    pub paths: Vec<PathProbe>,
+    /// The upgrade package, when `--package` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageProbe>,
+    /// Disk inventory (informational; from sysinfo).
+    #[serde(default)]
+    pub disks: Vec<DiskInfo>,
+}
+
+/// The role a probed path plays in the upgrade.
+pub mod roles {
+    /// `/cpaas/minio` on the global control plane.
+    pub const MINIO: &str = "minio";
+    /// The directory holding the upgrade package.
+    pub const PACKAGE_DIR: &str = "package_dir";
+    /// The directory the package is extracted into.
+    pub const EXTRACT_DIR: &str = "extract_dir";
+}
+
+/// The probe of one path: either its filesystem facts or why they are unknown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathProbe {
+    /// One of [`roles`].
+    pub role: String,
+    /// The path as given by the operator.
+    pub path: String,
+    /// The filesystem facts, when the probe succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filesystem: Option<FilesystemFacts>,
+    /// Why the probe failed (missing path, permission denied, timed out), naming the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Facts about the filesystem that holds a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesystemFacts {
+    /// `st_dev` of the directory: equal ids mean the same mounted filesystem.
+    pub device_id: u64,
+    /// Mount point holding the path (longest matching mount), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_point: Option<String>,
+    /// Filesystem type (ext4, xfs, tmpfs…), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs_type: Option<String>,
+    /// Size of the filesystem in bytes.
+    pub total_bytes: u64,
+    /// Bytes available to unprivileged users (`f_bavail * f_frsize`).
+    pub free_bytes: u64,
+    /// Roles of the other probed paths on the same filesystem (same `device_id`).
+    #[serde(default)]
+    pub shared_with: Vec<String>,
+}
+
+/// The upgrade package file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageProbe {
+    /// Path of the package file.
+    pub path: String,
+    /// Its size in bytes, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// Why the size is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One disk from the inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskInfo {
+    /// Device name (e.g. `/dev/vda1`).
+    pub name: String,
+    /// Where it is mounted.
+    pub mount_point: String,
+    /// Filesystem type.
+    pub fs_type: String,
+    /// Size in bytes.
+    pub total_bytes: u64,
+    /// Available bytes.
+    pub available_bytes: u64,
+}

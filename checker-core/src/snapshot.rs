@@ -1,0 +1,135 @@
+//! The snapshot: raw Kubernetes objects per cluster, host facts, and how they were collected.
+//!
+//! A snapshot is what `acp-preflight collect` writes and what `check --snapshot` evaluates with no
+//! cluster access. It stores raw objects exactly as the API returned them (the `items` of a
+//! `kubectl get -o json` list), never derived facts, so a newer checker can derive new facts from
+//! an old snapshot. The format is documented in `docs/snapshot-format.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::host::HostFacts;
+
+/// The value of the `format` field of every snapshot file.
+pub const SNAPSHOT_FORMAT: &str = "acp-preflight/snapshot";
+/// The current snapshot format version; readers accept this version only.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// A complete, self-describing record of a platform's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// Always [`SNAPSHOT_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// When the collection started (RFC 3339).
+    pub collected_at: String,
+    /// How and from where the objects were collected.
+    pub collector: Collector,
+    /// One entry per cluster, the global cluster first.
+    pub clusters: Vec<ClusterRecord>,
+    /// Facts about the host the collection ran on, when probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostFacts>,
+}
+
+/// How a snapshot was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collector {
+    /// The tool that wrote the snapshot (`acp-preflight`, or `kubectl` for a dump directory).
+    pub tool: String,
+    /// Its version.
+    pub version: String,
+    /// `live` (collected from an API server), `kubectl-dump` (read from a dump directory) or
+    /// `fixture` (hand-made test data).
+    pub method: String,
+    /// The API server or directory the objects came from.
+    pub source: String,
+    /// Whether TLS verification was turned off while collecting.
+    #[serde(default)]
+    pub insecure_skip_tls_verify: bool,
+}
+
+/// The raw reads made on one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterRecord {
+    /// Cluster name as known to the platform (`global` for the global cluster).
+    pub name: String,
+    /// Outcome of each read, keyed by [`crate::reads::Read::id`].
+    pub reads: BTreeMap<String, ReadOutcome>,
+}
+
+/// What one read returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReadOutcome {
+    /// The list succeeded; `items` are the raw objects.
+    Ok {
+        /// Raw objects, as in the `items` of a `kubectl get -o json` list.
+        items: Vec<serde_json::Value>,
+    },
+    /// The resource type is not served (its CRD is not installed): a fact, not an error.
+    Absent {
+        /// How absence was established (e.g. "not in API discovery").
+        reason: String,
+    },
+    /// The read failed; facts derived from it are unknown.
+    Error(ReadError),
+}
+
+/// Why a read failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadError {
+    /// Class of failure.
+    pub kind: ReadErrorKind,
+    /// HTTP status, when the server answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Human-readable cause, free of credentials.
+    pub message: String,
+    /// For `forbidden`: the permission that is missing, e.g. `list moduleinfoes.cluster.alauda.io`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_permission: Option<String>,
+}
+
+/// Classes of read failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadErrorKind {
+    /// 401: the credentials were rejected.
+    Unauthorized,
+    /// 403: the credentials lack a permission.
+    Forbidden,
+    /// The request or the whole collection ran out of time.
+    Timeout,
+    /// The cluster could not be reached (connection refused, 502/503/504 from the proxy).
+    Unreachable,
+    /// The server answered with another error status.
+    ServerError,
+    /// The answer could not be understood.
+    Invalid,
+    /// The read was not made (e.g. the file is missing from a dump directory).
+    NotCollected,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        match self.http_status {
+            Some(code) => write!(f, "{kind} (HTTP {code}): {}", self.message)?,
+            None => write!(f, "{kind}: {}", self.message)?,
+        }
+        if let Some(perm) = &self.missing_permission {
+            write!(f, "; missing permission: {perm}")?;
+        }
+        Ok(())
+    }
+}
