@@ -9,6 +9,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod mountinfo;
+mod probe;
+#[doc(hidden)]
+pub mod testing;
+
+pub use probe::{mark_shared_filesystems, probe};
+
 /// What the operator asked to probe.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostProbeRequest {

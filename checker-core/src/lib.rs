@@ -1,6 +1,50 @@
 //! checker-core: the fact model, collectors, rule engine and report model of acp-preflight.
+//!
+//! The pipeline: a [`snapshot::Snapshot`] of raw objects (collected live, read from a saved file
+//! or from a `kubectl` dump directory) → [`facts::Facts`] → [`engine::evaluate`] with a
+//! [`rules::RulePack`] → [`report::RuleResult`]s and a [`report::Verdict`].
 #![deny(missing_docs)]
 
+pub mod dump;
+pub mod engine;
+pub mod facts;
 pub mod host;
+pub mod packs;
 pub mod reads;
+pub mod report;
+pub mod rules;
 pub mod snapshot;
+pub mod version;
+
+use report::{PackInfo, Report, Source, Summary, Tool, Verdict};
+
+/// Derives the facts of a snapshot, evaluates a pack against them, and builds the report.
+pub fn check(pack: &rules::RulePack, snapshot: &snapshot::Snapshot, tool: Tool) -> Report {
+    let facts = facts::Facts::derive(snapshot);
+    let results = engine::evaluate(pack, &facts);
+    let kind = match snapshot.collector.method.as_str() {
+        "live" => "live",
+        "kubectl-dump" => "kubectl-dump",
+        _ => "snapshot",
+    };
+    Report {
+        schema_version: report::REPORT_SCHEMA_VERSION,
+        tool,
+        target: pack.target.clone(),
+        pack: PackInfo {
+            name: pack.name.clone(),
+            origin: pack.origin.clone(),
+        },
+        source: Source {
+            kind: kind.to_string(),
+            location: snapshot.collector.source.clone(),
+            collected_at: snapshot.collected_at.clone(),
+            insecure_skip_tls_verify: snapshot.collector.insecure_skip_tls_verify,
+        },
+        generated_at: jiff::Timestamp::now().to_string(),
+        verdict: Verdict::of(&results),
+        summary: Summary::of(&results),
+        results,
+        facts,
+    }
+}

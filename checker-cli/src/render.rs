@@ -1,0 +1,162 @@
+//! The human table: results grouped by scope, counts and the verdict at the end.
+
+use std::io::IsTerminal;
+
+use checker_core::report::{Report, RuleResult, Status, Verdict};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use crate::args::ColorChoice;
+
+/// Whether to colour output: `always`, `never`, or on a terminal unless NO_COLOR is set
+/// (non-empty), TERM is `dumb`, or CLICOLOR is `0`; CLICOLOR_FORCE forces colour in `auto`.
+pub fn styled(choice: ColorChoice) -> bool {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env("NO_COLOR").is_some() {
+                return false;
+            }
+            if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                return true;
+            }
+            std::io::stdout().is_terminal()
+                && env("TERM").is_none_or(|t| t != "dumb")
+                && env("CLICOLOR").is_none_or(|v| v != "0")
+        }
+    }
+}
+
+fn status_cell(status: Status, styled: bool) -> Cell {
+    let cell = Cell::new(status.as_str().to_uppercase());
+    if !styled {
+        return cell;
+    }
+    match status {
+        Status::Pass => cell.fg(Color::Green),
+        Status::Fail => cell.fg(Color::Red),
+        Status::Warn => cell.fg(Color::Yellow),
+        Status::Error => cell.fg(Color::Magenta),
+        Status::Skipped => cell.fg(Color::DarkGrey),
+    }
+}
+
+/// A subject as short text: `prod-1`, `/cpaas/minio`, or `platform`.
+pub fn subject_text(result: &RuleResult) -> String {
+    if let Some(cluster) = result.subject.get("cluster") {
+        return cluster.clone();
+    }
+    if let Some(path) = result.subject.get("path") {
+        return match result.subject.get("host") {
+            Some(host) => format!("{host}:{path}"),
+            None => path.clone(),
+        };
+    }
+    "platform".to_string()
+}
+
+fn section(results: &[&RuleResult], subject_header: &str, styled: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if styled {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    if !std::io::stdout().is_terminal() {
+        table.set_width(140);
+    }
+    table.set_header(vec!["Status", "Rule", subject_header, "Result"]);
+    for result in results {
+        table.add_row(vec![
+            status_cell(result.status, styled),
+            Cell::new(format!("{}\n({})", result.rule, result.severity)),
+            Cell::new(subject_text(result)),
+            Cell::new(&result.message),
+        ]);
+    }
+    table.to_string()
+}
+
+/// Renders the whole report.
+pub fn table(report: &Report, styled: bool) -> String {
+    let mut out = format!(
+        "acp-preflight {}: readiness to upgrade to ACP {} ({}), from {} {}{}\n",
+        report.tool.version,
+        report.target,
+        report.pack.name,
+        report.source.kind,
+        report.source.location,
+        if report.source.collected_at.is_empty() {
+            String::new()
+        } else {
+            format!(" (collected {})", report.source.collected_at)
+        },
+    );
+    if report.source.insecure_skip_tls_verify {
+        out.push_str("WARNING: TLS verification was turned off while collecting.\n");
+    }
+    let groups: [(&str, &str, fn(&RuleResult) -> bool); 3] = [
+        ("Platform", "Subject", |r| r.subject.is_empty()),
+        ("Clusters", "Cluster", |r| r.subject.contains_key("cluster")),
+        ("Host", "Path", |r| r.subject.contains_key("path")),
+    ];
+    for (title, header, belongs) in groups {
+        let rows: Vec<&RuleResult> = report.results.iter().filter(|r| belongs(r)).collect();
+        if !rows.is_empty() {
+            out.push_str(&format!("\n{title}\n{}\n", section(&rows, header, styled)));
+        }
+    }
+    let to_fix: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
+        .collect();
+    if !to_fix.is_empty() {
+        out.push_str("\nWhat to do\n");
+        for r in to_fix {
+            let advice = if r.status == Status::Error {
+                "Make this check possible (see the cause above), then run the check again."
+            } else {
+                r.remediation.as_str()
+            };
+            out.push_str(&format!(
+                "- {} {} [{}]: {}\n  docs: {}\n",
+                r.status.as_str().to_uppercase(),
+                r.rule,
+                subject_text(r),
+                advice,
+                r.docs
+            ));
+        }
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "\n{} results: {} pass, {} fail, {} warn, {} error, {} skipped\n",
+        s.total, s.pass, s.fail, s.warn, s.error, s.skipped
+    ));
+    let verdict = match report.verdict {
+        Verdict::Ready => "READY: no blocker failed and every check was evaluated",
+        Verdict::NotReady => "NOT READY: fix the failed blockers above before upgrading",
+        Verdict::Incomplete => {
+            "INCOMPLETE: some checks could not be evaluated; no blocker failed among the others"
+        }
+    };
+    let line = format!("Verdict: {verdict}");
+    if styled {
+        let style = match report.verdict {
+            Verdict::Ready => anstyle::AnsiColor::Green,
+            Verdict::NotReady => anstyle::AnsiColor::Red,
+            Verdict::Incomplete => anstyle::AnsiColor::Magenta,
+        }
+        .on_default()
+        .bold();
+        out.push_str(&format!("{style}{line}{style:#}\n"));
+    } else {
+        out.push_str(&format!("{line}\n"));
+    }
+    out
+}

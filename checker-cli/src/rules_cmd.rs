@@ -1,0 +1,182 @@
+//! `acp-preflight rules list | explain | lint | docs`.
+
+use checker_core::rules::{self, Rule, RulePack, TemplatePart};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::json;
+
+use crate::args::{Format, RulesCommand};
+use crate::check::load_pack;
+use crate::{Exit, Failure, print};
+
+/// Runs a `rules` subcommand.
+pub fn run(command: RulesCommand) -> Result<Exit, Failure> {
+    match command {
+        RulesCommand::List { target, format } => {
+            let pack = load_pack(None, &target)?;
+            match format {
+                Format::Json => {
+                    let rules: Vec<_> = pack
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            json!({"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "docs": r.docs})
+                        })
+                        .collect();
+                    print(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(
+                            &json!({"pack": pack.name, "target": pack.target, "rules": rules})
+                        )
+                        .map_err(|e| Failure::Internal(e.to_string()))?
+                    ))?;
+                }
+                Format::Table => print(&list_table(&pack))?,
+            }
+            Ok(Exit::Ready)
+        }
+        RulesCommand::Explain { id, target } => {
+            let pack = load_pack(None, &target)?;
+            let rule = pack.rule(&id).ok_or_else(|| {
+                let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+                Failure::Usage(format!(
+                    "unknown rule ID `{id}` in pack {}; rules: {}",
+                    pack.name,
+                    ids.join(", ")
+                ))
+            })?;
+            print(&explain(rule))?;
+            Ok(Exit::Ready)
+        }
+        RulesCommand::Lint { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+            match rules::load(&file.display().to_string(), &text) {
+                Ok(pack) => {
+                    print(&format!(
+                        "{}: ok, pack {} (target {}), {} rules\n",
+                        file.display(),
+                        pack.name,
+                        pack.target,
+                        pack.rules.len()
+                    ))?;
+                    Ok(Exit::Ready)
+                }
+                Err(error) => Err(Failure::Usage(format!(
+                    "{} problem(s) in {}:\n{}",
+                    error.diagnostics.len(),
+                    file.display(),
+                    error.render()
+                ))),
+            }
+        }
+        RulesCommand::Docs { target } => {
+            print(&docs(&load_pack(None, &target)?))?;
+            Ok(Exit::Ready)
+        }
+    }
+}
+
+fn list_table(pack: &RulePack) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_header(vec!["ID", "Severity", "Scope", "Title"]);
+    for rule in &pack.rules {
+        table.add_row(vec![
+            rule.id.clone(),
+            rule.severity.to_string(),
+            rule.scope.to_string(),
+            rule.title.clone(),
+        ]);
+    }
+    format!(
+        "{} ({}, target {})\n{table}\n",
+        pack.title, pack.name, pack.target
+    )
+}
+
+fn template_text(template: &rules::Template) -> String {
+    template
+        .parts
+        .iter()
+        .map(|p| match p {
+            TemplatePart::Text(t) => t.clone(),
+            TemplatePart::Expr(e) => format!("{{{{ {} }}}}", e.source),
+        })
+        .collect()
+}
+
+fn explain(rule: &Rule) -> String {
+    let mut out = format!(
+        "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
+        rule.id, rule.severity, rule.scope, rule.title, rule.requirement
+    );
+    let mut expr = |label: &str, source: Option<&str>| {
+        if let Some(source) = source {
+            out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
+        }
+    };
+    expr(
+        "Applies to (where)",
+        rule.filter.as_ref().map(|e| e.source.as_str()),
+    );
+    expr(
+        "Applies when",
+        rule.when.as_ref().map(|e| e.source.as_str()),
+    );
+    for (name, value) in &rule.bindings {
+        expr(&format!("Let {name}"), Some(&value.source));
+    }
+    expr("Passes when", Some(&rule.require.source));
+    expr(
+        "Observed",
+        rule.observed.as_ref().map(|e| e.source.as_str()),
+    );
+    out.push_str(&format!(
+        "\nExpected\n  {}\n",
+        template_text(&rule.expected)
+    ));
+    out.push_str(&format!("\nHow to fix\n  {}\n", rule.remediation));
+    if let Some(notes) = &rule.notes {
+        out.push_str(&format!("\nNotes\n  {notes}\n"));
+    }
+    out.push_str(&format!("\nDocs\n  {}\n", rule.docs));
+    out
+}
+
+/// The Markdown reference of a pack, generated from the rules themselves.
+pub fn docs(pack: &RulePack) -> String {
+    let mut out = format!(
+        "# {} (`{}`)\n\nGenerated by `acp-preflight rules docs --target {}` from `{}`; do not edit.\n\nGuide: {}\n\n",
+        pack.title, pack.name, pack.target, pack.origin, pack.docs
+    );
+    out.push_str("| ID | Severity | Scope | Title |\n|---|---|---|---|\n");
+    for rule in &pack.rules {
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} | {} |\n",
+            rule.id,
+            rule.id.to_lowercase(),
+            rule.severity,
+            rule.scope,
+            rule.title
+        ));
+    }
+    for rule in &pack.rules {
+        out.push_str(&format!("\n## {}\n\n", rule.id));
+        for line in explain(rule).lines().skip(1) {
+            let heading = !line.starts_with(' ') && !line.is_empty();
+            if heading && line != rule.title {
+                out.push_str(&format!("\n**{line}**\n\n"));
+            } else if line.is_empty() {
+                continue;
+            } else if heading {
+                out.push_str(&format!("{line}\n"));
+            } else {
+                out.push_str(&format!("    {}\n", line.trim_start()));
+            }
+        }
+    }
+    out
+}

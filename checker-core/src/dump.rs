@@ -1,0 +1,292 @@
+//! Reading a directory of plain `kubectl get ... -o json` outputs as a [`Snapshot`].
+//!
+//! Layout (documented in `docs/snapshot-format.md`): one subdirectory per cluster, named after
+//! the cluster; `global/` is the global cluster. In each, one `<read id>.json` file per read of
+//! [`crate::reads`] (the exact `kubectl` command is in [`crate::reads::Read::kubectl_command`]),
+//! optionally `customresourcedefinitions.json` (lets a missing file of a custom kind count as
+//! "not installed"), and at the top level an optional `host.json` ([`HostFacts`]). A file may hold
+//! the error text kubectl printed instead of JSON (e.g. `Error from server (Forbidden): ...`); it
+//! is read as that failure.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::facts::resource_name;
+use crate::host::HostFacts;
+use crate::reads::{self, ReadOn};
+use crate::snapshot::{
+    ClusterRecord, Collector, ReadError, ReadErrorKind, ReadOutcome, SNAPSHOT_FORMAT,
+    SNAPSHOT_FORMAT_VERSION, Snapshot,
+};
+
+/// Why a snapshot or dump directory could not be read: bad input, named precisely.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not what it should be.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The path (with `:line:column` when known).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
+    move |source| InputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Reads a snapshot file or a dump directory, whichever `path` is.
+pub fn load(path: &Path) -> Result<Snapshot, InputError> {
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if meta.is_dir() {
+        load_dir(path)
+    } else {
+        load_file(path)
+    }
+}
+
+/// Reads a snapshot file written by `acp-preflight collect`.
+pub fn load_file(path: &Path) -> Result<Snapshot, InputError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let invalid = |message: String| InputError::Invalid {
+        path: path.display().to_string(),
+        message,
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| InputError::Invalid {
+        path: format!("{}:{}:{}", path.display(), e.line(), e.column()),
+        message: format!("not valid JSON: {e}"),
+    })?;
+    match value.get("format").and_then(Value::as_str) {
+        Some(SNAPSHOT_FORMAT) => {}
+        Some(other) => {
+            return Err(invalid(format!(
+                "unknown format `{other}`, expected `{SNAPSHOT_FORMAT}`"
+            )));
+        }
+        None => {
+            return Err(invalid(format!(
+                "not an acp-preflight snapshot (no `format: {SNAPSHOT_FORMAT}` field); \
+                 for kubectl output, pass the directory holding one subdirectory per cluster"
+            )));
+        }
+    }
+    match value.get("format_version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(SNAPSHOT_FORMAT_VERSION) => {}
+        other => {
+            return Err(invalid(format!(
+                "snapshot format version {} is not supported (this build reads version {SNAPSHOT_FORMAT_VERSION})",
+                other.map_or("(missing)".to_string(), |v| v.to_string())
+            )));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| invalid(format!("invalid snapshot: {e}")))
+}
+
+/// Reads a dump directory: `<dir>/<cluster>/<read id>.json`, `global/` being the global cluster.
+pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    if !names.iter().any(|n| n == "global") {
+        return Err(InputError::Invalid {
+            path: dir.display().to_string(),
+            message: "no `global/` subdirectory: a dump directory holds one subdirectory per \
+                      cluster, `global/` for the global cluster"
+                .to_string(),
+        });
+    }
+    names.sort_by_key(|n| (n != "global", n.clone()));
+    let mut clusters = Vec::new();
+    let mut newest = None;
+    for name in names {
+        let cluster_dir = dir.join(&name);
+        let crds = read_crds(&cluster_dir)?;
+        let mut outcomes = BTreeMap::new();
+        for read in reads::ALL {
+            if read.on == ReadOn::Global && name != "global" {
+                continue;
+            }
+            let file = cluster_dir.join(format!("{}.json", read.id));
+            let outcome = match std::fs::read_to_string(&file) {
+                Ok(text) => {
+                    if let Ok(modified) = std::fs::metadata(&file).and_then(|m| m.modified()) {
+                        newest = newest.max(Some(modified));
+                    }
+                    parse_kubectl_output(&text, &resource_name(read))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
+                    Some(crds) if read.custom && !crds.contains(&resource_name(read)) => {
+                        ReadOutcome::Absent {
+                            reason: format!(
+                                "CRD {} is not in customresourcedefinitions.json",
+                                resource_name(read)
+                            ),
+                        }
+                    }
+                    _ => ReadOutcome::Error(ReadError {
+                        kind: ReadErrorKind::NotCollected,
+                        http_status: None,
+                        message: format!("{} is missing from the dump directory", file.display()),
+                        missing_permission: None,
+                    }),
+                },
+                Err(e) => return Err(io(&file)(e)),
+            };
+            outcomes.insert(read.id.to_string(), outcome);
+        }
+        clusters.push(ClusterRecord {
+            name,
+            reads: outcomes,
+        });
+    }
+    let host_file = dir.join("host.json");
+    let host = match std::fs::read_to_string(&host_file) {
+        Ok(text) => {
+            Some(
+                serde_json::from_str::<HostFacts>(&text).map_err(|e| InputError::Invalid {
+                    path: format!("{}:{}:{}", host_file.display(), e.line(), e.column()),
+                    message: format!("invalid host facts: {e}"),
+                })?,
+            )
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&host_file)(e)),
+    };
+    let collected_at = newest
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT.to_string(),
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        collected_at,
+        collector: Collector {
+            tool: "kubectl".to_string(),
+            version: String::new(),
+            method: "kubectl-dump".to_string(),
+            source: dir.display().to_string(),
+            insecure_skip_tls_verify: false,
+        },
+        clusters,
+        host,
+    })
+}
+
+/// The `plural.group` names of the CRDs listed in `customresourcedefinitions.json`, if present.
+fn read_crds(cluster_dir: &Path) -> Result<Option<Vec<String>>, InputError> {
+    let file = cluster_dir.join("customresourcedefinitions.json");
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&file)(e)),
+    };
+    match parse_kubectl_output(&text, "customresourcedefinitions.apiextensions.k8s.io") {
+        ReadOutcome::Ok { items } => Ok(Some(
+            items
+                .iter()
+                .filter_map(|crd| crd.pointer("/metadata/name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect(),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Reads what `kubectl get -o json` printed: a list, a single object, or kubectl's error text.
+pub fn parse_kubectl_output(text: &str, resource: &str) -> ReadOutcome {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => {
+            if value.get("kind").and_then(Value::as_str) == Some("Status") {
+                let code = value
+                    .get("code")
+                    .and_then(Value::as_u64)
+                    .and_then(|c| u16::try_from(c).ok());
+                let message = value
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                return ReadOutcome::Error(classify_error(message, code, resource));
+            }
+            match value.get("items").and_then(Value::as_array) {
+                Some(items) => ReadOutcome::Ok {
+                    items: items.clone(),
+                },
+                None if value.get("metadata").is_some() => ReadOutcome::Ok { items: vec![value] },
+                None => ReadOutcome::Error(ReadError {
+                    kind: ReadErrorKind::Invalid,
+                    http_status: None,
+                    message: "JSON that is neither a list nor an object".to_string(),
+                    missing_permission: None,
+                }),
+            }
+        }
+        Err(_) => {
+            let message = text.trim();
+            if message.contains("doesn't have a resource type") || message.contains("(NotFound)") {
+                ReadOutcome::Absent {
+                    reason: first_line(message),
+                }
+            } else {
+                ReadOutcome::Error(classify_error(message, None, resource))
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// Classifies a failure from its HTTP code or kubectl's text.
+fn classify_error(message: &str, code: Option<u16>, resource: &str) -> ReadError {
+    let has = |needle: &str| message.contains(needle);
+    let (kind, http_status) = match code {
+        Some(401) => (ReadErrorKind::Unauthorized, code),
+        Some(403) => (ReadErrorKind::Forbidden, code),
+        Some(502..=504) => (ReadErrorKind::Unreachable, code),
+        Some(_) => (ReadErrorKind::ServerError, code),
+        None if has("(Forbidden)") || has("forbidden") => (ReadErrorKind::Forbidden, Some(403)),
+        None if has("Unauthorized") || has("must be logged in") => {
+            (ReadErrorKind::Unauthorized, Some(401))
+        }
+        None if has("timeout") || has("Timeout") || has("deadline exceeded") => {
+            (ReadErrorKind::Timeout, None)
+        }
+        None if has("connection refused") || has("Unable to connect") || has("no such host") => {
+            (ReadErrorKind::Unreachable, None)
+        }
+        None if has("Error from server") => (ReadErrorKind::ServerError, None),
+        None => (ReadErrorKind::Invalid, None),
+    };
+    let missing_permission = (kind == ReadErrorKind::Forbidden).then(|| format!("list {resource}"));
+    let message = if kind == ReadErrorKind::Invalid {
+        format!("not kubectl JSON output: {}", first_line(message))
+    } else {
+        first_line(message)
+    };
+    ReadError {
+        kind,
+        http_status,
+        message,
+        missing_permission,
+    }
+}

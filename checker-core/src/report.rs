@@ -1,0 +1,196 @@
+//! The report: one result per (rule, subject), the verdict, and the facts behind them.
+//!
+//! The JSON form is a documented, versioned contract for support and CI pipelines
+//! (`docs/report-format.md`); bump [`REPORT_SCHEMA_VERSION`] on any incompatible change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::Facts;
+use crate::rules::Severity;
+
+/// Version of the JSON report schema.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// The outcome of one rule for one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The requirement holds.
+    Pass,
+    /// A blocker's requirement does not hold.
+    Fail,
+    /// A warning's or info's requirement does not hold.
+    Warn,
+    /// The rule could not be evaluated (missing data, API error, unparsable value).
+    Error,
+    /// The rule does not apply to this subject.
+    Skipped,
+}
+
+impl Status {
+    /// Lower-case name, as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    /// Rule ID.
+    pub rule: String,
+    /// Rule title.
+    pub title: String,
+    /// Rule severity.
+    pub severity: Severity,
+    /// Outcome.
+    pub status: Status,
+    /// What was checked: `{}` for the platform, `{"cluster": "prod-1"}`, or
+    /// `{"host": "cp-1", "path": "/cpaas/minio"}`.
+    pub subject: BTreeMap<String, String>,
+    /// The observed value (null when not evaluated).
+    pub observed: serde_json::Value,
+    /// The expected value, as text.
+    pub expected: String,
+    /// What was found, in words.
+    pub message: String,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Link to the documentation.
+    pub docs: String,
+}
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No blocker failed and every check was evaluated.
+    Ready,
+    /// A blocker failed.
+    NotReady,
+    /// Some check could not be evaluated, and no blocker failed.
+    Incomplete,
+}
+
+impl Verdict {
+    /// Lower-case name, as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NotReady => "not_ready",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+
+    /// The verdict for a set of results.
+    pub fn of(results: &[RuleResult]) -> Verdict {
+        if results.iter().any(|r| r.status == Status::Fail) {
+            Verdict::NotReady
+        } else if results.iter().any(|r| r.status == Status::Error) {
+            Verdict::Incomplete
+        } else {
+            Verdict::Ready
+        }
+    }
+}
+
+/// Counts of results per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Results in total.
+    pub total: usize,
+    /// `pass` results.
+    pub pass: usize,
+    /// `fail` results.
+    pub fail: usize,
+    /// `warn` results.
+    pub warn: usize,
+    /// `error` results.
+    pub error: usize,
+    /// `skipped` results.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts the results.
+    pub fn of(results: &[RuleResult]) -> Summary {
+        let mut summary = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for result in results {
+            *match result.status {
+                Status::Pass => &mut summary.pass,
+                Status::Fail => &mut summary.fail,
+                Status::Warn => &mut summary.warn,
+                Status::Error => &mut summary.error,
+                Status::Skipped => &mut summary.skipped,
+            } += 1;
+        }
+        summary
+    }
+}
+
+/// The tool that made the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `acp-preflight`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Where the facts came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// `snapshot`, `kubectl-dump` or `live`.
+    pub kind: String,
+    /// The file, directory or API server.
+    pub location: String,
+    /// When the facts were collected.
+    pub collected_at: String,
+    /// Whether TLS verification was off while collecting.
+    pub insecure_skip_tls_verify: bool,
+}
+
+/// The rule pack used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackInfo {
+    /// Pack name.
+    pub name: String,
+    /// Where it was loaded from.
+    pub origin: String,
+}
+
+/// A complete report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// Target ACP version.
+    pub target: String,
+    /// The rule pack.
+    pub pack: PackInfo,
+    /// Where the facts came from.
+    pub source: Source,
+    /// When the report was made (RFC 3339).
+    pub generated_at: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Counts per status.
+    pub summary: Summary,
+    /// Every result, in rule order.
+    pub results: Vec<RuleResult>,
+    /// Every fact the results were computed from.
+    pub facts: Facts,
+}

@@ -1,0 +1,478 @@
+//! Answering Kubernetes API reads for one cluster: routing, discovery, list and get.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::discovery::{AggregatedVersion, Discovery};
+use crate::model::Cluster;
+use crate::reply::{JSON, Reply};
+use crate::resources::{self, ResourceDef};
+use crate::selector::{FieldSelector, LabelSelector};
+
+/// What a request path (after the cluster prefix) asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
+    /// `/version`.
+    Version,
+    /// `/api` (`apis == false`) or `/apis`, which also answer aggregated discovery.
+    DiscoveryRoot { apis: bool },
+    /// `/api/<version>`, `/apis/<group>` or `/apis/<group>/<version>`.
+    Discovery,
+    /// A list or get of objects.
+    Resource(ResourcePath<'a>),
+    /// Anything else.
+    Unknown,
+}
+
+/// A resource path: `/api/v1/nodes`, `/apis/<g>/<v>/namespaces/<ns>/<plural>/<name>`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResourcePath<'a> {
+    pub group: &'a str,
+    pub version: &'a str,
+    pub plural: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    /// Parses an API path such as `/apis/apps/v1/namespaces/ns/deployments`.
+    pub fn parse(path: &'a str) -> Target<'a> {
+        let trimmed = path.trim_end_matches('/');
+        let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            return Target::Unknown;
+        }
+        match segments.as_slice() {
+            ["version"] => Target::Version,
+            ["api"] => Target::DiscoveryRoot { apis: false },
+            ["apis"] => Target::DiscoveryRoot { apis: true },
+            ["api", _] | ["apis", _] | ["apis", _, _] => Target::Discovery,
+            ["api", version, rest @ ..] => Self::resource("", version, rest),
+            ["apis", group, version, rest @ ..] => Self::resource(group, version, rest),
+            _ => Target::Unknown,
+        }
+    }
+
+    fn resource(group: &'a str, version: &'a str, rest: &[&'a str]) -> Target<'a> {
+        let (namespace, plural, name) = match *rest {
+            ["namespaces", ns, plural] => (Some(ns), plural, None),
+            ["namespaces", ns, plural, name] => (Some(ns), plural, Some(name)),
+            [plural] => (None, plural, None),
+            [plural, name] => (None, plural, Some(name)),
+            _ => return Target::Unknown,
+        };
+        Target::Resource(ResourcePath { group, version, plural, namespace, name })
+    }
+}
+
+/// Decoded query parameters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Decodes a raw query string (`limit=1&continue=...`).
+    pub fn parse(raw: &str) -> Query {
+        Query(form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+    }
+
+    /// The first value of a parameter.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the request continues a paginated list.
+    pub fn has_continue(&self) -> bool {
+        self.get("continue").is_some_and(|c| !c.is_empty())
+    }
+
+    /// Whether the request asks to watch.
+    pub fn is_watch(&self) -> bool {
+        matches!(self.get("watch"), Some("true" | "1"))
+    }
+}
+
+/// How an answer should be represented, from the `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Representation {
+    Json,
+    Aggregated(AggregatedVersion),
+    /// `PartialObjectMetadata` / `PartialObjectMetadataList` (kube's `list_metadata`).
+    Metadata,
+}
+
+/// Picks the first media type of `accept` this server can produce. Tables (`as=Table`) and
+/// protobuf are skipped, so kubectl's `as=Table;...,application/json` gets plain JSON.
+fn negotiate(accept: &str, aggregated: bool, metadata: bool) -> Representation {
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media_type = parts.next().unwrap_or("");
+        if !matches!(media_type, "application/json" | "application/*" | "*/*") {
+            continue;
+        }
+        let params: HashMap<&str, &str> = parts.filter_map(|p| p.split_once('=')).collect();
+        match (params.get("as").copied(), params.get("g").copied(), params.get("v").copied()) {
+            (None, _, _) => return Representation::Json,
+            (Some("APIGroupDiscoveryList"), Some("apidiscovery.k8s.io"), Some(v)) if aggregated => {
+                match v {
+                    "v2" => return Representation::Aggregated(AggregatedVersion::V2),
+                    "v2beta1" => return Representation::Aggregated(AggregatedVersion::V2Beta1),
+                    _ => {}
+                }
+            }
+            (Some("PartialObjectMetadata" | "PartialObjectMetadataList"), Some("meta.k8s.io"), _)
+                if metadata =>
+            {
+                return Representation::Metadata;
+            }
+            _ => {}
+        }
+    }
+    Representation::Json
+}
+
+/// A cluster ready to be served: its objects, resource table and discovery documents.
+#[derive(Debug)]
+pub(crate) struct ServedCluster {
+    cluster: Cluster,
+    /// Resources by group version, then plural.
+    resources: HashMap<String, HashMap<String, ResourceDef>>,
+    discovery: Discovery,
+    version: Bytes,
+    resource_version: u64,
+}
+
+impl ServedCluster {
+    /// Indexes a cluster; `server_address` is advertised by `/api`.
+    pub fn new(cluster: Cluster, server_address: &str) -> ServedCluster {
+        let mut ordered: Vec<ResourceDef> = Vec::new();
+        let mut resources: HashMap<String, HashMap<String, ResourceDef>> = HashMap::new();
+        let custom: Vec<ResourceDef> = cluster.custom_resources().cloned().collect();
+        for def in resources::builtins().into_iter().chain(custom) {
+            let by_plural = resources.entry(def.group_version()).or_default();
+            if !by_plural.contains_key(&def.plural) {
+                by_plural.insert(def.plural.clone(), def.clone());
+                ordered.push(def);
+            }
+        }
+        ServedCluster {
+            discovery: Discovery::build(&ordered, server_address),
+            version: cluster.version_info().to_string().into(),
+            resource_version: cluster.resource_version(),
+            resources,
+            cluster,
+        }
+    }
+
+    /// Answers a read of `path` (the path after the cluster prefix).
+    pub fn serve(&self, path: &str, query: &Query, accept: &str, aggregated: bool) -> Reply {
+        match Target::parse(path) {
+            Target::Version => Reply::bytes(JSON, self.version.clone()),
+            Target::DiscoveryRoot { apis } => match negotiate(accept, aggregated, false) {
+                Representation::Aggregated(v) => {
+                    Reply::bytes(v.content_type(), self.discovery.aggregated(apis, v).clone())
+                }
+                _ => self.plain_discovery(path),
+            },
+            Target::Discovery => self.plain_discovery(path),
+            Target::Resource(request) => self.serve_resource(&request, query, accept),
+            Target::Unknown => Reply::resource_not_found(),
+        }
+    }
+
+    fn plain_discovery(&self, path: &str) -> Reply {
+        match self.discovery.plain(path.trim_end_matches('/')) {
+            Some(document) => Reply::bytes(JSON, document.clone()),
+            None => Reply::resource_not_found(),
+        }
+    }
+
+    fn serve_resource(&self, request: &ResourcePath, query: &Query, accept: &str) -> Reply {
+        let group_version = resources::group_version(request.group, request.version);
+        let Some(def) = self.resources.get(&group_version).and_then(|r| r.get(request.plural)) else {
+            return Reply::resource_not_found();
+        };
+        // Namespaced paths only exist for namespaced kinds, and objects of namespaced kinds are
+        // only got through their namespace.
+        if (request.namespace.is_some() && !def.namespaced)
+            || (request.name.is_some() && def.namespaced && request.namespace.is_none())
+        {
+            return Reply::resource_not_found();
+        }
+        if query.is_watch() {
+            return Reply::method_not_allowed();
+        }
+        let metadata_only = negotiate(accept, false, true) == Representation::Metadata;
+        match request.name {
+            Some(name) => self.get(def, request.namespace.unwrap_or(""), name, metadata_only),
+            None => self.list(def, request.namespace, query, metadata_only),
+        }
+    }
+
+    fn get(&self, def: &ResourceDef, namespace: &str, name: &str, metadata_only: bool) -> Reply {
+        let key = (namespace.to_string(), name.to_string());
+        match self.cluster.objects_of(&def.group, &def.kind).and_then(|o| o.get(&key)) {
+            Some(object) => Reply::json(&render(object, def, metadata_only)),
+            None => Reply::object_not_found(def, name),
+        }
+    }
+
+    fn list(&self, def: &ResourceDef, namespace: Option<&str>, query: &Query, metadata_only: bool) -> Reply {
+        let labels = match LabelSelector::parse(query.get("labelSelector").unwrap_or("")) {
+            Ok(s) => s,
+            Err(e) => return Reply::bad_request(&e),
+        };
+        let fields = match FieldSelector::parse(query.get("fieldSelector").unwrap_or("")) {
+            Ok(s) => s,
+            Err(e) => return Reply::bad_request(&e),
+        };
+        let limit = match query.get("limit").filter(|l| !l.is_empty()).map(str::parse::<usize>) {
+            None | Some(Ok(0)) => usize::MAX,
+            Some(Ok(limit)) => limit,
+            Some(Err(_)) => return Reply::bad_request("limit must be a non-negative integer"),
+        };
+        let start = match query.get("continue").filter(|c| !c.is_empty()) {
+            None => Bound::Unbounded,
+            Some(token) => match self.decode_continue(token, def.namespaced) {
+                Some(key) => Bound::Excluded(key),
+                None => return Reply::expired(),
+            },
+        };
+
+        let empty = Default::default();
+        let objects = self.cluster.objects_of(&def.group, &def.kind).unwrap_or(&empty);
+        let mut matching = objects
+            .range((start, Bound::Unbounded))
+            .filter(|((ns, _), object)| {
+                namespace.is_none_or(|want| want == ns) && labels.matches(object) && fields.matches(object)
+            });
+        let page: Vec<_> = matching.by_ref().take(limit).collect();
+        let remaining = matching.count();
+
+        let mut metadata = json!({"resourceVersion": self.resource_version.to_string()});
+        if remaining > 0
+            && let Some(((ns, name), _)) = page.last()
+        {
+            metadata["continue"] = json!(self.encode_continue(ns, name));
+            metadata["remainingItemCount"] = json!(remaining);
+        }
+        let (api_version, kind) = if metadata_only {
+            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadataList".to_string())
+        } else {
+            (def.group_version(), format!("{}List", def.kind))
+        };
+        let items: Vec<Cow<Value>> = page.iter().map(|(_, o)| render(o, def, metadata_only)).collect();
+        Reply::json(&json!({
+            "kind": kind,
+            "apiVersion": api_version,
+            "metadata": metadata,
+            "items": items,
+        }))
+    }
+
+    /// A continue token, shaped like kube-apiserver's: base64 of `{"v","rv","start"}`.
+    fn encode_continue(&self, namespace: &str, name: &str) -> String {
+        let start = if namespace.is_empty() {
+            format!("{name}\u{0}")
+        } else {
+            format!("{namespace}/{name}\u{0}")
+        };
+        let token = json!({"v": "meta.k8s.io/v1", "rv": self.resource_version, "start": start});
+        URL_SAFE_NO_PAD.encode(token.to_string())
+    }
+
+    /// The key after which a continued list resumes; `None` if the token is not one of ours or
+    /// belongs to another resource version.
+    fn decode_continue(&self, token: &str, namespaced: bool) -> Option<(String, String)> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+        let token: Value = serde_json::from_slice(&bytes).ok()?;
+        if token["v"] != "meta.k8s.io/v1" || token["rv"].as_u64() != Some(self.resource_version) {
+            return None;
+        }
+        let start = token["start"].as_str()?.strip_suffix('\u{0}')?;
+        let (namespace, name) = if namespaced {
+            start.split_once('/')?
+        } else {
+            ("", start)
+        };
+        Some((namespace.to_string(), name.to_string()))
+    }
+}
+
+/// An object as served at `def`'s version: `apiVersion` set to the requested group version (as
+/// a `None` conversion would), or reduced to `PartialObjectMetadata`.
+fn render<'a>(object: &'a Value, def: &ResourceDef, metadata_only: bool) -> Cow<'a, Value> {
+    if metadata_only {
+        return Cow::Owned(json!({
+            "kind": "PartialObjectMetadata",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
+        }));
+    }
+    let group_version = def.group_version();
+    if object.get("apiVersion").and_then(Value::as_str) == Some(group_version.as_str()) {
+        Cow::Borrowed(object)
+    } else {
+        let mut object = object.clone();
+        object["apiVersion"] = json!(group_version);
+        Cow::Owned(object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{custom_resource_definition, object};
+
+    fn resource<'a>(
+        group: &'a str,
+        plural: &'a str,
+        namespace: Option<&'a str>,
+        name: Option<&'a str>,
+    ) -> Target<'a> {
+        let version = if group.is_empty() { "v1" } else { "v1alpha1" };
+        Target::Resource(ResourcePath { group, version, plural, namespace, name })
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(Target::parse("/version"), Target::Version);
+        assert_eq!(Target::parse("/apis/"), Target::DiscoveryRoot { apis: true });
+        assert_eq!(Target::parse("/api/v1"), Target::Discovery);
+        assert_eq!(Target::parse("/apis/apps"), Target::Discovery);
+        assert_eq!(Target::parse("/api/v1/nodes"), resource("", "nodes", None, None));
+        assert_eq!(Target::parse("/api/v1/namespaces/x"), resource("", "namespaces", None, Some("x")));
+        assert_eq!(Target::parse("/api/v1/namespaces/x/pods"), resource("", "pods", Some("x"), None));
+        assert_eq!(
+            Target::parse("/apis/g.io/v1alpha1/namespaces/x/things/y"),
+            resource("g.io", "things", Some("x"), Some("y"))
+        );
+        for unknown in ["/", "/healthz", "/api/v1/nodes/n1/status", "/api//v1", "/apis/g/v1/a/b/c/d/e"] {
+            assert_eq!(Target::parse(unknown), Target::Unknown, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn negotiation() {
+        let kubectl_table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+        assert_eq!(negotiate(kubectl_table, true, true), Representation::Json);
+        let aggregated = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+        assert_eq!(negotiate(aggregated, true, false), Representation::Aggregated(AggregatedVersion::V2));
+        assert_eq!(negotiate(aggregated, false, false), Representation::Json);
+        let metadata = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+        assert_eq!(negotiate(metadata, false, true), Representation::Metadata);
+        assert_eq!(negotiate("", true, true), Representation::Json);
+        assert_eq!(negotiate("application/vnd.kubernetes.protobuf,*/*", true, true), Representation::Json);
+    }
+
+    fn served() -> ServedCluster {
+        let mut cluster = Cluster::default();
+        for name in ["n1", "n2", "n3"] {
+            let mut node = object("v1", "Node", None, name);
+            node["metadata"]["labels"] = json!({"role": if name == "n2" { "worker" } else { "master" }});
+            cluster.add_object(node).unwrap();
+        }
+        cluster
+            .add_object(custom_resource_definition("example.io", "Widget", "widgets", &["v1", "v1beta1"], true))
+            .unwrap();
+        for (ns, name) in [("b", "w1"), ("a", "w2"), ("a", "w1")] {
+            cluster.add_object(object("example.io/v1beta1", "Widget", Some(ns), name)).unwrap();
+        }
+        ServedCluster::new(cluster, "127.0.0.1:443")
+    }
+
+    fn get(served: &ServedCluster, path_and_query: &str) -> (u16, Value) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let reply = served.serve(path, &Query::parse(query), "application/json", true);
+        (reply.status, serde_json::from_slice(&reply.body).unwrap())
+    }
+
+    fn names(list: &Value) -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let m = &o["metadata"];
+                match m["namespace"].as_str() {
+                    Some(ns) => format!("{ns}/{}", m["name"].as_str().unwrap()),
+                    None => m["name"].as_str().unwrap().to_string(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lists_are_ordered_and_converted() {
+        let s = served();
+        let (code, list) = get(&s, "/apis/example.io/v1/widgets");
+        assert_eq!(code, 200);
+        assert_eq!(list["kind"], "WidgetList");
+        assert_eq!(list["apiVersion"], "example.io/v1");
+        assert_eq!(names(&list), ["a/w1", "a/w2", "b/w1"]);
+        assert_eq!(list["items"][0]["apiVersion"], "example.io/v1");
+        assert!(list["metadata"].get("continue").is_none());
+        let (_, list) = get(&s, "/apis/example.io/v1/namespaces/a/widgets");
+        assert_eq!(names(&list), ["a/w1", "a/w2"]);
+        let (_, list) = get(&s, "/api/v1/nodes?labelSelector=role%3Dmaster&fieldSelector=metadata.name!%3Dn1");
+        assert_eq!(names(&list), ["n3"]);
+        let (code, _) = get(&s, "/api/v1/nodes?labelSelector=role+in+master");
+        assert_eq!(code, 400);
+    }
+
+    #[test]
+    fn pagination() {
+        let s = served();
+        let (_, page1) = get(&s, "/apis/example.io/v1/widgets?limit=2");
+        assert_eq!(names(&page1), ["a/w1", "a/w2"]);
+        assert_eq!(page1["metadata"]["remainingItemCount"], 1);
+        let token = page1["metadata"]["continue"].as_str().unwrap();
+        let (_, page2) = get(&s, &format!("/apis/example.io/v1/widgets?limit=2&continue={token}"));
+        assert_eq!(names(&page2), ["b/w1"]);
+        assert!(page2["metadata"].get("continue").is_none());
+
+        let (_, page) = get(&s, "/api/v1/nodes?limit=1&labelSelector=role%3Dmaster");
+        let token = page["metadata"]["continue"].as_str().unwrap();
+        let (_, page) = get(&s, &format!("/api/v1/nodes?limit=1&labelSelector=role%3Dmaster&continue={token}"));
+        assert_eq!(names(&page), ["n3"]);
+        assert!(page["metadata"].get("continue").is_none());
+
+        let (code, status) = get(&s, "/api/v1/nodes?limit=1&continue=bogus");
+        assert_eq!((code, status["reason"].as_str()), (410, Some("Expired")));
+    }
+
+    #[test]
+    fn gets_and_not_found() {
+        let s = served();
+        let (code, node) = get(&s, "/api/v1/nodes/n2");
+        assert_eq!((code, node["metadata"]["name"].as_str()), (200, Some("n2")));
+        let (code, status) = get(&s, "/apis/example.io/v1beta1/namespaces/a/widgets/nope");
+        assert_eq!(code, 404);
+        assert_eq!(status["message"], "widgets.example.io \"nope\" not found");
+        assert_eq!(status["details"], json!({"name": "nope", "group": "example.io", "kind": "widgets"}));
+        let (_, status) = get(&s, "/api/v1/nodes/nope");
+        assert_eq!(status["details"], json!({"name": "nope", "kind": "nodes"}));
+        for path in ["/apis/example.io/v2/widgets", "/apis/nothere.io/v1/things", "/api/v1/namespaces/a/nodes", "/apis/example.io/v1/widgets/w1"] {
+            let (code, status) = get(&s, path);
+            assert_eq!(code, 404, "{path}");
+            assert_eq!(status["message"], "the server could not find the requested resource");
+            assert_eq!(status["details"], json!({}));
+        }
+    }
+
+    #[test]
+    fn metadata_only_lists() {
+        let s = served();
+        let accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+        let reply = s.serve("/api/v1/nodes", &Query::default(), accept, true);
+        let list: Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(list["kind"], "PartialObjectMetadataList");
+        assert_eq!(list["items"][0]["kind"], "PartialObjectMetadata");
+        assert_eq!(list["items"][0]["metadata"]["labels"]["role"], "master");
+    }
+}
