@@ -29,6 +29,9 @@ pub enum Command {
     /// Check upgrade readiness, from a saved snapshot or dump directory.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Write a snapshot file (raw objects per cluster plus host facts) for `check --snapshot`
+    /// or for support.
+    Collect(CollectArgs),
     /// Print the facts of this host (free space where the upgrade needs it), e.g. as host.json
     /// for a dump directory.
     Host(HostArgs),
@@ -115,6 +118,21 @@ pub struct CheckArgs {
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Where to write the snapshot.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Read a directory of `kubectl get -o json` outputs instead of a live platform.
+    #[arg(long, value_name = "DIR")]
+    pub from_dump: Option<PathBuf>,
+    /// Host paths; with --from-dump, giving any of them probes this host instead of using the
+    /// dump's host.json.
+    #[command(flatten)]
+    pub host: HostPathArgs,
 }
 
 /// Arguments of `host`.

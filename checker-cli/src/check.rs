@@ -8,7 +8,7 @@ use checker_core::report::{Report, Status, Tool, Verdict};
 use checker_core::rules::{RulePack, Severity};
 use checker_core::{dump, packs, rules};
 
-use crate::args::{CheckArgs, FailOn, Format, HostArgs, HostPathArgs};
+use crate::args::{CheckArgs, CollectArgs, FailOn, Format, HostArgs, HostPathArgs};
 use crate::{Exit, Failure, print, render};
 
 /// Where MinIO keeps its data on a global control-plane node.
@@ -78,7 +78,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     if any_path_given(&args.host) {
         snapshot.host = Some(probe_host(&args.host, false));
     }
-    let report = checker_core::check(&pack, &snapshot, tool());
+    let kind = if path.is_dir() {
+        "kubectl-dump"
+    } else {
+        "snapshot"
+    };
+    let source = checker_core::source_of(&snapshot, kind, &path.display().to_string());
+    let report = checker_core::check(&pack, &snapshot, tool(), source);
     emit(&report, args)
 }
 
@@ -128,4 +134,30 @@ pub fn host(args: &HostArgs) -> Result<Exit, Failure> {
         .map_err(|e| Failure::Internal(format!("cannot serialise host facts: {e}")))?;
     print(&format!("{json}\n"))?;
     Ok(Exit::Ready)
+}
+
+/// `collect`: writes a snapshot file.
+pub fn collect(args: &CollectArgs) -> Result<Exit, Failure> {
+    let Some(dir) = &args.from_dump else {
+        return Err(Failure::Usage(
+            "give --from-dump DIR: live collection from a cluster is not available in this build"
+                .to_string(),
+        ));
+    };
+    let mut snapshot = dump::load_dir(dir).map_err(|e| Failure::Usage(e.to_string()))?;
+    snapshot.collector.tool = tool().name;
+    snapshot.collector.version = tool().version;
+    if any_path_given(&args.host) {
+        snapshot.host = Some(probe_host(&args.host, false));
+    }
+    write_snapshot(&snapshot, &args.output)?;
+    Ok(Exit::Ready)
+}
+
+/// Writes a snapshot as pretty JSON (stable key order, so snapshots diff well).
+fn write_snapshot(snapshot: &checker_core::snapshot::Snapshot, path: &Path) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(snapshot)
+        .map_err(|e| Failure::Internal(format!("cannot serialise the snapshot: {e}")))?;
+    std::fs::write(path, format!("{json}\n"))
+        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))
 }

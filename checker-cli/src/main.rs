@@ -64,6 +64,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Collect(args) => check::collect(&args),
         Command::Host(args) => check::host(&args),
         Command::Rules { command } => rules_cmd::run(command),
     };

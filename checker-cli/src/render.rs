@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use checker_core::report::{Report, RuleResult, Status, Verdict};
+use checker_core::rules::Severity;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::args::ColorChoice;
@@ -28,12 +29,20 @@ pub fn styled(choice: ColorChoice) -> bool {
     }
 }
 
-fn status_cell(status: Status, styled: bool) -> Cell {
-    let cell = Cell::new(status.as_str().to_uppercase());
+/// The status as shown: `INFO` for an info rule that did not pass (`warn` in JSON).
+fn status_label(result: &RuleResult) -> String {
+    match (result.status, result.severity) {
+        (Status::Warn, Severity::Info) => "INFO".to_string(),
+        (status, _) => status.as_str().to_uppercase(),
+    }
+}
+
+fn status_cell(result: &RuleResult, styled: bool) -> Cell {
+    let cell = Cell::new(status_label(result));
     if !styled {
         return cell;
     }
-    match status {
+    match result.status {
         Status::Pass => cell.fg(Color::Green),
         Status::Fail => cell.fg(Color::Red),
         Status::Warn => cell.fg(Color::Yellow),
@@ -72,8 +81,8 @@ fn section(results: &[&RuleResult], subject_header: &str, styled: bool) -> Strin
     table.set_header(vec!["Status", "Rule", subject_header, "Result"]);
     for result in results {
         table.add_row(vec![
-            status_cell(result.status, styled),
-            Cell::new(format!("{}\n({})", result.rule, result.severity)),
+            status_cell(result, styled),
+            Cell::new(&result.rule),
             Cell::new(subject_text(result)),
             Cell::new(&result.message),
         ]);
@@ -99,7 +108,8 @@ pub fn table(report: &Report, styled: bool) -> String {
     if report.source.insecure_skip_tls_verify {
         out.push_str("WARNING: TLS verification was turned off while collecting.\n");
     }
-    let groups: [(&str, &str, fn(&RuleResult) -> bool); 3] = [
+    type Belongs = fn(&RuleResult) -> bool;
+    let groups: [(&str, &str, Belongs); 3] = [
         ("Platform", "Subject", |r| r.subject.is_empty()),
         ("Clusters", "Cluster", |r| r.subject.contains_key("cluster")),
         ("Host", "Path", |r| r.subject.contains_key("path")),
@@ -125,7 +135,7 @@ pub fn table(report: &Report, styled: bool) -> String {
             };
             out.push_str(&format!(
                 "- {} {} [{}]: {}\n  docs: {}\n",
-                r.status.as_str().to_uppercase(),
+                status_label(r),
                 r.rule,
                 subject_text(r),
                 advice,

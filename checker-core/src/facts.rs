@@ -165,6 +165,10 @@ pub struct EsNodeSet {
     pub node_master: Option<String>,
 }
 
+/// Installed plugins per cluster, each with the Elasticsearch scale its config names (only the
+/// `logcenter` plugin has one).
+type PluginsByCluster = BTreeMap<String, Vec<(Plugin, Option<String>)>>;
+
 /// The name of the global cluster's Elasticsearch data StatefulSet.
 const ES_DATA: &str = "cpaas-elasticsearch";
 /// The name of the big-scale master StatefulSet.
@@ -189,7 +193,7 @@ impl Facts {
         };
         let platform = derive_platform(&view);
         let plugins = view.items(global_name, &reads::MODULE_INFOS).map(|items| {
-            let mut plugins: BTreeMap<String, Vec<(Plugin, Option<String>)>> = BTreeMap::new();
+            let mut plugins = PluginsByCluster::new();
             for item in items {
                 let cluster = label(item, "cpaas.io/cluster-name").unwrap_or_default();
                 let es_scale = text(
@@ -305,7 +309,7 @@ fn derive_platform(view: &View) -> Fact<PlatformFacts> {
 fn derive_cluster(
     view: &View,
     item: &Value,
-    plugins: &Result<BTreeMap<String, Vec<(Plugin, Option<String>)>>, FactError>,
+    plugins: &Result<PluginsByCluster, FactError>,
 ) -> ClusterFacts {
     let name = name(item).to_string();
     let is_global = name == view.global || label(item, "is-global").as_deref() == Some("true");

@@ -18,15 +18,27 @@ pub mod version;
 
 use report::{PackInfo, Report, Source, Summary, Tool, Verdict};
 
+/// Describes where a snapshot came from: `kind` is `live`, `snapshot` (a file) or
+/// `kubectl-dump` (a directory); `location` the API server, file or directory.
+pub fn source_of(snapshot: &snapshot::Snapshot, kind: &str, location: &str) -> Source {
+    Source {
+        kind: kind.to_string(),
+        location: location.to_string(),
+        collected_at: snapshot.collected_at.clone(),
+        collected_by: snapshot.collector.method.clone(),
+        insecure_skip_tls_verify: snapshot.collector.insecure_skip_tls_verify,
+    }
+}
+
 /// Derives the facts of a snapshot, evaluates a pack against them, and builds the report.
-pub fn check(pack: &rules::RulePack, snapshot: &snapshot::Snapshot, tool: Tool) -> Report {
+pub fn check(
+    pack: &rules::RulePack,
+    snapshot: &snapshot::Snapshot,
+    tool: Tool,
+    source: Source,
+) -> Report {
     let facts = facts::Facts::derive(snapshot);
     let results = engine::evaluate(pack, &facts);
-    let kind = match snapshot.collector.method.as_str() {
-        "live" => "live",
-        "kubectl-dump" => "kubectl-dump",
-        _ => "snapshot",
-    };
     Report {
         schema_version: report::REPORT_SCHEMA_VERSION,
         tool,
@@ -35,12 +47,7 @@ pub fn check(pack: &rules::RulePack, snapshot: &snapshot::Snapshot, tool: Tool) 
             name: pack.name.clone(),
             origin: pack.origin.clone(),
         },
-        source: Source {
-            kind: kind.to_string(),
-            location: snapshot.collector.source.clone(),
-            collected_at: snapshot.collected_at.clone(),
-            insecure_skip_tls_verify: snapshot.collector.insecure_skip_tls_verify,
-        },
+        source,
         generated_at: jiff::Timestamp::now().to_string(),
         verdict: Verdict::of(&results),
         summary: Summary::of(&results),

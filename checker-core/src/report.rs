@@ -151,12 +151,14 @@ pub struct Tool {
 /// Where the facts came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
-    /// `snapshot`, `kubectl-dump` or `live`.
+    /// `live`, `snapshot` (a file) or `kubectl-dump` (a directory).
     pub kind: String,
     /// The file, directory or API server.
     pub location: String,
     /// When the facts were collected.
     pub collected_at: String,
+    /// How the facts were originally collected (`live`, `kubectl-dump`, `fixture`).
+    pub collected_by: String,
     /// Whether TLS verification was off while collecting.
     pub insecure_skip_tls_verify: bool,
 }

@@ -67,7 +67,13 @@ impl<'a> Target<'a> {
             [plural, name] => (None, plural, Some(name)),
             _ => return Target::Unknown,
         };
-        Target::Resource(ResourcePath { group, version, plural, namespace, name })
+        Target::Resource(ResourcePath {
+            group,
+            version,
+            plural,
+            namespace,
+            name,
+        })
     }
 }
 
@@ -78,12 +84,19 @@ pub(crate) struct Query(Vec<(String, String)>);
 impl Query {
     /// Decodes a raw query string (`limit=1&continue=...`).
     pub fn parse(raw: &str) -> Query {
-        Query(form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+        Query(
+            form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The first value of a parameter.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether the request continues a paginated list.
@@ -116,7 +129,11 @@ fn negotiate(accept: &str, aggregated: bool, metadata: bool) -> Representation {
             continue;
         }
         let params: HashMap<&str, &str> = parts.filter_map(|p| p.split_once('=')).collect();
-        match (params.get("as").copied(), params.get("g").copied(), params.get("v").copied()) {
+        match (
+            params.get("as").copied(),
+            params.get("g").copied(),
+            params.get("v").copied(),
+        ) {
             (None, _, _) => return Representation::Json,
             (Some("APIGroupDiscoveryList"), Some("apidiscovery.k8s.io"), Some(v)) if aggregated => {
                 match v {
@@ -125,9 +142,11 @@ fn negotiate(accept: &str, aggregated: bool, metadata: bool) -> Representation {
                     _ => {}
                 }
             }
-            (Some("PartialObjectMetadata" | "PartialObjectMetadataList"), Some("meta.k8s.io"), _)
-                if metadata =>
-            {
+            (
+                Some("PartialObjectMetadata" | "PartialObjectMetadataList"),
+                Some("meta.k8s.io"),
+                _,
+            ) if metadata => {
                 return Representation::Metadata;
             }
             _ => {}
@@ -194,7 +213,11 @@ impl ServedCluster {
 
     fn serve_resource(&self, request: &ResourcePath, query: &Query, accept: &str) -> Reply {
         let group_version = resources::group_version(request.group, request.version);
-        let Some(def) = self.resources.get(&group_version).and_then(|r| r.get(request.plural)) else {
+        let Some(def) = self
+            .resources
+            .get(&group_version)
+            .and_then(|r| r.get(request.plural))
+        else {
             return Reply::resource_not_found();
         };
         // Namespaced paths only exist for namespaced kinds, and objects of namespaced kinds are
@@ -216,13 +239,23 @@ impl ServedCluster {
 
     fn get(&self, def: &ResourceDef, namespace: &str, name: &str, metadata_only: bool) -> Reply {
         let key = (namespace.to_string(), name.to_string());
-        match self.cluster.objects_of(&def.group, &def.kind).and_then(|o| o.get(&key)) {
+        match self
+            .cluster
+            .objects_of(&def.group, &def.kind)
+            .and_then(|o| o.get(&key))
+        {
             Some(object) => Reply::json(&render(object, def, metadata_only)),
             None => Reply::object_not_found(def, name),
         }
     }
 
-    fn list(&self, def: &ResourceDef, namespace: Option<&str>, query: &Query, metadata_only: bool) -> Reply {
+    fn list(
+        &self,
+        def: &ResourceDef,
+        namespace: Option<&str>,
+        query: &Query,
+        metadata_only: bool,
+    ) -> Reply {
         let labels = match LabelSelector::parse(query.get("labelSelector").unwrap_or("")) {
             Ok(s) => s,
             Err(e) => return Reply::bad_request(&e),
@@ -231,7 +264,11 @@ impl ServedCluster {
             Ok(s) => s,
             Err(e) => return Reply::bad_request(&e),
         };
-        let limit = match query.get("limit").filter(|l| !l.is_empty()).map(str::parse::<usize>) {
+        let limit = match query
+            .get("limit")
+            .filter(|l| !l.is_empty())
+            .map(str::parse::<usize>)
+        {
             None | Some(Ok(0)) => usize::MAX,
             Some(Ok(limit)) => limit,
             Some(Err(_)) => return Reply::bad_request("limit must be a non-negative integer"),
@@ -245,11 +282,16 @@ impl ServedCluster {
         };
 
         let empty = Default::default();
-        let objects = self.cluster.objects_of(&def.group, &def.kind).unwrap_or(&empty);
+        let objects = self
+            .cluster
+            .objects_of(&def.group, &def.kind)
+            .unwrap_or(&empty);
         let mut matching = objects
             .range((start, Bound::Unbounded))
             .filter(|((ns, _), object)| {
-                namespace.is_none_or(|want| want == ns) && labels.matches(object) && fields.matches(object)
+                namespace.is_none_or(|want| want == ns)
+                    && labels.matches(object)
+                    && fields.matches(object)
             });
         let page: Vec<_> = matching.by_ref().take(limit).collect();
         let remaining = matching.count();
@@ -262,11 +304,17 @@ impl ServedCluster {
             metadata["remainingItemCount"] = json!(remaining);
         }
         let (api_version, kind) = if metadata_only {
-            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadataList".to_string())
+            (
+                "meta.k8s.io/v1".to_string(),
+                "PartialObjectMetadataList".to_string(),
+            )
         } else {
             (def.group_version(), format!("{}List", def.kind))
         };
-        let items: Vec<Cow<Value>> = page.iter().map(|(_, o)| render(o, def, metadata_only)).collect();
+        let items: Vec<Cow<Value>> = page
+            .iter()
+            .map(|(_, o)| render(o, def, metadata_only))
+            .collect();
         Reply::json(&json!({
             "kind": kind,
             "apiVersion": api_version,
@@ -336,23 +384,47 @@ mod tests {
         name: Option<&'a str>,
     ) -> Target<'a> {
         let version = if group.is_empty() { "v1" } else { "v1alpha1" };
-        Target::Resource(ResourcePath { group, version, plural, namespace, name })
+        Target::Resource(ResourcePath {
+            group,
+            version,
+            plural,
+            namespace,
+            name,
+        })
     }
 
     #[test]
     fn paths() {
         assert_eq!(Target::parse("/version"), Target::Version);
-        assert_eq!(Target::parse("/apis/"), Target::DiscoveryRoot { apis: true });
+        assert_eq!(
+            Target::parse("/apis/"),
+            Target::DiscoveryRoot { apis: true }
+        );
         assert_eq!(Target::parse("/api/v1"), Target::Discovery);
         assert_eq!(Target::parse("/apis/apps"), Target::Discovery);
-        assert_eq!(Target::parse("/api/v1/nodes"), resource("", "nodes", None, None));
-        assert_eq!(Target::parse("/api/v1/namespaces/x"), resource("", "namespaces", None, Some("x")));
-        assert_eq!(Target::parse("/api/v1/namespaces/x/pods"), resource("", "pods", Some("x"), None));
+        assert_eq!(
+            Target::parse("/api/v1/nodes"),
+            resource("", "nodes", None, None)
+        );
+        assert_eq!(
+            Target::parse("/api/v1/namespaces/x"),
+            resource("", "namespaces", None, Some("x"))
+        );
+        assert_eq!(
+            Target::parse("/api/v1/namespaces/x/pods"),
+            resource("", "pods", Some("x"), None)
+        );
         assert_eq!(
             Target::parse("/apis/g.io/v1alpha1/namespaces/x/things/y"),
             resource("g.io", "things", Some("x"), Some("y"))
         );
-        for unknown in ["/", "/healthz", "/api/v1/nodes/n1/status", "/api//v1", "/apis/g/v1/a/b/c/d/e"] {
+        for unknown in [
+            "/",
+            "/healthz",
+            "/api/v1/nodes/n1/status",
+            "/api//v1",
+            "/apis/g/v1/a/b/c/d/e",
+        ] {
             assert_eq!(Target::parse(unknown), Target::Unknown, "{unknown}");
         }
     }
@@ -362,32 +434,49 @@ mod tests {
         let kubectl_table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
         assert_eq!(negotiate(kubectl_table, true, true), Representation::Json);
         let aggregated = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-        assert_eq!(negotiate(aggregated, true, false), Representation::Aggregated(AggregatedVersion::V2));
+        assert_eq!(
+            negotiate(aggregated, true, false),
+            Representation::Aggregated(AggregatedVersion::V2)
+        );
         assert_eq!(negotiate(aggregated, false, false), Representation::Json);
         let metadata = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
         assert_eq!(negotiate(metadata, false, true), Representation::Metadata);
         assert_eq!(negotiate("", true, true), Representation::Json);
-        assert_eq!(negotiate("application/vnd.kubernetes.protobuf,*/*", true, true), Representation::Json);
+        assert_eq!(
+            negotiate("application/vnd.kubernetes.protobuf,*/*", true, true),
+            Representation::Json
+        );
     }
 
     fn served() -> ServedCluster {
         let mut cluster = Cluster::default();
         for name in ["n1", "n2", "n3"] {
             let mut node = object("v1", "Node", None, name);
-            node["metadata"]["labels"] = json!({"role": if name == "n2" { "worker" } else { "master" }});
+            node["metadata"]["labels"] =
+                json!({"role": if name == "n2" { "worker" } else { "master" }});
             cluster.add_object(node).unwrap();
         }
         cluster
-            .add_object(custom_resource_definition("example.io", "Widget", "widgets", &["v1", "v1beta1"], true))
+            .add_object(custom_resource_definition(
+                "example.io",
+                "Widget",
+                "widgets",
+                &["v1", "v1beta1"],
+                true,
+            ))
             .unwrap();
         for (ns, name) in [("b", "w1"), ("a", "w2"), ("a", "w1")] {
-            cluster.add_object(object("example.io/v1beta1", "Widget", Some(ns), name)).unwrap();
+            cluster
+                .add_object(object("example.io/v1beta1", "Widget", Some(ns), name))
+                .unwrap();
         }
         ServedCluster::new(cluster, "127.0.0.1:443")
     }
 
     fn get(served: &ServedCluster, path_and_query: &str) -> (u16, Value) {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let reply = served.serve(path, &Query::parse(query), "application/json", true);
         (reply.status, serde_json::from_slice(&reply.body).unwrap())
     }
@@ -419,7 +508,10 @@ mod tests {
         assert!(list["metadata"].get("continue").is_none());
         let (_, list) = get(&s, "/apis/example.io/v1/namespaces/a/widgets");
         assert_eq!(names(&list), ["a/w1", "a/w2"]);
-        let (_, list) = get(&s, "/api/v1/nodes?labelSelector=role%3Dmaster&fieldSelector=metadata.name!%3Dn1");
+        let (_, list) = get(
+            &s,
+            "/api/v1/nodes?labelSelector=role%3Dmaster&fieldSelector=metadata.name!%3Dn1",
+        );
         assert_eq!(names(&list), ["n3"]);
         let (code, _) = get(&s, "/api/v1/nodes?labelSelector=role+in+master");
         assert_eq!(code, 400);
@@ -432,13 +524,19 @@ mod tests {
         assert_eq!(names(&page1), ["a/w1", "a/w2"]);
         assert_eq!(page1["metadata"]["remainingItemCount"], 1);
         let token = page1["metadata"]["continue"].as_str().unwrap();
-        let (_, page2) = get(&s, &format!("/apis/example.io/v1/widgets?limit=2&continue={token}"));
+        let (_, page2) = get(
+            &s,
+            &format!("/apis/example.io/v1/widgets?limit=2&continue={token}"),
+        );
         assert_eq!(names(&page2), ["b/w1"]);
         assert!(page2["metadata"].get("continue").is_none());
 
         let (_, page) = get(&s, "/api/v1/nodes?limit=1&labelSelector=role%3Dmaster");
         let token = page["metadata"]["continue"].as_str().unwrap();
-        let (_, page) = get(&s, &format!("/api/v1/nodes?limit=1&labelSelector=role%3Dmaster&continue={token}"));
+        let (_, page) = get(
+            &s,
+            &format!("/api/v1/nodes?limit=1&labelSelector=role%3Dmaster&continue={token}"),
+        );
         assert_eq!(names(&page), ["n3"]);
         assert!(page["metadata"].get("continue").is_none());
 
@@ -454,13 +552,24 @@ mod tests {
         let (code, status) = get(&s, "/apis/example.io/v1beta1/namespaces/a/widgets/nope");
         assert_eq!(code, 404);
         assert_eq!(status["message"], "widgets.example.io \"nope\" not found");
-        assert_eq!(status["details"], json!({"name": "nope", "group": "example.io", "kind": "widgets"}));
+        assert_eq!(
+            status["details"],
+            json!({"name": "nope", "group": "example.io", "kind": "widgets"})
+        );
         let (_, status) = get(&s, "/api/v1/nodes/nope");
         assert_eq!(status["details"], json!({"name": "nope", "kind": "nodes"}));
-        for path in ["/apis/example.io/v2/widgets", "/apis/nothere.io/v1/things", "/api/v1/namespaces/a/nodes", "/apis/example.io/v1/widgets/w1"] {
+        for path in [
+            "/apis/example.io/v2/widgets",
+            "/apis/nothere.io/v1/things",
+            "/api/v1/namespaces/a/nodes",
+            "/apis/example.io/v1/widgets/w1",
+        ] {
             let (code, status) = get(&s, path);
             assert_eq!(code, 404, "{path}");
-            assert_eq!(status["message"], "the server could not find the requested resource");
+            assert_eq!(
+                status["message"],
+                "the server could not find the requested resource"
+            );
             assert_eq!(status["details"], json!({}));
         }
     }

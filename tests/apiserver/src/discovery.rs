@@ -27,7 +27,9 @@ impl AggregatedVersion {
     /// The `Content-Type` of the answer, which client-go checks.
     pub fn content_type(self) -> &'static str {
         match self {
-            AggregatedVersion::V2 => "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+            AggregatedVersion::V2 => {
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+            }
             AggregatedVersion::V2Beta1 => {
                 "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
             }
@@ -114,19 +116,26 @@ impl Discovery {
                 "metadata": {},
                 "items": items,
             });
-            self.aggregated.insert((apis, version), document.to_string().into());
+            self.aggregated
+                .insert((apis, version), document.to_string().into());
         }
     }
 }
 
 /// Groups resources by group and version; the core group always comes first.
 fn group(resources: &[ResourceDef]) -> Vec<Group<'_>> {
-    let mut groups: Vec<Group> = vec![Group { name: "", versions: Vec::new() }];
+    let mut groups: Vec<Group> = vec![Group {
+        name: "",
+        versions: Vec::new(),
+    }];
     for def in resources {
         let index = match groups.iter().position(|g| g.name == def.group) {
             Some(i) => i,
             None => {
-                groups.push(Group { name: &def.group, versions: Vec::new() });
+                groups.push(Group {
+                    name: &def.group,
+                    versions: Vec::new(),
+                });
                 groups.len() - 1
             }
         };
@@ -137,7 +146,9 @@ fn group(resources: &[ResourceDef]) -> Vec<Group<'_>> {
         }
     }
     for group in &mut groups {
-        group.versions.sort_by(|(a, _), (b, _)| compare_versions(a, b));
+        group
+            .versions
+            .sort_by(|(a, _), (b, _)| compare_versions(a, b));
     }
     groups
 }
@@ -224,7 +235,11 @@ mod tests {
     #[test]
     fn groups_and_preferred_versions() {
         let mut defs = builtins();
-        for (version, plural) in [("v1alpha1", "moduleinfoes"), ("v1alpha1", "clustermodules"), ("v1alpha2", "clustermodules")] {
+        for (version, plural) in [
+            ("v1alpha1", "moduleinfoes"),
+            ("v1alpha1", "clustermodules"),
+            ("v1alpha2", "clustermodules"),
+        ] {
             defs.push(ResourceDef {
                 group: "cluster.alauda.io".into(),
                 version: version.into(),
@@ -239,18 +254,29 @@ mod tests {
         let d = Discovery::build(&defs, "127.0.0.1:1");
         let group = doc(d.plain("/apis/cluster.alauda.io").unwrap());
         assert_eq!(group["preferredVersion"]["version"], "v1alpha2");
-        assert_eq!(group["versions"][1]["groupVersion"], "cluster.alauda.io/v1alpha1");
+        assert_eq!(
+            group["versions"][1]["groupVersion"],
+            "cluster.alauda.io/v1alpha1"
+        );
         let list = doc(d.plain("/apis/cluster.alauda.io/v1alpha1").unwrap());
         assert_eq!(list["resources"].as_array().unwrap().len(), 2);
         let core = doc(d.plain("/api/v1").unwrap());
         assert_eq!(core["resources"][1]["name"], "nodes");
         assert_eq!(core["resources"][1]["shortNames"][0], "no");
         let apis = doc(d.aggregated(true, AggregatedVersion::V2));
-        let names: Vec<_> = apis["items"].as_array().unwrap().iter().map(|g| g["metadata"]["name"].clone()).collect();
+        let names: Vec<_> = apis["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["metadata"]["name"].clone())
+            .collect();
         assert!(names.contains(&json!("apps")));
         assert_eq!(names.last().unwrap(), "cluster.alauda.io");
         let api = doc(d.aggregated(false, AggregatedVersion::V2Beta1));
         assert_eq!(api["apiVersion"], "apidiscovery.k8s.io/v2beta1");
-        assert_eq!(api["items"][0]["versions"][0]["resources"][0]["scope"], "Cluster");
+        assert_eq!(
+            api["items"][0]["versions"][0]["resources"][0]["scope"],
+            "Cluster"
+        );
     }
 }

@@ -80,7 +80,12 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule applying `action` to every request of every cluster, with no limit.
     pub fn new(action: FaultAction) -> Self {
-        FaultRule { cluster: None, path: PathMatch::Any, action, times: None }
+        FaultRule {
+            cluster: None,
+            path: PathMatch::Any,
+            action,
+            times: None,
+        }
     }
 
     /// Restricts the rule to one cluster.
@@ -136,9 +141,16 @@ impl FaultSet {
     }
 
     /// The action for a request, using up one application of the matching rule.
-    pub fn take(&self, cluster: Option<&str>, path: &str, has_continue: bool) -> Option<FaultAction> {
+    pub fn take(
+        &self,
+        cluster: Option<&str>,
+        path: &str,
+        has_continue: bool,
+    ) -> Option<FaultAction> {
         let mut rules = self.lock();
-        let rule = rules.iter_mut().find(|r| r.matches(cluster, path, has_continue))?;
+        let rule = rules
+            .iter_mut()
+            .find(|r| r.matches(cluster, path, has_continue))?;
         if let Some(n) = &mut rule.times {
             *n -= 1;
         }
@@ -146,7 +158,9 @@ impl FaultSet {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -219,7 +233,12 @@ fn forbidden(user: &str, path: &str, watch: bool) -> Reply {
         "{subject} is forbidden: User {user:?} cannot {verb} resource {:?} in API group {:?} {scope}",
         request.plural, request.group
     );
-    Reply::status(403, "Forbidden", &message, Some(details(&resource, request.name)))
+    Reply::status(
+        403,
+        "Forbidden",
+        &message,
+        Some(details(&resource, request.name)),
+    )
 }
 
 #[cfg(test)]
@@ -246,23 +265,43 @@ mod tests {
             message(&r),
             "pods \"p\" is forbidden: User \"x\" cannot get resource \"pods\" in API group \"\" in the namespace \"ns\""
         );
-        assert_eq!(message(&forbidden(user, "/apis", false)), "forbidden: User \"x\" cannot get path \"/apis\"");
+        assert_eq!(
+            message(&forbidden(user, "/apis", false)),
+            "forbidden: User \"x\" cannot get path \"/apis\""
+        );
     }
 
     #[test]
     fn rules_match_in_order_and_run_out() {
         let set = FaultSet::new(vec![
             FaultRule::new(FaultAction::ExpireContinue).times(1),
-            FaultRule::new(FaultAction::InternalError).cluster("a").path_prefix("/api/").times(2),
-            FaultRule::new(FaultAction::Hang).path_regex(r"^/apis/[^/]+/v1/things$").unwrap(),
+            FaultRule::new(FaultAction::InternalError)
+                .cluster("a")
+                .path_prefix("/api/")
+                .times(2),
+            FaultRule::new(FaultAction::Hang)
+                .path_regex(r"^/apis/[^/]+/v1/things$")
+                .unwrap(),
         ]);
         assert_eq!(set.take(Some("b"), "/api/v1/nodes", false), None);
-        assert_eq!(set.take(Some("b"), "/api/v1/nodes", true), Some(FaultAction::ExpireContinue));
+        assert_eq!(
+            set.take(Some("b"), "/api/v1/nodes", true),
+            Some(FaultAction::ExpireContinue)
+        );
         assert_eq!(set.take(Some("b"), "/api/v1/nodes", true), None);
-        assert_eq!(set.take(Some("a"), "/api/v1/nodes", true), Some(FaultAction::InternalError));
-        assert_eq!(set.take(Some("a"), "/api/v1/nodes", false), Some(FaultAction::InternalError));
+        assert_eq!(
+            set.take(Some("a"), "/api/v1/nodes", true),
+            Some(FaultAction::InternalError)
+        );
+        assert_eq!(
+            set.take(Some("a"), "/api/v1/nodes", false),
+            Some(FaultAction::InternalError)
+        );
         assert_eq!(set.take(Some("a"), "/api/v1/nodes", false), None);
-        assert_eq!(set.take(None, "/apis/x.io/v1/things", false), Some(FaultAction::Hang));
+        assert_eq!(
+            set.take(None, "/apis/x.io/v1/things", false),
+            Some(FaultAction::Hang)
+        );
         assert_eq!(set.take(None, "/apis/x.io/v1/things/t", false), None);
         set.clear();
         assert_eq!(set.take(None, "/apis/x.io/v1/things", false), None);

@@ -49,7 +49,10 @@ fn load_cluster(dir: &Path, cluster: &mut Cluster) -> Result<(), FixtureError> {
         if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let fail = |reason: String| FixtureError { path: path.clone(), reason };
+        let fail = |reason: String| FixtureError {
+            path: path.clone(),
+            reason,
+        };
         let text = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
         // Not JSON: typically kubectl's error text saved to the file.
         let Ok(value) = serde_json::from_slice::<Value>(&text) else {
@@ -110,11 +113,27 @@ mod tests {
             "c1/nodes.json",
             r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}]}"#,
         );
-        write(dir, "c1/moduleinfoes.json", "error: the server doesn't have a resource type \"moduleinfoes\"\n");
-        write(dir, "c1/single.json", r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n2"}}"#);
-        write(dir, "c1/version.json", r#"{"major":"1","minor":"31","gitVersion":"v1.31.4"}"#);
+        write(
+            dir,
+            "c1/moduleinfoes.json",
+            "error: the server doesn't have a resource type \"moduleinfoes\"\n",
+        );
+        write(
+            dir,
+            "c1/single.json",
+            r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n2"}}"#,
+        );
+        write(
+            dir,
+            "c1/version.json",
+            r#"{"major":"1","minor":"31","gitVersion":"v1.31.4"}"#,
+        );
         write(dir, "c1/notes.txt", "hello");
-        write(dir, "c2/empty.json", r#"{"apiVersion":"v1","kind":"List","items":[]}"#);
+        write(
+            dir,
+            "c2/empty.json",
+            r#"{"apiVersion":"v1","kind":"List","items":[]}"#,
+        );
 
         let platform = Platform::load_dir(dir).unwrap();
         assert_eq!(platform.cluster_names().collect::<Vec<_>>(), ["c1", "c2"]);
@@ -133,7 +152,11 @@ mod tests {
         );
         let err = Platform::load_dir(tmp.path()).unwrap_err();
         assert!(err.path.ends_with("c1/nodes.json"));
-        assert!(err.to_string().contains("items[1]: object without apiVersion"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("items[1]: object without apiVersion"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,7 +6,12 @@ use base64::engine::general_purpose::STANDARD;
 /// A kubeconfig (YAML) with one context per `(context name, cluster name)` pair, each using the
 /// cluster's URL under `base_url`, the CA in `ca_pem` and the bearer token `token`. The first
 /// context is the current one.
-pub(crate) fn render(base_url: &str, ca_pem: &str, contexts: &[(&str, &str)], token: &str) -> String {
+pub(crate) fn render(
+    base_url: &str,
+    ca_pem: &str,
+    contexts: &[(&str, &str)],
+    token: &str,
+) -> String {
     // JSON strings are valid YAML double-quoted scalars, so quoting is exact.
     let q = |s: &str| serde_json::Value::from(s).to_string();
     let ca_data = STANDARD.encode(ca_pem);
@@ -35,6 +40,9 @@ pub(crate) fn render(base_url: &str, ca_pem: &str, contexts: &[(&str, &str)], to
     }
     let current = contexts.first().map_or("", |(context, _)| context);
     yaml += &format!("current-context: {}\n", q(current));
-    yaml += &format!("users:\n- name: \"test-user\"\n  user:\n    token: {}\n", q(token));
+    yaml += &format!(
+        "users:\n- name: \"test-user\"\n  user:\n    token: {}\n",
+        q(token)
+    );
     yaml
 }

@@ -46,8 +46,8 @@ impl Platform {
     }
 
     /// All clusters with their names, sorted by name.
-    pub(crate) fn clusters(&self) -> impl Iterator<Item = (&String, &Cluster)> {
-        self.clusters.iter()
+    pub(crate) fn into_clusters(self) -> impl Iterator<Item = (String, Cluster)> {
+        self.clusters.into_iter()
     }
 }
 
@@ -109,7 +109,9 @@ impl Cluster {
     /// Sets the `/version` answer (a `version.Info` object with at least `gitVersion`).
     pub fn set_version(&mut self, info: Value) -> Result<&mut Self, InvalidObject> {
         if info.get("gitVersion").and_then(Value::as_str).is_none() {
-            return Err(InvalidObject("version information without gitVersion".to_string()));
+            return Err(InvalidObject(
+                "version information without gitVersion".to_string(),
+            ));
         }
         self.version = Some(info);
         Ok(self)
@@ -149,7 +151,12 @@ impl Cluster {
         self.objects
             .values()
             .flat_map(ObjectMap::values)
-            .filter_map(|o| o.pointer("/metadata/resourceVersion")?.as_str()?.parse::<u64>().ok())
+            .filter_map(|o| {
+                o.pointer("/metadata/resourceVersion")?
+                    .as_str()?
+                    .parse::<u64>()
+                    .ok()
+            })
             .max()
             .unwrap_or(1)
             .max(1)
@@ -275,7 +282,13 @@ mod tests {
     fn crd_objects_define_custom_resources() {
         let mut cluster = Cluster::default();
         cluster
-            .add_object(custom_resource_definition("example.io", "Widget", "widgets", &["v1", "v1beta1"], true))
+            .add_object(custom_resource_definition(
+                "example.io",
+                "Widget",
+                "widgets",
+                &["v1", "v1beta1"],
+                true,
+            ))
             .unwrap();
         let defs: Vec<_> = cluster.custom_resources().collect();
         assert_eq!(defs.len(), 2);
@@ -291,7 +304,10 @@ mod tests {
         node["status"] = json!({"nodeInfo": {"kubeletVersion": "v1.28.2-alauda.1"}});
         cluster.add_object(node).unwrap();
         let info = cluster.version_info();
-        assert_eq!((info["major"].as_str(), info["minor"].as_str()), (Some("1"), Some("28")));
+        assert_eq!(
+            (info["major"].as_str(), info["minor"].as_str()),
+            (Some("1"), Some("28"))
+        );
         assert_eq!(info["gitVersion"], "v1.28.2-alauda.1");
     }
 }

@@ -26,7 +26,12 @@ impl Reply {
 
     /// A 200 answer with a pre-serialised body.
     pub fn bytes(content_type: &'static str, body: Bytes) -> Reply {
-        Reply { status: 200, content_type, body, headers: Vec::new() }
+        Reply {
+            status: 200,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
     }
 
     /// A `Status` failure, as kube-apiserver writes it.
@@ -43,18 +48,31 @@ impl Reply {
         if let Some(details) = details {
             status["details"] = details;
         }
-        Reply { status: code, ..Reply::json(&status) }
+        Reply {
+            status: code,
+            ..Reply::json(&status)
+        }
     }
 
     /// 404 for a path or resource type the server does not serve.
     pub fn resource_not_found() -> Reply {
-        Reply::status(404, "NotFound", "the server could not find the requested resource", Some(json!({})))
+        Reply::status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+            Some(json!({})),
+        )
     }
 
     /// 404 for a missing object of a served resource type.
     pub fn object_not_found(resource: &ResourceDef, name: &str) -> Reply {
         let message = format!("{} {name:?} not found", resource.qualified_name());
-        Reply::status(404, "NotFound", &message, Some(details(resource, Some(name))))
+        Reply::status(
+            404,
+            "NotFound",
+            &message,
+            Some(details(resource, Some(name))),
+        )
     }
 
     /// 400 for a malformed request.

@@ -88,24 +88,144 @@ const BUILTINS: &[Builtin] = &[
     ("", "v1", "Service", "services", true, &["svc"], &["all"]),
     ("", "v1", "ConfigMap", "configmaps", true, &["cm"], &[]),
     ("", "v1", "Secret", "secrets", true, &[], &[]),
-    ("", "v1", "ServiceAccount", "serviceaccounts", true, &["sa"], &[]),
+    (
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        true,
+        &["sa"],
+        &[],
+    ),
     ("", "v1", "Event", "events", true, &["ev"], &[]),
     ("", "v1", "Endpoints", "endpoints", true, &["ep"], &[]),
-    ("", "v1", "PersistentVolume", "persistentvolumes", false, &["pv"], &[]),
-    ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, &["pvc"], &[]),
-    ("apps", "v1", "Deployment", "deployments", true, &["deploy"], &["all"]),
-    ("apps", "v1", "StatefulSet", "statefulsets", true, &["sts"], &["all"]),
-    ("apps", "v1", "DaemonSet", "daemonsets", true, &["ds"], &["all"]),
-    ("apps", "v1", "ReplicaSet", "replicasets", true, &["rs"], &["all"]),
-    ("apps", "v1", "ControllerRevision", "controllerrevisions", true, &[], &[]),
+    (
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        false,
+        &["pv"],
+        &[],
+    ),
+    (
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        true,
+        &["pvc"],
+        &[],
+    ),
+    (
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        true,
+        &["deploy"],
+        &["all"],
+    ),
+    (
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        true,
+        &["sts"],
+        &["all"],
+    ),
+    (
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        true,
+        &["ds"],
+        &["all"],
+    ),
+    (
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        true,
+        &["rs"],
+        &["all"],
+    ),
+    (
+        "apps",
+        "v1",
+        "ControllerRevision",
+        "controllerrevisions",
+        true,
+        &[],
+        &[],
+    ),
     ("batch", "v1", "Job", "jobs", true, &[], &["all"]),
-    ("batch", "v1", "CronJob", "cronjobs", true, &["cj"], &["all"]),
-    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, &["pdb"], &[]),
-    ("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, &[], &[]),
-    ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, &[], &[]),
-    ("rbac.authorization.k8s.io", "v1", "Role", "roles", true, &[], &[]),
-    ("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, &[], &[]),
-    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, &["sc"], &[]),
+    (
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        true,
+        &["cj"],
+        &["all"],
+    ),
+    (
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        &["pdb"],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRole",
+        "clusterroles",
+        false,
+        &[],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+        &[],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role",
+        "roles",
+        true,
+        &[],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        true,
+        &[],
+        &[],
+    ),
+    (
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+        &["sc"],
+        &[],
+    ),
     (
         "admissionregistration.k8s.io",
         "v1",
@@ -133,7 +253,15 @@ const BUILTINS: &[Builtin] = &[
         &["crd", "crds"],
         &["api-extensions"],
     ),
-    ("coordination.k8s.io", "v1", "Lease", "leases", true, &[], &[]),
+    (
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        true,
+        &[],
+        &[],
+    ),
 ];
 
 /// The built-in resources, in discovery order.
@@ -163,19 +291,32 @@ pub(crate) const CRD_KIND: &str = "CustomResourceDefinition";
 /// The resources an `apiextensions.k8s.io/v1` CustomResourceDefinition serves: one per served
 /// version.
 pub(crate) fn from_crd(crd: &Value) -> Result<Vec<ResourceDef>, String> {
-    let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+    let name = crd
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
     let err = |what: &str| format!("CustomResourceDefinition {name:?}: {what}");
     let text = |pointer: &str| -> Result<String, String> {
         crd.pointer(pointer)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
-            .ok_or_else(|| err(&format!("missing {}", pointer.trim_start_matches('/').replace('/', "."))))
+            .ok_or_else(|| {
+                err(&format!(
+                    "missing {}",
+                    pointer.trim_start_matches('/').replace('/', ".")
+                ))
+            })
     };
     let strings = |pointer: &str| -> Vec<String> {
         crd.pointer(pointer)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
 
@@ -186,7 +327,11 @@ pub(crate) fn from_crd(crd: &Value) -> Result<Vec<ResourceDef>, String> {
     let namespaced = match text("/spec/scope")?.as_str() {
         "Namespaced" => true,
         "Cluster" => false,
-        other => return Err(err(&format!("spec.scope {other:?} is neither Namespaced nor Cluster"))),
+        other => {
+            return Err(err(&format!(
+                "spec.scope {other:?} is neither Namespaced nor Cluster"
+            )));
+        }
     };
     let versions = crd
         .pointer("/spec/versions")
@@ -231,7 +376,9 @@ pub(crate) fn compare_versions(a: &str, b: &str) -> Ordering {
 /// `(stability, major, minor)` for a Kubernetes-style version, larger meaning more preferred.
 fn parse_version(v: &str) -> Option<(u8, u64, u64)> {
     let rest = v.strip_prefix('v')?;
-    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let major: u64 = rest[..digits].parse().ok()?;
     let suffix = &rest[digits..];
     if suffix.is_empty() {
@@ -254,9 +401,16 @@ mod tests {
 
     #[test]
     fn versions_sort_by_kubernetes_priority() {
-        let mut v = vec!["v1alpha1", "foo", "v1", "v1beta1", "v2", "v1beta2", "v10", "v2alpha3"];
+        let mut v = vec![
+            "v1alpha1", "foo", "v1", "v1beta1", "v2", "v1beta2", "v10", "v2alpha3",
+        ];
         v.sort_by(|a, b| compare_versions(a, b));
-        assert_eq!(v, ["v10", "v2", "v1", "v1beta2", "v1beta1", "v2alpha3", "v1alpha1", "foo"]);
+        assert_eq!(
+            v,
+            [
+                "v10", "v2", "v1", "v1beta2", "v1beta1", "v2alpha3", "v1alpha1", "foo"
+            ]
+        );
     }
 
     #[test]

@@ -80,7 +80,10 @@ fn parse_requirement(term: &str) -> Result<LabelRequirement, String> {
         if !is_label_key(key) {
             return Err(format!("invalid label key {key:?} in requirement {term:?}"));
         }
-        Ok(LabelRequirement { key: key.to_string(), op })
+        Ok(LabelRequirement {
+            key: key.to_string(),
+            op,
+        })
     };
     let value = |v: &str| -> Result<String, String> {
         let v = v.trim();
@@ -154,7 +157,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
                 (f, v, true)
             } else {
-                return Err(format!("invalid selector: '{text}'; can't understand '{term}'"));
+                return Err(format!(
+                    "invalid selector: '{text}'; can't understand '{term}'"
+                ));
             };
             let pointer = match field.trim() {
                 "metadata.name" => "/metadata/name",
@@ -173,7 +178,10 @@ impl FieldSelector {
     /// Whether an object's fields satisfy the selector.
     pub fn matches(&self, object: &Value) -> bool {
         self.0.iter().all(|req| {
-            let actual = object.pointer(req.pointer).and_then(Value::as_str).unwrap_or("");
+            let actual = object
+                .pointer(req.pointer)
+                .and_then(Value::as_str)
+                .unwrap_or("");
             (actual == req.value) == req.equal
         })
     }
@@ -207,20 +215,53 @@ mod tests {
             "empty=",
         ];
         for sel in yes {
-            assert!(LabelSelector::parse(sel).unwrap().matches(&obj), "{sel:?} should match");
+            assert!(
+                LabelSelector::parse(sel).unwrap().matches(&obj),
+                "{sel:?} should match"
+            );
         }
-        let no = ["app=db", "app!=web", "app in (db)", "app notin (web,db)", "missing", "!app", "missing=x", "app=web,tier=back"];
+        let no = [
+            "app=db",
+            "app!=web",
+            "app in (db)",
+            "app notin (web,db)",
+            "missing",
+            "!app",
+            "missing=x",
+            "app=web,tier=back",
+        ];
         for sel in no {
-            assert!(!LabelSelector::parse(sel).unwrap().matches(&obj), "{sel:?} should not match");
+            assert!(
+                !LabelSelector::parse(sel).unwrap().matches(&obj),
+                "{sel:?} should not match"
+            );
         }
-        assert!(LabelSelector::parse("app").unwrap().matches(&labelled(json!({"app": "x"}))));
-        assert!(!LabelSelector::parse("app").unwrap().matches(&json!({"metadata": {}})));
+        assert!(
+            LabelSelector::parse("app")
+                .unwrap()
+                .matches(&labelled(json!({"app": "x"})))
+        );
+        assert!(
+            !LabelSelector::parse("app")
+                .unwrap()
+                .matches(&json!({"metadata": {}}))
+        );
     }
 
     #[test]
     fn bad_label_selectors_are_errors() {
-        for sel in ["app in web", "app in ()", "a b", "app=(x)", "app foo (x)", "=x"] {
-            assert!(LabelSelector::parse(sel).is_err(), "{sel:?} should be rejected");
+        for sel in [
+            "app in web",
+            "app in ()",
+            "a b",
+            "app=(x)",
+            "app foo (x)",
+            "=x",
+        ] {
+            assert!(
+                LabelSelector::parse(sel).is_err(),
+                "{sel:?} should be rejected"
+            );
         }
     }
 

@@ -23,19 +23,24 @@ pub(crate) fn generate() -> Result<Identity, String> {
     let text = |e: rcgen::Error| e.to_string();
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(text)?;
-    ca_params.distinguished_name.push(DnType::CommonName, "test-apiserver CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "test-apiserver CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(text)?).map_err(text)?;
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(text)?)
+        .map_err(text)?;
 
     let server_key = KeyPair::generate().map_err(text)?;
-    let mut params =
-        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).map_err(text)?;
-    params.distinguished_name.push(DnType::CommonName, "test-apiserver");
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .map_err(text)?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "test-apiserver");
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let server_cert = params.signed_by(&server_key, &ca).map_err(text)?;
@@ -50,5 +55,8 @@ pub(crate) fn generate() -> Result<Identity, String> {
         .map_err(|e| e.to_string())?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
 
-    Ok(Identity { ca_pem: ca.pem(), config: Arc::new(config) })
+    Ok(Identity {
+        ca_pem: ca.pem(),
+        config: Arc::new(config),
+    })
 }
