@@ -164,17 +164,63 @@ pub fn docs(pack: &RulePack) -> String {
         ));
     }
     for rule in &pack.rules {
-        out.push_str(&format!("\n## {}\n\n", rule.id));
-        for line in explain(rule).lines().skip(1) {
-            let heading = !line.starts_with(' ') && !line.is_empty();
-            if heading && line != rule.title {
-                out.push_str(&format!("\n**{line}**\n\n"));
-            } else if line.is_empty() {
-                continue;
-            } else if heading {
-                out.push_str(&format!("{line}\n"));
-            } else {
-                out.push_str(&format!("    {}\n", line.trim_start()));
+        out.push_str(&format!(
+            "\n## {}\n\n{}\n\n*{}, {} scope.*\n\n**Requirement.** {}\n",
+            rule.id, rule.title, rule.severity, rule.scope, rule.requirement
+        ));
+        let mut code = |label: &str, source: Option<&str>| {
+            if let Some(source) = source {
+                out.push_str(&format!(
+                    "\n**{label}**\n\n```cel\n{}\n```\n",
+                    source.trim()
+                ));
+            }
+        };
+        code(
+            "Applies to (where)",
+            rule.filter.as_ref().map(|e| e.source.as_str()),
+        );
+        code(
+            "Applies when",
+            rule.when.as_ref().map(|e| e.source.as_str()),
+        );
+        for (name, value) in &rule.bindings {
+            code(&format!("Let `{name}`"), Some(&value.source));
+        }
+        code("Passes when", Some(&rule.require.source));
+        code(
+            "Observed",
+            rule.observed.as_ref().map(|e| e.source.as_str()),
+        );
+        out.push_str(&format!(
+            "\n**Expected.** {}\n\n**How to fix.** {}\n",
+            template_text(&rule.expected),
+            rule.remediation
+        ));
+        if let Some(notes) = &rule.notes {
+            out.push_str(&format!("\n**Notes.** {notes}\n"));
+        }
+        out.push_str(&format!("\n**Docs.** <{}>\n", rule.docs));
+    }
+    out.push_str(&facts_reference());
+    out
+}
+
+/// The facts rules can read, per scope, generated from the fact model.
+fn facts_reference() -> String {
+    use checker_core::engine::fact_paths;
+    use checker_core::rules::Scope;
+    let mut out = String::from(
+        "\n## Facts rules can read\n\nEvery scope sees `target`, `platform`, `upgrade`, `clusters` and `host`; \
+         cluster rules also see `cluster`, host-path rules `path`. `[]` marks the elements of a list. \
+         Functions beyond standard CEL: `versionAtLeast(version, minimum)`, `majorMinor(version)`, \
+         `gib(n)`, `formatBytes(bytes)`.\n\n| Path | Type |\n|---|---|\n",
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for scope in [Scope::Platform, Scope::Cluster, Scope::HostPath] {
+        for (path, kind) in fact_paths(scope) {
+            if seen.insert(path.clone()) {
+                out.push_str(&format!("| `{path}` | {kind} |\n"));
             }
         }
     }

@@ -618,6 +618,41 @@ fn samples(scope: Scope, params: &BTreeSet<String>) -> BTreeMap<&'static str, Js
     vars
 }
 
+/// Every fact path a rule in `scope` can read, with its JSON type (`string`, `list`…), for the
+/// rule-pack reference. Upgrade-path parameters are listed as `upgrade.<param>`.
+pub fn fact_paths(scope: Scope) -> Vec<(String, &'static str)> {
+    fn walk(prefix: &str, value: &Json, out: &mut Vec<(String, &'static str)>) {
+        let kind = match value {
+            Json::Null => "null",
+            Json::Bool(_) => "bool",
+            Json::Number(_) => "int",
+            Json::String(_) => "string",
+            Json::Array(_) => "list",
+            Json::Object(_) => "map",
+        };
+        out.push((prefix.to_string(), kind));
+        match value {
+            Json::Object(fields) => {
+                for (key, child) in fields {
+                    walk(&format!("{prefix}.{key}"), child, out);
+                }
+            }
+            Json::Array(items) => {
+                if let Some(first) = items.first() {
+                    walk(&format!("{prefix}[]"), first, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let params = BTreeSet::from(["<param>".to_string()]);
+    let mut out = Vec::new();
+    for (name, sample) in samples(scope, &params) {
+        walk(name, &sample, &mut out);
+    }
+    out
+}
+
 /// Checks that every variable and field an expression names exists in the fact model, and
 /// records the fact paths it reads. Returns the problems found.
 pub fn check_paths(

@@ -494,3 +494,116 @@ fn text(item: &Value, path: &[&str]) -> Option<String> {
     }
     value.as_str().map(str::to_string).filter(|s| !s.is_empty())
 }
+
+/// The reads needed to establish the facts at these paths (as recorded in
+/// [`crate::rules::Rule::reads`]), so a collection fetches only what the selected rules use.
+/// Every fact about clusters needs the cluster list; the platform version needs ProductBase.
+pub fn reads_for<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<&'static Read> {
+    let mut needed = Vec::new();
+    let mut need = |read: &'static Read| {
+        if !needed.contains(&read) {
+            needed.push(read);
+        }
+    };
+    for path in paths {
+        let root = path.split('.').next().unwrap_or_default();
+        let field = path.split('.').nth(1);
+        match (root, field) {
+            ("platform" | "upgrade", _) => need(&reads::PRODUCT_BASES),
+            ("cluster" | "clusters", field) => {
+                need(&reads::CLUSTERS);
+                match field {
+                    Some("plugins") => need(&reads::MODULE_INFOS),
+                    Some("istio") => need(&reads::ISTIO_DEPLOYMENTS),
+                    Some("elasticsearch") => {
+                        need(&reads::MODULE_INFOS);
+                        need(&reads::ELASTICSEARCH_STATEFULSETS);
+                    }
+                    // The whole cluster value: every per-cluster fact.
+                    None if root == "clusters" => {
+                        need(&reads::MODULE_INFOS);
+                        need(&reads::ISTIO_DEPLOYMENTS);
+                        need(&reads::ELASTICSEARCH_STATEFULSETS);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    needed.sort_by_key(|r| reads::ALL.iter().position(|a| a == *r));
+    needed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_follow_the_fact_paths() {
+        let ids = |paths: &[&str]| -> Vec<&str> {
+            reads_for(paths.iter().copied())
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(&["upgrade"]), ["productbases"]);
+        assert_eq!(ids(&["cluster.kubernetes_version"]), ["clusters"]);
+        assert_eq!(
+            ids(&["cluster.istio.revisions", "upgrade.min_istio"]),
+            ["productbases", "clusters", "istio-deployments"]
+        );
+        assert_eq!(
+            ids(&["cluster.elasticsearch"]),
+            ["clusters", "moduleinfoes", "cpaas-statefulsets"]
+        );
+        assert!(ids(&["host.package", "path.free_bytes", "target"]).is_empty());
+    }
+
+    #[test]
+    fn istiod_version_from_image_label_or_name() {
+        let deployment = |name: &str, image: &str, rev: Option<&str>| {
+            serde_json::json!({
+                "metadata": {"name": name, "labels": rev.map(|r| serde_json::json!({"istio.io/rev": r})).unwrap_or(serde_json::json!({}))},
+                "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}}
+            })
+        };
+        let version = |d: &Value| istiod_revision(d).and_then(|r| r.version);
+        assert_eq!(
+            version(&deployment(
+                "istiod-1-22",
+                "reg:60080/asm/pilot:1.22.4",
+                None
+            ))
+            .as_deref(),
+            Some("1.22.4")
+        );
+        assert_eq!(
+            version(&deployment(
+                "istiod-1-20",
+                "reg/asm/pilot:1.20.6-distroless",
+                None
+            ))
+            .as_deref(),
+            Some("1.20.6")
+        );
+        assert_eq!(
+            version(&deployment(
+                "istiod-1-18",
+                "reg/asm/pilot@sha256",
+                Some("1-18")
+            ))
+            .as_deref(),
+            Some("1.18")
+        );
+        assert_eq!(
+            version(&deployment("istiod-1-19", "reg:5000/pilot", None)).as_deref(),
+            Some("1.19")
+        );
+        assert_eq!(
+            version(&deployment("istiod", "reg/pilot:latest", None)),
+            None
+        );
+        assert!(istiod_revision(&deployment("istio-ingressgateway", "x:1.22.0", None)).is_none());
+    }
+}

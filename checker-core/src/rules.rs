@@ -313,12 +313,23 @@ pub fn load(file: &str, text: &str) -> Result<RulePack, PackError> {
             line: l.line(),
             column: l.column(),
         });
+        let mut message = first_line(&e.to_string())
+            .trim_start_matches("error: ")
+            .to_string();
+        // serde-saphyr prefixes its own "line L column C: "; the diagnostic already says where.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && prefix.starts_with("line ")
+            && prefix.contains(" column ")
+        {
+            message = rest.to_string();
+        }
+        if let Some(key) = at.and_then(|at| key_on_line(text, at.line)) {
+            message = format!("field `{key}`: {message}");
+        }
         fail(vec![Diagnostic {
             file: file.to_string(),
             at,
-            message: first_line(&e.to_string())
-                .trim_start_matches("error: ")
-                .to_string(),
+            message,
         }])
     })?;
     let mut diagnostics = Vec::new();
@@ -441,6 +452,17 @@ pub fn load(file: &str, text: &str) -> Result<RulePack, PackError> {
         upgrade_paths: spec.upgrade_paths,
         rules,
     })
+}
+
+/// The mapping key written on a line of YAML (`    severity: fatal` → `severity`), if any.
+fn key_on_line(text: &str, line: u64) -> Option<String> {
+    let source = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let source = source.trim_start().trim_start_matches("- ");
+    let (key, _) = source.split_once(':')?;
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| key.to_string())
 }
 
 fn first_line(text: &str) -> String {

@@ -1,1 +1,4 @@
+//! End-to-end tests of the built `acp-preflight` binary.
 
+mod common;
+mod offline;

@@ -22,8 +22,11 @@ pub struct FixtureError {
 }
 
 impl Platform {
-    /// Loads every cluster subdirectory of `dir`. Objects are read once, here; the server then
-    /// answers from memory.
+    /// Loads every cluster subdirectory of `dir`: `<dir>/<cluster>/*.json`, each a
+    /// `kubectl get ... -o json` list (CustomResourceDefinitions included), plus an optional
+    /// `version.json` answered at `/version`. Files that are not JSON lists are skipped; an
+    /// invalid object in a list is an error naming the file. Objects are read once, here; the
+    /// server then answers from memory.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Platform, FixtureError> {
         let dir = dir.as_ref();
         let mut platform = Platform::new();

@@ -20,29 +20,81 @@ pub(crate) fn render(
     clusters.sort_unstable();
     clusters.dedup();
 
-    let mut yaml = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
-    for cluster in clusters {
-        let server = format!("{base_url}/kubernetes/{cluster}");
-        yaml += &format!(
-            "- name: {}\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n",
-            q(cluster),
-            q(&server),
-            q(&ca_data)
-        );
-    }
-    yaml += "contexts:\n";
-    for (context, cluster) in contexts {
-        yaml += &format!(
-            "- name: {}\n  context:\n    cluster: {}\n    user: \"test-user\"\n",
-            q(context),
-            q(cluster)
-        );
-    }
+    let cluster_entries: Vec<String> = clusters
+        .iter()
+        .map(|cluster| {
+            let server = format!("{base_url}/kubernetes/{cluster}");
+            format!(
+                "- name: {}\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n",
+                q(cluster),
+                q(&server),
+                q(&ca_data)
+            )
+        })
+        .collect();
+    let context_entries: Vec<String> = contexts
+        .iter()
+        .map(|(context, cluster)| {
+            format!(
+                "- name: {}\n  context:\n    cluster: {}\n    user: \"test-user\"\n",
+                q(context),
+                q(cluster)
+            )
+        })
+        .collect();
     let current = contexts.first().map_or("", |(context, _)| context);
+
+    let mut yaml = String::from("apiVersion: v1\nkind: Config\n");
+    yaml += &section("clusters", &cluster_entries);
+    yaml += &section("contexts", &context_entries);
     yaml += &format!("current-context: {}\n", q(current));
     yaml += &format!(
         "users:\n- name: \"test-user\"\n  user:\n    token: {}\n",
         q(token)
     );
     yaml
+}
+
+/// A YAML sequence under `key`, or `key: []` when empty.
+fn section(key: &str, entries: &[String]) -> String {
+    if entries.is_empty() {
+        format!("{key}: []\n")
+    } else {
+        format!("{key}:\n{}", entries.concat())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_cluster_entry_per_cluster() {
+        let yaml = render(
+            "https://127.0.0.1:1",
+            "PEM",
+            &[("a", "global"), ("b", "global")],
+            "t\"x",
+        );
+        assert_eq!(
+            yaml.matches("server: \"https://127.0.0.1:1/kubernetes/global\"")
+                .count(),
+            1
+        );
+        assert!(yaml.contains("current-context: \"a\"\n"));
+        assert!(yaml.contains("token: \"t\\\"x\"\n"));
+        assert!(yaml.contains(&format!(
+            "certificate-authority-data: \"{}\"",
+            STANDARD.encode("PEM")
+        )));
+    }
+
+    #[test]
+    fn no_contexts() {
+        let yaml = render("https://127.0.0.1:1", "PEM", &[], "t");
+        assert!(
+            yaml.contains("clusters: []\ncontexts: []\ncurrent-context: \"\"\n"),
+            "{yaml}"
+        );
+    }
 }

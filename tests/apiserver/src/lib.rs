@@ -7,6 +7,10 @@
 //! kube-apiserver's `Status` errors. Requests need a bearer token, only reads are served, every
 //! request is logged ([`TestApiServer::requests`]) and faults can be injected ([`FaultRule`]).
 //!
+//! Custom kinds are served only on clusters holding their CustomResourceDefinition (add it like
+//! any other object, e.g. from [`custom_resource_definition`]); elsewhere they answer 404, as on a
+//! real server. The fixture layout is described on [`Platform::load_dir`].
+//!
 //! ```no_run
 //! use test_apiserver::{Platform, ServerOptions, TestApiServer};
 //!
@@ -15,6 +19,8 @@
 //! let kubeconfig = server.kubeconfig(&[("global", "global")], test_apiserver::DEFAULT_TOKEN);
 //! # drop(kubeconfig);
 //! ```
+
+#![warn(missing_docs)]
 
 mod api;
 mod discovery;

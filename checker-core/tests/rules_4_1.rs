@@ -1,0 +1,589 @@
+//! The ACP 4.1 pack on the recorded fixtures and on each side of every threshold.
+//!
+//! Fixture scenarios are kubectl dump directories under `fixtures/`; thresholds are tested by
+//! changing one value in a loaded snapshot, so each test changes exactly the fact it is about.
+
+use std::path::Path;
+
+use checker_core::facts::Facts;
+use checker_core::host::{FilesystemFacts, HostFacts, PathProbe};
+use checker_core::report::{RuleResult, Status, Verdict};
+use checker_core::rules::RulePack;
+use checker_core::snapshot::{ReadOutcome, Snapshot};
+use checker_core::{dump, engine, packs};
+
+const GIB: u64 = 1 << 30;
+
+fn pack() -> RulePack {
+    packs::for_target("4.1").unwrap().expect("bundled 4.1 pack")
+}
+
+fn fixture(name: &str) -> Snapshot {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name);
+    dump::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn evaluate(snapshot: &Snapshot) -> Vec<RuleResult> {
+    engine::evaluate(&pack(), &Facts::derive(snapshot))
+}
+
+/// The status of `rule` for the subject whose cluster or path is `subject` ("" = platform).
+fn status(results: &[RuleResult], rule: &str, subject: &str) -> Status {
+    let found: Vec<&RuleResult> = results
+        .iter()
+        .filter(|r| r.rule == rule)
+        .filter(|r| {
+            subject.is_empty() && r.subject.is_empty()
+                || r.subject.get("cluster").map(String::as_str) == Some(subject)
+                || r.subject.get("path").map(String::as_str) == Some(subject)
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one result of {rule} for {subject:?}: {results:#?}"
+    );
+    found[0].status
+}
+
+fn message<'a>(results: &'a [RuleResult], rule: &str, cluster: &str) -> &'a str {
+    &results
+        .iter()
+        .find(|r| r.rule == rule && r.subject.get("cluster").map(String::as_str) == Some(cluster))
+        .expect("result")
+        .message
+}
+
+/// Sets one field of the tkestack Cluster object named `cluster` in the global cluster's list.
+fn set_cluster_field(
+    snapshot: &mut Snapshot,
+    cluster: &str,
+    pointer: &str,
+    value: serde_json::Value,
+) {
+    let items = items_mut(snapshot, "global", "clusters");
+    let item = items
+        .iter_mut()
+        .find(|i| i["metadata"]["name"] == cluster)
+        .expect("cluster object");
+    *item.pointer_mut(pointer).expect("field") = value;
+}
+
+fn items_mut<'a>(
+    snapshot: &'a mut Snapshot,
+    cluster: &str,
+    read: &str,
+) -> &'a mut Vec<serde_json::Value> {
+    let record = snapshot
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster)
+        .expect("cluster record");
+    match record.reads.get_mut(read) {
+        Some(ReadOutcome::Ok { items }) => items,
+        other => panic!("{read} on {cluster} is {other:?}"),
+    }
+}
+
+fn set_platform_version(snapshot: &mut Snapshot, version: &str) {
+    items_mut(snapshot, "global", "productbases")[0]["status"]["version"] = version.into();
+}
+
+fn host_with_minio_free(free_bytes: u64) -> HostFacts {
+    HostFacts {
+        hostname: "cp-1".to_string(),
+        paths: vec![PathProbe {
+            role: "minio".to_string(),
+            path: "/cpaas/minio".to_string(),
+            filesystem: Some(FilesystemFacts {
+                device_id: 7,
+                mount_point: Some("/cpaas".to_string()),
+                fs_type: Some("xfs".to_string()),
+                total_bytes: 500 * GIB,
+                free_bytes,
+                shared_with: vec![],
+            }),
+            error: None,
+        }],
+        package: None,
+        disks: vec![],
+    }
+}
+
+#[test]
+fn ready_fixture_is_ready_with_advisories() {
+    let results = evaluate(&fixture("ready-3.18"));
+    assert_eq!(Verdict::of(&results), Verdict::Ready);
+    assert_eq!(status(&results, "VersionUpgradePath", ""), Status::Pass);
+    for cluster in ["global", "prod-1", "eks-1"] {
+        assert_eq!(
+            status(&results, "KubernetesVersionSupported", cluster),
+            Status::Pass
+        );
+        assert_eq!(
+            status(&results, "DeprecatedCostPluginsAbsent", cluster),
+            Status::Pass
+        );
+        assert_eq!(
+            status(&results, "KubernetesUpgradeRestartsPods", cluster),
+            Status::Warn
+        );
+    }
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "prod-1"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "global"),
+        Status::Skipped
+    );
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "global"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "prod-1"),
+        Status::Skipped
+    );
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "eks-1"),
+        Status::Skipped
+    );
+    assert_eq!(
+        status(&results, "ManagedClusterKubernetesByProvider", "eks-1"),
+        Status::Warn
+    );
+    assert_eq!(
+        status(&results, "ManagedClusterKubernetesByProvider", "prod-1"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "MinioDiskSpace", "/cpaas/minio"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "PackageExtractionDiskSpace", "/root/upgrade"),
+        Status::Pass
+    );
+}
+
+#[test]
+fn not_ready_fixture_fails_every_blocker_on_the_right_subject() {
+    let results = evaluate(&fixture("not-ready-3.18"));
+    assert_eq!(Verdict::of(&results), Verdict::NotReady);
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "global"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "prod-1"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "edge-1"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "prod-1"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "edge-1"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "DeprecatedCostPluginsAbsent", "global"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "DeprecatedCostPluginsAbsent", "prod-1"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "DeprecatedCostPluginsAbsent", "edge-1"),
+        Status::Pass
+    );
+    assert!(message(&results, "DeprecatedCostPluginsAbsent", "prod-1").contains("Kubecost"));
+    assert!(
+        !message(&results, "DeprecatedCostPluginsAbsent", "prod-1").contains("Cost Management")
+    );
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "global"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "MinioDiskSpace", "/cpaas/minio"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&results, "PackageExtractionDiskSpace", "/data/upgrade"),
+        Status::Fail
+    );
+}
+
+#[test]
+fn unsupported_source_version_fails_the_path_and_skips_version_gates() {
+    let results = evaluate(&fixture("unsupported-3.16"));
+    assert_eq!(status(&results, "VersionUpgradePath", ""), Status::Fail);
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "global"),
+        Status::Skipped
+    );
+    assert_eq!(Verdict::of(&results), Verdict::NotReady);
+}
+
+#[test]
+fn incomplete_fixture_reports_errors_not_passes() {
+    let results = evaluate(&fixture("incomplete"));
+    assert_eq!(Verdict::of(&results), Verdict::Incomplete);
+    for cluster in ["global", "prod-1"] {
+        assert_eq!(
+            status(&results, "DeprecatedCostPluginsAbsent", cluster),
+            Status::Error
+        );
+        assert!(message(&results, "DeprecatedCostPluginsAbsent", cluster).contains("forbidden"));
+        // Facts that do not depend on the forbidden read are still evaluated.
+        assert_eq!(
+            status(&results, "KubernetesVersionSupported", cluster),
+            Status::Pass
+        );
+    }
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "prod-1"),
+        Status::Error
+    );
+    assert_eq!(
+        status(&results, "IstioVersionSupported", "global"),
+        Status::Skipped
+    );
+    assert_eq!(
+        status(&results, "MinioDiskSpace", "/cpaas/minio"),
+        Status::Error
+    );
+}
+
+#[test]
+fn kubernetes_threshold_from_3_18_is_1_30() {
+    for (version, expected) in [
+        ("v1.29.9", Status::Fail),
+        ("v1.30.0", Status::Pass),
+        ("v1.30.2-eks-1552ad0", Status::Pass),
+        ("v1.29.15-eks-036c24b", Status::Fail),
+        ("v1.30.4+k3s1", Status::Pass),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        set_cluster_field(&mut snapshot, "prod-1", "/status/version", version.into());
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "KubernetesVersionSupported", "prod-1"),
+            expected,
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn kubernetes_threshold_depends_on_the_source_version() {
+    for (platform, kubernetes, expected) in [
+        ("4.0.3", "v1.30.9", Status::Fail),
+        ("4.0.3", "v1.31.0", Status::Pass),
+        ("v4.1.0", "v1.31.9", Status::Fail),
+        ("v4.1.0", "v1.32.1", Status::Pass),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        set_platform_version(&mut snapshot, platform);
+        set_cluster_field(
+            &mut snapshot,
+            "prod-1",
+            "/status/version",
+            kubernetes.into(),
+        );
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "KubernetesVersionSupported", "prod-1"),
+            expected,
+            "{platform} with {kubernetes}"
+        );
+    }
+}
+
+#[test]
+fn unparsable_versions_are_errors_not_passes() {
+    let mut snapshot = fixture("ready-3.18");
+    set_cluster_field(&mut snapshot, "prod-1", "/status/version", "latest".into());
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "prod-1"),
+        Status::Error
+    );
+    assert!(
+        message(&results, "KubernetesVersionSupported", "prod-1")
+            .contains("`latest` is not a version")
+    );
+
+    let mut snapshot = fixture("ready-3.18");
+    set_platform_version(&mut snapshot, "four");
+    let results = evaluate(&snapshot);
+    assert_eq!(status(&results, "VersionUpgradePath", ""), Status::Error);
+    assert_eq!(Verdict::of(&results), Verdict::Incomplete);
+}
+
+#[test]
+fn version_upgrade_path_accepts_3_18_4_0_and_4_1_patches_only() {
+    for (version, expected) in [
+        ("v3.16.2", Status::Fail),
+        ("v3.18.0", Status::Pass),
+        ("3.18.2", Status::Pass),
+        ("v4.0.4", Status::Pass),
+        ("4.1.2", Status::Pass),
+        ("v4.2.0", Status::Fail),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        set_platform_version(&mut snapshot, version);
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "VersionUpgradePath", ""),
+            expected,
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn minio_threshold_is_120_gib() {
+    for (free, expected) in [
+        (120 * GIB - 100 * (1 << 20), Status::Fail), // shows as 119.9 GiB
+        (120 * GIB - 1, Status::Fail),
+        (120 * GIB, Status::Pass),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        snapshot.host = Some(host_with_minio_free(free));
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "MinioDiskSpace", "/cpaas/minio"),
+            expected,
+            "{free}"
+        );
+    }
+    let mut snapshot = fixture("ready-3.18");
+    snapshot.host = Some(host_with_minio_free(120 * GIB - 100 * (1 << 20)));
+    let results = evaluate(&snapshot);
+    let minio = results
+        .iter()
+        .find(|r| r.rule == "MinioDiskSpace")
+        .expect("result");
+    assert!(
+        minio.message.contains("119.9 GiB (128.7 GB)"),
+        "{}",
+        minio.message
+    );
+}
+
+#[test]
+fn istio_needs_one_revision_of_at_least_1_22() {
+    let istiod = |name: &str, tag: &str| {
+        serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "istio-system"},
+            "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": format!("registry/asm/pilot:{tag}")}]}}}
+        })
+    };
+    for (deployments, expected) in [
+        (vec![istiod("istiod-1-22", "1.22.0")], Status::Pass),
+        (vec![istiod("istiod-1-24", "1.24.1")], Status::Pass),
+        (vec![istiod("istiod-1-21", "1.21.9")], Status::Fail),
+        (
+            vec![
+                istiod("istiod-1-22", "1.22.4"),
+                istiod("istiod-1-24", "1.24.1"),
+            ],
+            Status::Fail,
+        ),
+        (vec![], Status::Skipped),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        *items_mut(&mut snapshot, "prod-1", "istio-deployments") = deployments.clone();
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "IstioVersionSupported", "prod-1"),
+            expected,
+            "{deployments:?}"
+        );
+    }
+}
+
+#[test]
+fn cost_management_is_not_mistaken_for_the_deprecated_plugins() {
+    let plugin = |module: &str, display: &str| {
+        serde_json::json!({
+            "apiVersion": "cluster.alauda.io/v1alpha1", "kind": "ModuleInfo",
+            "metadata": {"name": format!("prod-1-{module}"),
+                "labels": {"cpaas.io/cluster-name": "prod-1", "cpaas.io/module-name": module},
+                "annotations": {"cpaas.io/module-name": format!("{{\"en\": \"{display}\"}}")}},
+            "status": {"version": "v4.1.0", "phase": "Running"}
+        })
+    };
+    for (module, display, expected) in [
+        (
+            "cost-management-server",
+            "Alauda Container Platform Cost Management Server",
+            Status::Pass,
+        ),
+        (
+            "cost-management-agent",
+            "Alauda Container Platform Cost Management Agent",
+            Status::Pass,
+        ),
+        ("kubecost", "Kubecost", Status::Fail),
+        ("kube-cost-agent", "Kube Cost Agent", Status::Fail),
+        ("costmanager", "CostManager", Status::Fail),
+        ("cm", "CostManager", Status::Fail),
+    ] {
+        let mut snapshot = fixture("ready-3.18");
+        items_mut(&mut snapshot, "global", "moduleinfoes").push(plugin(module, display));
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "DeprecatedCostPluginsAbsent", "prod-1"),
+            expected,
+            "{module}"
+        );
+    }
+}
+
+#[test]
+fn elasticsearch_legacy_roles_fail_only_at_big_scale() {
+    // Legacy role env on the global cluster's big-scale StatefulSets fails.
+    let mut snapshot = fixture("ready-3.18");
+    for item in items_mut(&mut snapshot, "global", "cpaas-statefulsets") {
+        if let Some(containers) = item.pointer_mut("/spec/template/spec/containers") {
+            for container in containers.as_array_mut().into_iter().flatten() {
+                if let Some(env) = container.get_mut("env").and_then(|e| e.as_array_mut()) {
+                    env.push(serde_json::json!({"name": "node.data", "value": "true"}));
+                }
+            }
+        }
+    }
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "global"),
+        Status::Fail
+    );
+    // Without the master StatefulSet and with a normal-scale config, the rule is skipped with why.
+    let mut snapshot = fixture("ready-3.18");
+    items_mut(&mut snapshot, "global", "cpaas-statefulsets")
+        .retain(|s| s["metadata"]["name"] != "cpaas-elasticsearch-master");
+    for item in items_mut(&mut snapshot, "global", "moduleinfoes") {
+        if let Some(scale) = item.pointer_mut("/spec/config/components/elasticsearch/type") {
+            *scale = "normal".into();
+        }
+    }
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "ElasticsearchNodeRolesFixed", "global"),
+        Status::Skipped
+    );
+    assert!(message(&results, "ElasticsearchNodeRolesFixed", "global").contains("normal scale"));
+}
+
+#[test]
+fn host_rules_are_skipped_with_the_reason_when_no_host_was_probed() {
+    let mut snapshot = fixture("ready-3.18");
+    snapshot.host = None;
+    let results = evaluate(&snapshot);
+    let minio: Vec<_> = results
+        .iter()
+        .filter(|r| r.rule == "MinioDiskSpace")
+        .collect();
+    assert_eq!(minio.len(), 1);
+    assert_eq!(minio[0].status, Status::Skipped);
+    assert!(
+        minio[0].message.contains("no host facts"),
+        "{}",
+        minio[0].message
+    );
+}
+
+fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: u64) -> HostFacts {
+    let fs = |device_id: u64, shared_with: Vec<String>| FilesystemFacts {
+        device_id,
+        mount_point: Some(format!("/mnt/{device_id}")),
+        fs_type: Some("ext4".to_string()),
+        total_bytes: 1000 * GIB,
+        free_bytes: free,
+        shared_with,
+    };
+    let same = package_dev == extract_dev;
+    let shared = |role: &str| if same { vec![role.to_string()] } else { vec![] };
+    HostFacts {
+        hostname: "cp-1".to_string(),
+        paths: vec![
+            PathProbe {
+                role: "package_dir".to_string(),
+                path: "/root".to_string(),
+                filesystem: Some(fs(package_dev, shared("extract_dir"))),
+                error: None,
+            },
+            PathProbe {
+                role: "extract_dir".to_string(),
+                path: "/data/upgrade".to_string(),
+                filesystem: Some(fs(extract_dev, shared("package_dir"))),
+                error: None,
+            },
+        ],
+        package: Some(checker_core::host::PackageProbe {
+            path: "/root/cpaas.tgz".to_string(),
+            size_bytes: Some(package_size),
+            error: None,
+        }),
+        disks: vec![],
+    }
+}
+
+#[test]
+fn extraction_on_one_filesystem_needs_250_gib() {
+    for (free, expected) in [(250 * GIB - 1, Status::Fail), (250 * GIB, Status::Pass)] {
+        let mut snapshot = fixture("ready-3.18");
+        snapshot.host = Some(extraction_host(3, 3, free, 60 * GIB));
+        let results = evaluate(&snapshot);
+        let extraction: Vec<_> = results
+            .iter()
+            .filter(|r| r.rule == "PackageExtractionDiskSpace")
+            .collect();
+        assert_eq!(
+            extraction.len(),
+            1,
+            "one result for the shared filesystem: {extraction:#?}"
+        );
+        assert_eq!(extraction[0].status, expected, "{free}");
+    }
+}
+
+#[test]
+fn extraction_on_separate_filesystems_checks_each() {
+    let mut snapshot = fixture("ready-3.18");
+    snapshot.host = Some(extraction_host(3, 4, 100 * GIB, 60 * GIB));
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "PackageExtractionDiskSpace", "/root"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&results, "PackageExtractionDiskSpace", "/data/upgrade"),
+        Status::Pass
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| r.message.contains("on its own filesystem"))
+    );
+
+    let mut snapshot = fixture("ready-3.18");
+    snapshot.host = Some(extraction_host(3, 4, 50 * GIB, 60 * GIB));
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "PackageExtractionDiskSpace", "/data/upgrade"),
+        Status::Fail
+    );
+}

@@ -1,0 +1,95 @@
+//! Running the binary and reading its output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fixture scenario directory.
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("fixtures").join(name)
+}
+
+/// What one run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs the binary with these arguments (no colour, no terminal) and checks it did not panic.
+pub fn acp<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    run_with(args, &[])
+}
+
+/// Like [`acp`], with extra environment variables.
+pub fn run_with<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_acp-preflight"));
+    command
+        .args(args)
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("NO_COLOR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("run acp-preflight");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+/// The results of a JSON report for one rule, as (subject text, status) pairs.
+pub fn statuses(report: &serde_json::Value, rule: &str) -> Vec<(String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["rule"] == rule)
+        .map(|r| {
+            let subject = r["subject"]["cluster"]
+                .as_str()
+                .or(r["subject"]["path"].as_str())
+                .unwrap_or("platform")
+                .to_string();
+            (
+                subject,
+                r["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The status of one rule for one subject.
+pub fn status_of(report: &serde_json::Value, rule: &str, subject: &str) -> String {
+    let found: Vec<String> = statuses(report, rule)
+        .into_iter()
+        .filter(|(s, _)| s == subject)
+        .map(|(_, status)| status)
+        .collect();
+    assert_eq!(found.len(), 1, "one {rule} result for {subject}: {found:?}");
+    found[0].clone()
+}
