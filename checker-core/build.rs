@@ -7,15 +7,21 @@ use std::path::Path;
 fn main() {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
     println!("cargo::rerun-if-changed={}", rules.display());
-    let mut files: Vec<_> = std::fs::read_dir(&rules)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut files: Vec<_> = match std::fs::read_dir(&rules) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect(),
+        Err(error) => {
+            println!("cargo::error=cannot read {}: {error}", rules.display());
+            return;
+        }
+    };
+    if files.is_empty() {
+        println!("cargo::error=no rule pack (*.yaml) in {}", rules.display());
+        return;
+    }
     files.sort();
     let mut code = String::from("/// Rule packs bundled from `rules/`: (file name, contents).\n");
     code.push_str("pub const BUNDLED: &[(&str, &str)] = &[\n");

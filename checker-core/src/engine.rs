@@ -306,6 +306,17 @@ fn global_bindings(pack: &RulePack, facts: &Facts) -> Bindings {
         });
     }
     bindings.vars.insert("host".to_string(), host);
+    if let Some(error) = facts
+        .host
+        .as_ref()
+        .and_then(|h| h.package.as_ref())
+        .and_then(|p| p.error.clone())
+    {
+        bindings.unavailable.push(Unavailable {
+            path: "host.package".to_string(),
+            cause: error,
+        });
+    }
     bindings
 }
 

@@ -397,7 +397,33 @@ fn nonexistent_host_path_is_an_error_result_naming_the_path() {
         "{}",
         run.stdout
     );
-    let _ = dir;
+
+    // A missing package file makes the extraction check an error too, naming the file.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let package = tmp.path().join("missing.tgz");
+    let run = acp(&[
+        "check",
+        "--snapshot",
+        dir.to_str().expect("path"),
+        "-o",
+        "json",
+        "--package",
+        package.to_str().expect("path"),
+        "--extract-dir",
+        tmp.path().to_str().expect("path"),
+    ]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let extraction = crate::common::statuses(&run.json(), "PackageExtractionDiskSpace");
+    assert!(
+        !extraction.is_empty() && extraction.iter().all(|(_, s)| s == "error"),
+        "{extraction:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("missing.tgz: No such file or directory"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
