@@ -108,32 +108,32 @@ fn template_text(template: &rules::Template) -> String {
         .collect()
 }
 
+/// A rule's expressions with their labels, in evaluation order.
+fn expressions(rule: &Rule) -> Vec<(String, &str)> {
+    let mut list = vec![
+        ("Applies to (where)".to_string(), rule.filter.as_ref()),
+        ("Applies when".to_string(), rule.when.as_ref()),
+    ];
+    list.extend(
+        rule.bindings
+            .iter()
+            .map(|(name, value)| (format!("Let `{name}`"), Some(value))),
+    );
+    list.push(("Passes when".to_string(), Some(&rule.require)));
+    list.push(("Observed".to_string(), rule.observed.as_ref()));
+    list.into_iter()
+        .filter_map(|(label, expr)| expr.map(|e| (label, e.source.as_str())))
+        .collect()
+}
+
 fn explain(rule: &Rule) -> String {
     let mut out = format!(
         "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
         rule.id, rule.severity, rule.scope, rule.title, rule.requirement
     );
-    let mut expr = |label: &str, source: Option<&str>| {
-        if let Some(source) = source {
-            out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
-        }
-    };
-    expr(
-        "Applies to (where)",
-        rule.filter.as_ref().map(|e| e.source.as_str()),
-    );
-    expr(
-        "Applies when",
-        rule.when.as_ref().map(|e| e.source.as_str()),
-    );
-    for (name, value) in &rule.bindings {
-        expr(&format!("Let {name}"), Some(&value.source));
+    for (label, source) in expressions(rule) {
+        out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
     }
-    expr("Passes when", Some(&rule.require.source));
-    expr(
-        "Observed",
-        rule.observed.as_ref().map(|e| e.source.as_str()),
-    );
     out.push_str(&format!(
         "\nExpected\n  {}\n",
         template_text(&rule.expected)
@@ -168,30 +168,12 @@ pub fn docs(pack: &RulePack) -> String {
             "\n## {}\n\n{}\n\n*{}, {} scope.*\n\n**Requirement.** {}\n",
             rule.id, rule.title, rule.severity, rule.scope, rule.requirement
         ));
-        let mut code = |label: &str, source: Option<&str>| {
-            if let Some(source) = source {
-                out.push_str(&format!(
-                    "\n**{label}**\n\n```cel\n{}\n```\n",
-                    source.trim()
-                ));
-            }
-        };
-        code(
-            "Applies to (where)",
-            rule.filter.as_ref().map(|e| e.source.as_str()),
-        );
-        code(
-            "Applies when",
-            rule.when.as_ref().map(|e| e.source.as_str()),
-        );
-        for (name, value) in &rule.bindings {
-            code(&format!("Let `{name}`"), Some(&value.source));
+        for (label, source) in expressions(rule) {
+            out.push_str(&format!(
+                "\n**{label}**\n\n```cel\n{}\n```\n",
+                source.trim()
+            ));
         }
-        code("Passes when", Some(&rule.require.source));
-        code(
-            "Observed",
-            rule.observed.as_ref().map(|e| e.source.as_str()),
-        );
         out.push_str(&format!(
             "\n**Expected.** {}\n\n**How to fix.** {}\n",
             template_text(&rule.expected),
