@@ -177,14 +177,19 @@ struct Unavailable {
     cause: String,
 }
 
-/// The variables of one evaluation, and the paths among them that are unavailable.
+/// The variables of one evaluation, and the paths among them that are unavailable. Values are
+/// converted to CEL once; cloning them per subject only bumps reference counts.
 #[derive(Debug, Clone, Default)]
 struct Bindings {
-    vars: BTreeMap<String, Json>,
+    vars: BTreeMap<&'static str, Value>,
     unavailable: Vec<Unavailable>,
 }
 
 impl Bindings {
+    fn set(&mut self, name: &'static str, value: &Json) {
+        self.vars.insert(name, to_cel(value));
+    }
+
     fn fact<T: serde::Serialize>(&mut self, path: &str, fact: &Fact<T>) -> Json {
         match fact {
             Fact::Known(value) => serde_json::to_value(value).unwrap_or(Json::Null),
@@ -245,15 +250,13 @@ fn host_json(host: &HostFacts) -> Json {
 /// The platform-wide variables shared by every rule.
 fn global_bindings(pack: &RulePack, facts: &Facts) -> Bindings {
     let mut bindings = Bindings::default();
-    bindings
-        .vars
-        .insert("target".to_string(), json!(pack.target));
+    bindings.set("target", &json!(pack.target));
     let platform = bindings.fact("platform", &facts.platform);
     let platform = match facts.platform.known() {
         Some(p) => platform_json(p),
         None => platform,
     };
-    bindings.vars.insert("platform".to_string(), platform);
+    bindings.set("platform", &platform);
     let upgrade = match &facts.platform {
         Fact::Unknown(error) => {
             bindings.unavailable.push(Unavailable {
@@ -284,7 +287,7 @@ fn global_bindings(pack: &RulePack, facts: &Facts) -> Bindings {
                 .unwrap_or(Json::Null),
         },
     };
-    bindings.vars.insert("upgrade".to_string(), upgrade);
+    bindings.set("upgrade", &upgrade);
     let clusters = match &facts.clusters {
         Fact::Known(clusters) => {
             let mut scratch = Bindings::default();
@@ -297,7 +300,7 @@ fn global_bindings(pack: &RulePack, facts: &Facts) -> Bindings {
         }
         unknown => bindings.fact("clusters", unknown),
     };
-    bindings.vars.insert("clusters".to_string(), clusters);
+    bindings.set("clusters", &clusters);
     let host = facts.host.as_ref().map(host_json).unwrap_or(Json::Null);
     if facts.host.is_none() {
         bindings.unavailable.push(Unavailable {
@@ -305,7 +308,7 @@ fn global_bindings(pack: &RulePack, facts: &Facts) -> Bindings {
             cause: "no host facts were collected".to_string(),
         });
     }
-    bindings.vars.insert("host".to_string(), host);
+    bindings.set("host", &host);
     if let Some(error) = facts
         .host
         .as_ref()
@@ -339,7 +342,7 @@ fn subjects(rule: &Rule, facts: &Facts, global: &Bindings) -> Result<Vec<Subject
                 .map(|cluster| {
                     let mut bindings = global.clone();
                     let value = cluster_json(cluster, &mut bindings);
-                    bindings.vars.insert("cluster".to_string(), value);
+                    bindings.set("cluster", &value);
                     Subject {
                         label: BTreeMap::from([("cluster".to_string(), cluster.name.clone())]),
                         bindings,
@@ -358,7 +361,7 @@ fn subjects(rule: &Rule, facts: &Facts, global: &Bindings) -> Result<Vec<Subject
                 .iter()
                 .map(|probe| {
                     let mut bindings = global.clone();
-                    bindings.vars.insert("path".to_string(), path_json(probe));
+                    bindings.set("path", &path_json(probe));
                     if let Some(error) = &probe.error {
                         bindings.unavailable.push(Unavailable {
                             path: "path".to_string(),
@@ -445,7 +448,7 @@ fn evaluate_one(rule: &Rule, bindings: &Bindings) -> Option<Outcome> {
     let mut context = Context::with_env(env());
     add_functions(&mut context);
     for (name, value) in &bindings.vars {
-        context.add_variable_from_value(name.clone(), to_cel(value));
+        context.add_variable_from_value(*name, value.clone());
     }
     let error = |message: String| (Status::Error, Json::Null, String::new(), message);
     if let Some(filter) = &rule.filter {
