@@ -26,7 +26,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check upgrade readiness, from a saved snapshot or dump directory.
+    /// Check upgrade readiness, of the live platform or from a saved snapshot or dump
+    /// directory.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
     /// Write a snapshot file (raw objects per cluster plus host facts) for `check --snapshot`
@@ -89,11 +90,83 @@ pub struct HostPathArgs {
     pub probe_timeout: u64,
 }
 
+/// How to reach the platform for a live collection (`check` without --snapshot, `collect`
+/// without --from-dump).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cluster access (live collection)")]
+pub struct ConnectionArgs {
+    /// Kubeconfig file [default: the files of KUBECONFIG, else ~/.kube/config, else the pod's
+    /// service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context of the global cluster [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Reach workload cluster NAME through kubeconfig context CONTEXT instead of the platform
+    /// proxy (repeatable).
+    #[arg(long, value_name = "NAME=CONTEXT", value_parser = parse_cluster_context)]
+    pub cluster_context: Vec<(String, String)>,
+    /// Check only these workload clusters (comma-separated); the global cluster is always
+    /// checked.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub clusters: Option<Vec<String>>,
+    /// Platform address whose proxy (URL/kubernetes/<cluster>) reaches the workload clusters
+    /// [default: derived from a global server URL ending in /kubernetes/<name>].
+    #[arg(long, value_name = "URL")]
+    pub platform_url: Option<String>,
+    /// File holding the ACP API token for requests through the platform proxy [default: the
+    /// global cluster's credentials].
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the platform's certificate, if the system does not trust
+    /// it and it is not the global cluster's CA.
+    #[arg(long, value_name = "FILE")]
+    pub platform_ca: Option<PathBuf>,
+    /// Kubeconfig context of the standby global cluster (disaster recovery), collected too.
+    #[arg(long, value_name = "NAME", conflicts_with = "standby_url")]
+    pub standby_context: Option<String>,
+    /// API server URL of the standby global cluster, reached with the proxy's credentials.
+    #[arg(long, value_name = "URL")]
+    pub standby_url: Option<String>,
+    /// Do not verify the API servers' TLS certificates. Dangerous: anyone on the network path
+    /// can read the credentials. Recorded in the report.
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+    /// How many clusters to read at the same time.
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Give up on one request after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Give up on the whole collection after this many seconds; unfinished reads are reported
+    /// as timed out.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
+    /// Objects per list page (for tests).
+    #[arg(long, value_name = "N", default_value_t = checker_core::collect::DEFAULT_PAGE_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..), hide = true)]
+    pub page_size: u32,
+}
+
+/// Parses `NAME=CONTEXT`.
+fn parse_cluster_context(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, context)) if !name.is_empty() && !context.is_empty() => {
+            Ok((name.to_string(), context.to_string()))
+        }
+        _ => Err("expected NAME=CONTEXT, e.g. prod-1=prod-1-admin".to_string()),
+    }
+}
+
 /// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// A snapshot file written by `collect`, or a directory of `kubectl get -o json` outputs
-    /// (one subdirectory per cluster; see docs/snapshot-format.md).
+    /// (one subdirectory per cluster; see docs/snapshot-format.md). Without it, the platform is
+    /// read live (see "Cluster access").
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
     /// Target ACP version (selects the bundled rule pack).
@@ -118,6 +191,9 @@ pub struct CheckArgs {
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// How to reach the platform when there is no --snapshot.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// Arguments of `collect`.
@@ -126,13 +202,16 @@ pub struct CollectArgs {
     /// Where to write the snapshot.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
-    /// Read a directory of `kubectl get -o json` outputs instead of a live platform.
+    /// Read a directory of `kubectl get -o json` outputs instead of the live platform.
     #[arg(long, value_name = "DIR")]
     pub from_dump: Option<PathBuf>,
     /// Host paths; with --from-dump, giving any of them probes this host instead of using the
     /// dump's host.json.
     #[command(flatten)]
     pub host: HostPathArgs,
+    /// How to reach the platform when there is no --from-dump.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// Arguments of `host`.

@@ -1,14 +1,20 @@
 //! `acp-preflight check` and `acp-preflight host`.
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
+use checker_core::collect::{self, CollectOptions};
 use checker_core::host::{self, HostFacts, HostProbeRequest};
+use checker_core::reads::{self, Read};
 use checker_core::report::{Report, Status, Tool, Verdict};
 use checker_core::rules::{RulePack, Severity};
-use checker_core::{dump, packs, rules};
+use checker_core::snapshot::Snapshot;
+use checker_core::{dump, facts, packs, rules};
 
-use crate::args::{CheckArgs, CollectArgs, FailOn, Format, HostArgs, HostPathArgs};
+use crate::args::{CheckArgs, CollectArgs, ConnectionArgs, FailOn, Format, HostArgs, HostPathArgs};
 use crate::{Exit, Failure, print, render};
 
 /// Where MinIO keeps its data on a global control-plane node.
@@ -69,10 +75,15 @@ fn any_path_given(paths: &HostPathArgs) -> bool {
 pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     let pack = load_pack(args.rules.as_deref(), &args.target)?;
     let Some(path) = &args.snapshot else {
-        return Err(Failure::Usage(
-            "give --snapshot FILE|DIR: live collection from a cluster is not available in this build"
-                .to_string(),
-        ));
+        let needed = facts::reads_for(
+            pack.rules
+                .iter()
+                .flat_map(|rule| rule.reads.iter().map(String::as_str)),
+        );
+        let snapshot = collect_live(&args.connection, needed, &args.host)?;
+        let source = checker_core::source_of(&snapshot, "live", &snapshot.collector.source);
+        let report = checker_core::check(&pack, &snapshot, tool(), source);
+        return emit(&report, args);
     };
     let mut snapshot = dump::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
     if any_path_given(&args.host) {
@@ -136,13 +147,13 @@ pub fn host(args: &HostArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ready)
 }
 
-/// `collect`: writes a snapshot file.
+/// `collect`: writes a snapshot file, of the live platform (every read of the catalogue, so
+/// that any rule pack can be checked against it) or of a dump directory.
 pub fn collect(args: &CollectArgs) -> Result<Exit, Failure> {
     let Some(dir) = &args.from_dump else {
-        return Err(Failure::Usage(
-            "give --from-dump DIR: live collection from a cluster is not available in this build"
-                .to_string(),
-        ));
+        let snapshot = collect_live(&args.connection, reads::ALL.iter().collect(), &args.host)?;
+        write_snapshot(&snapshot, &args.output)?;
+        return Ok(Exit::Ready);
     };
     let mut snapshot = dump::load_dir(dir).map_err(|e| Failure::Usage(e.to_string()))?;
     snapshot.collector.tool = tool().name;
@@ -160,4 +171,87 @@ fn write_snapshot(snapshot: &checker_core::snapshot::Snapshot, path: &Path) -> R
         .map_err(|e| Failure::Internal(format!("cannot serialise the snapshot: {e}")))?;
     std::fs::write(path, format!("{json}\n"))
         .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Reads `reads` from the live platform while this host is probed (with the default MinIO
+/// path), on a runtime of its own. Bad connection input (kubeconfig, context, token file) is a
+/// usage error; failed reads are recorded in the snapshot.
+fn collect_live(
+    connection: &ConnectionArgs,
+    reads: Vec<&'static Read>,
+    host: &HostPathArgs,
+) -> Result<Snapshot, Failure> {
+    let mut options = CollectOptions::new(reads);
+    options.kubeconfig.clone_from(&connection.kubeconfig);
+    options.context.clone_from(&connection.context);
+    options
+        .cluster_contexts
+        .clone_from(&connection.cluster_context);
+    options.clusters.clone_from(&connection.clusters);
+    options.platform_url.clone_from(&connection.platform_url);
+    options.token_file.clone_from(&connection.token_file);
+    options.platform_ca.clone_from(&connection.platform_ca);
+    options
+        .standby_context
+        .clone_from(&connection.standby_context);
+    options.standby_url.clone_from(&connection.standby_url);
+    options.insecure_skip_tls_verify = connection.insecure_skip_tls_verify;
+    options.concurrency = usize::from(connection.concurrency);
+    options.request_timeout = Duration::from_secs(connection.request_timeout);
+    options.deadline = Duration::from_secs(connection.deadline);
+    options.page_size = connection.page_size;
+    if connection.insecure_skip_tls_verify {
+        warn_insecure("--insecure-skip-tls-verify was given");
+    }
+    // A line counter on stderr, for runs long enough to need one, never into a file or pipe.
+    let shown = Arc::new(AtomicBool::new(false));
+    if std::io::stderr().is_terminal() {
+        let started = Instant::now();
+        let shown = shown.clone();
+        options.progress = Some(Arc::new(move |p: collect::Progress| {
+            if started.elapsed() >= Duration::from_secs(1) {
+                shown.store(true, Ordering::Relaxed);
+                let _ = write!(
+                    std::io::stderr(),
+                    "\rreading clusters: {}/{}",
+                    p.done,
+                    p.total
+                );
+            }
+        }));
+    }
+
+    let host = host.clone();
+    let probe = std::thread::spawn(move || probe_host(&host, true));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(format!("cannot start the async runtime: {e}")))?;
+    let collected = runtime.block_on(collect::collect(&options));
+    // Requests still open past the deadline are abandoned, not waited for.
+    runtime.shutdown_background();
+    if shown.load(Ordering::Relaxed) {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    let mut snapshot = collected.map_err(|e| Failure::Usage(e.to_string()))?;
+    if snapshot.collector.insecure_skip_tls_verify && !connection.insecure_skip_tls_verify {
+        warn_insecure("the kubeconfig sets insecure-skip-tls-verify");
+    }
+    snapshot.host = Some(
+        probe
+            .join()
+            .map_err(|_| Failure::Internal("the host probe failed".to_string()))?,
+    );
+    Ok(snapshot)
+}
+
+/// The loud warning for unverified TLS.
+fn warn_insecure(why: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "WARNING: TLS certificates are NOT verified ({why}): anyone on the network path can \
+         impersonate the API server and capture the credentials sent to it. The report records \
+         this."
+    );
 }

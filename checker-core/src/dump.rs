@@ -188,6 +188,8 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
         },
         clusters,
         host,
+        standby: None,
+        manifest: None,
     })
 }
 

@@ -9,11 +9,13 @@
 //! matched upgrade path's thresholds, or null when the source version has no path), `clusters`,
 //! `host`, plus `cluster` in cluster scope and `path` in host-path scope. Functions added to
 //! standard CEL (with the strings extension): `versionAtLeast(version, minimum)`,
-//! `majorMinor(version)`, `gib(n)` and `formatBytes(bytes)`.
+//! `majorMinor(version)`, `gib(n)` and `formatBytes(bytes)`; `matches` is standard CEL's, with
+//! compiled patterns cached.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
+use cel::extractors::This;
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 use serde_json::{Value as Json, json};
@@ -23,6 +25,43 @@ use crate::host::{HostFacts, PathProbe};
 use crate::report::{RuleResult, Status};
 use crate::rules::{Expr, Rule, RulePack, Scope, Severity, Template, TemplatePart};
 use crate::version::Version;
+
+/// The functions rules may call: standard CEL, the strings extension, and ours.
+const FUNCTIONS: &[&str] = &[
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+    "duration",
+    "timestamp",
+    "max",
+    "min",
+    "charAt",
+    "indexOf",
+    "lastIndexOf",
+    "lowerAscii",
+    "upperAscii",
+    "trim",
+    "replace",
+    "split",
+    "substring",
+    "join",
+    "reverse",
+    "strings.quote",
+    "versionAtLeast",
+    "majorMinor",
+    "gib",
+    "formatBytes",
+];
 
 /// Longest expression accepted, to keep evaluation far from stack limits.
 const MAX_EXPRESSION_LEN: usize = 2000;
@@ -63,6 +102,35 @@ fn add_functions(context: &mut Context) {
     let _ = context.add_function("majorMinor", major_minor);
     let _ = context.add_function("gib", |n: i64| n.saturating_mul(1 << 30));
     let _ = context.add_function("formatBytes", |n: i64| format_bytes(n));
+    let _ = context.add_function("matches", matches);
+}
+
+/// CEL's `text.matches(regex)` (RE2-like syntax of the `regex` crate), with compiled patterns
+/// cached: rules match every plugin of every cluster against the same few patterns, and
+/// compiling a pattern costs far more than matching it.
+fn matches(This(text): This<Arc<String>>, pattern: Arc<String>) -> Result<bool, ExecutionError> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<BTreeMap<String, regex::Regex>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    CACHE.with_borrow_mut(|cache| {
+        if !cache.contains_key(pattern.as_str()) {
+            let compiled = regex::Regex::new(&pattern).map_err(|e| {
+                ExecutionError::function_error(
+                    "matches",
+                    format!("`{pattern}` is not a valid regex: {e}"),
+                )
+            })?;
+            // Patterns come from rule packs, so the cache stays small; the bound is a safeguard.
+            if cache.len() >= 256 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), compiled);
+        }
+        Ok(cache
+            .get(pattern.as_str())
+            .is_some_and(|re| re.is_match(&text)))
+    })
 }
 
 fn version_arg(function: &str, value: &Value) -> Result<Version, ExecutionError> {
@@ -447,8 +515,16 @@ type Outcome = (Status, Json, String, String);
 fn evaluate_one(rule: &Rule, bindings: &Bindings) -> Option<Outcome> {
     let mut context = Context::with_env(env());
     add_functions(&mut context);
+    // Only the variables the rule names: binding one copies its CEL value into the context, and
+    // `clusters` is as large as the fleet.
     for (name, value) in &bindings.vars {
-        context.add_variable_from_value(*name, value.clone());
+        let used = rule
+            .reads
+            .iter()
+            .any(|read| read.split('.').next() == Some(*name));
+        if used {
+            context.add_variable_from_value(*name, value.clone());
+        }
     }
     let error = |message: String| (Status::Error, Json::Null, String::new(), message);
     if let Some(filter) = &rule.filter {
@@ -784,6 +860,14 @@ impl PathChecker<'_> {
                 Shape::Any
             }
             E::Call(call) => {
+                let operator = call.func_name.starts_with(['_', '@', '!', '-']);
+                if !operator && !FUNCTIONS.contains(&call.func_name.as_str()) {
+                    self.problems.push(format!(
+                        "unknown function `{}` (known: {})",
+                        call.func_name,
+                        FUNCTIONS.join(", ")
+                    ));
+                }
                 let target = call.target.as_ref().map(|t| self.shape(t, scope));
                 let args: Vec<Shape> = call.args.iter().map(|a| self.shape(a, scope)).collect();
                 match (call.func_name.as_str(), target, args.first()) {

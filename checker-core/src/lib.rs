@@ -5,6 +5,7 @@
 //! [`rules::RulePack`] → [`report::RuleResult`]s and a [`report::Verdict`].
 #![deny(missing_docs)]
 
+pub mod collect;
 pub mod dump;
 pub mod engine;
 pub mod facts;

@@ -33,6 +33,12 @@ pub struct Snapshot {
     /// Facts about the host the collection ran on, when probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostFacts>,
+    /// The standby global cluster of a disaster-recovery pair, when it was collected too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standby: Option<ClusterRecord>,
+    /// What a live collection asked for: every request, with its HTTP status or failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<crate::collect::Manifest>,
 }
 
 /// How a snapshot was made.

@@ -134,3 +134,16 @@ fn a_when_without_a_skipped_message_is_rejected() {
     );
     assert!(lint(&text).render().contains("message.skipped"));
 }
+
+#[test]
+fn unknown_functions_are_reported() {
+    let error = lint(&format!(
+        "{HEADER}{}",
+        rule("A", "versionAtleast(cluster.kubernetes_version, '1.30')")
+    ));
+    assert!(
+        error.render().contains("unknown function `versionAtleast`"),
+        "{}",
+        error.render()
+    );
+}

@@ -1,4 +1,5 @@
 //! End-to-end tests of the built `acp-preflight` binary.
 
 mod common;
+mod live;
 mod offline;

@@ -1,0 +1,647 @@
+//! Live collection: the reads of [`crate::reads`] from a running platform, as a [`Snapshot`].
+//!
+//! The global cluster is the selected kubeconfig context (or the pod's service account). The
+//! workload clusters are the `clusters.platform.tkestack.io` objects on it, reached through the
+//! ACP proxy `https://<platform>/kubernetes/<cluster>` with the same credentials (or a token
+//! file), or through a kubeconfig context of their own. All clusters are read concurrently, with
+//! a bound; every read is one paginated list, preceded for custom kinds by one discovery request
+//! that tells "not installed" (a fact) from a failure.
+//!
+//! Collection never fails as a whole: a read that fails (forbidden, unreachable, timed out...)
+//! becomes [`ReadOutcome::Error`] with its cause, and every other read still happens. Only bad
+//! input — an unreadable kubeconfig or token file, an unknown context, a malformed URL — is an
+//! [`Err`]. Only `GET` requests are made, Secrets are never read, and credentials never appear in
+//! the snapshot, its [`Manifest`] or any message.
+
+mod classify;
+mod connect;
+mod paging;
+mod rbac;
+mod read;
+mod transport;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::reads::{self, Read, ReadOn};
+use crate::snapshot::{
+    ClusterRecord, Collector, ReadError, ReadErrorKind, ReadOutcome, SNAPSHOT_FORMAT,
+    SNAPSHOT_FORMAT_VERSION, Snapshot,
+};
+
+pub use connect::ConnectError;
+pub use rbac::rbac_manifest;
+
+use connect::Routes;
+use transport::Ctx;
+
+/// Default for [`CollectOptions::concurrency`].
+pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Default for [`CollectOptions::request_timeout`].
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default for [`CollectOptions::deadline`].
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+/// Default for [`CollectOptions::page_size`].
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// The `User-Agent` of every request, so the platform's audit log names the tool.
+pub const USER_AGENT: &str = concat!("acp-preflight/", env!("CARGO_PKG_VERSION"));
+
+/// Called as clusters finish, for a progress display.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// How far a collection has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Clusters whose reads have all ended.
+    pub done: usize,
+    /// Clusters known so far (it grows once the cluster list has been read).
+    pub total: usize,
+}
+
+/// What to collect and how to reach the platform.
+#[derive(Clone)]
+pub struct CollectOptions {
+    /// Kubeconfig file (`--kubeconfig`). When `None`: the files named by `KUBECONFIG`, else
+    /// `~/.kube/config`, else the service account of the pod the tool runs in.
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context of the global cluster; the current context when `None`.
+    pub context: Option<String>,
+    /// Workload clusters reached through a kubeconfig context of their own, as
+    /// `(cluster name, context)`, instead of through the platform proxy.
+    pub cluster_contexts: Vec<(String, String)>,
+    /// Only these workload clusters (the global cluster is always collected); all when `None`.
+    pub clusters: Option<Vec<String>>,
+    /// Platform address (`https://<platform>`) whose proxy `/kubernetes/<cluster>` reaches the
+    /// workload clusters; derived from the global server URL when that ends in
+    /// `/kubernetes/<name>`.
+    pub platform_url: Option<String>,
+    /// File holding the bearer token (an ACP API token) for requests through the platform proxy;
+    /// the global cluster's credentials when `None`.
+    pub token_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the platform's certificate, when the platform is not
+    /// on the global API server's address and not signed by a CA the system trusts.
+    pub platform_ca: Option<PathBuf>,
+    /// Kubeconfig context of the standby global cluster (disaster recovery).
+    pub standby_context: Option<String>,
+    /// API server URL of the standby global cluster, reached with the proxy's credentials.
+    pub standby_url: Option<String>,
+    /// Do not verify TLS certificates (dangerous; recorded in the snapshot).
+    pub insecure_skip_tls_verify: bool,
+    /// The reads to make; [`ReadOn::Global`] reads only on the global (and standby) cluster.
+    pub reads: Vec<&'static Read>,
+    /// How many clusters are read at the same time (at least 1).
+    pub concurrency: usize,
+    /// Longest wait for one request.
+    pub request_timeout: Duration,
+    /// Longest wait for the whole collection; reads not finished by then are timeouts.
+    pub deadline: Duration,
+    /// Objects per list page.
+    pub page_size: u32,
+    /// Retries of a request answered 429 or 5xx.
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub retry_backoff: Duration,
+    /// Progress callback, if any.
+    pub progress: Option<ProgressFn>,
+}
+
+impl CollectOptions {
+    /// Options with the defaults: current kubeconfig context, every workload cluster, the
+    /// default concurrency, timeouts and page size, 2 retries from 200 ms.
+    pub fn new(reads: Vec<&'static Read>) -> CollectOptions {
+        CollectOptions {
+            kubeconfig: None,
+            context: None,
+            cluster_contexts: Vec::new(),
+            clusters: None,
+            platform_url: None,
+            token_file: None,
+            platform_ca: None,
+            standby_context: None,
+            standby_url: None,
+            insecure_skip_tls_verify: false,
+            reads,
+            concurrency: DEFAULT_CONCURRENCY,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            page_size: DEFAULT_PAGE_SIZE,
+            retries: 2,
+            retry_backoff: Duration::from_millis(200),
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for CollectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectOptions")
+            .field("kubeconfig", &self.kubeconfig)
+            .field("context", &self.context)
+            .field("cluster_contexts", &self.cluster_contexts)
+            .field("clusters", &self.clusters)
+            .field("platform_url", &self.platform_url)
+            .field("token_file", &self.token_file)
+            .field("platform_ca", &self.platform_ca)
+            .field("standby_context", &self.standby_context)
+            .field("standby_url", &self.standby_url)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field(
+                "reads",
+                &self.reads.iter().map(|r| r.id).collect::<Vec<_>>(),
+            )
+            .field("concurrency", &self.concurrency)
+            .field("request_timeout", &self.request_timeout)
+            .field("deadline", &self.deadline)
+            .field("page_size", &self.page_size)
+            .field("retries", &self.retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What a live collection asked for and what it got: support reads this to see what was read
+/// and what failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The reads asked for, by [`Read::id`].
+    pub reads: Vec<String>,
+    /// The workload clusters the collection was limited to (`--clusters`), if it was; the
+    /// `clusters` read then holds only these and the global cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_clusters: Option<Vec<String>>,
+    /// Remarks about the collection as a whole (e.g. a selected cluster that does not exist).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Every request made, in the order they ended (retries included).
+    pub requests: Vec<ManifestRequest>,
+}
+
+/// One request of a live collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestRequest {
+    /// Always `GET`.
+    pub method: String,
+    /// The cluster it was made on (`standby` for the standby global cluster).
+    pub cluster: String,
+    /// Path and query, as sent (with the `/kubernetes/<cluster>` prefix through the proxy).
+    pub path: String,
+    /// The HTTP status of the answer, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The failure class, when there was no answer (timeout, unreachable...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReadErrorKind>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Collects the reads of `options` from the live platform.
+///
+/// Returns an error only for bad input (kubeconfig, context, token or CA file, URL); every
+/// failure to read is recorded in the snapshot instead. The first cluster record is the global
+/// cluster, the others follow by name.
+pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError> {
+    let collected_at = jiff::Timestamp::now().to_string();
+    let routes = connect::connect(options).await?;
+    let ctx = Ctx::new(options);
+    let mut wanted: Vec<&'static Read> = Vec::new();
+    for read in &options.reads {
+        if !wanted.contains(read) {
+            wanted.push(read);
+        }
+    }
+    let every_cluster: Vec<&'static Read> = wanted
+        .iter()
+        .copied()
+        .filter(|r| r.on == ReadOn::EveryCluster)
+        .collect();
+    let progress = Counter::new(
+        options.progress.clone(),
+        1 + usize::from(routes.standby.is_some()),
+    );
+    let hint = routes
+        .global_name
+        .clone()
+        .unwrap_or_else(|| "global".to_string());
+
+    let platform = async {
+        let mut global_reads = BTreeMap::new();
+        // The cluster list comes first: it names the workload clusters.
+        if wanted.contains(&&reads::CLUSTERS) {
+            let outcome = read::read(&ctx, &routes.global, &hint, &reads::CLUSTERS).await;
+            global_reads.insert(reads::CLUSTERS.id.to_string(), outcome);
+        }
+        let global_name = global_name(global_reads.get(reads::CLUSTERS.id), &hint);
+        let (names, notes) =
+            workload_names(global_reads.get(reads::CLUSTERS.id), &global_name, options);
+        if let (Some(selected), Some(ReadOutcome::Ok { items })) =
+            (&options.clusters, global_reads.get_mut(reads::CLUSTERS.id))
+        {
+            items.retain(|item| {
+                let name = item_name(item);
+                name == global_name || selected.iter().any(|s| s == name)
+            });
+        }
+        progress.add_total(names.len());
+
+        let rest: Vec<&'static Read> = wanted
+            .iter()
+            .copied()
+            .filter(|r| **r != reads::CLUSTERS)
+            .collect();
+        let global = async {
+            let outcomes = read::read_all(&ctx, &routes.global, &hint, &rest).await;
+            progress.done_one();
+            outcomes
+        };
+        let workloads = futures::stream::iter(names)
+            .map(|name| {
+                let ctx = &ctx;
+                let routes = &routes;
+                let every_cluster = &every_cluster;
+                let progress = &progress;
+                async move {
+                    let record = collect_workload(ctx, routes, name, every_cluster).await;
+                    progress.done_one();
+                    record
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect::<Vec<_>>();
+        let (outcomes, mut workloads) = futures::join!(global, workloads);
+        global_reads.extend(outcomes);
+        workloads.sort_by(|a, b| a.name.cmp(&b.name));
+        let global = ClusterRecord {
+            name: global_name,
+            reads: global_reads,
+        };
+        (global, workloads, notes)
+    };
+    let standby = async {
+        let endpoint = routes.standby.as_ref()?;
+        let outcomes = read::read_all(&ctx, endpoint, "standby", &wanted).await;
+        progress.done_one();
+        let name = global_name(outcomes.get(reads::CLUSTERS.id), "global");
+        Some(ClusterRecord {
+            name,
+            reads: outcomes,
+        })
+    };
+    let ((global, mut workloads, notes), standby) = futures::join!(platform, standby);
+
+    let platform_url = platform_url_hint(&global);
+    for record in &mut workloads {
+        for outcome in record.reads.values_mut() {
+            if let ReadOutcome::Error(error) = outcome
+                && error.kind == ReadErrorKind::NotCollected
+                && error.message.contains("--platform-url")
+                && let Some(url) = &platform_url
+            {
+                error.message.push_str(&format!(
+                    " (the platform's address is {url}, from ProductBase spec.platformURL)"
+                ));
+            }
+        }
+    }
+    let mut requests = ctx.take_manifest();
+    if global.name != hint {
+        for request in &mut requests {
+            if request.cluster == hint {
+                request.cluster = global.name.clone();
+            }
+        }
+    }
+    let mut clusters = vec![global];
+    clusters.extend(workloads);
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT.to_string(),
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        collected_at,
+        collector: Collector {
+            tool: "acp-preflight".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            method: "live".to_string(),
+            source: routes.global_url.clone(),
+            insecure_skip_tls_verify: routes.insecure,
+        },
+        clusters,
+        host: None,
+        standby,
+        manifest: Some(Manifest {
+            reads: wanted.iter().map(|r| r.id.to_string()).collect(),
+            selected_clusters: options.clusters.clone(),
+            notes,
+            requests,
+        }),
+    })
+}
+
+/// Reads one workload cluster through its route, or records why it has none.
+async fn collect_workload(
+    ctx: &Ctx,
+    routes: &Routes,
+    name: String,
+    reads: &[&'static Read],
+) -> ClusterRecord {
+    let not_collected = |message: String| {
+        reads
+            .iter()
+            .map(|read| {
+                let error = ReadError {
+                    kind: ReadErrorKind::NotCollected,
+                    http_status: None,
+                    message: message.clone(),
+                    missing_permission: None,
+                };
+                (read.id.to_string(), ReadOutcome::Error(error))
+            })
+            .collect()
+    };
+    let reads = if !valid_cluster_name(&name) {
+        not_collected(format!(
+            "`{}` is not a valid cluster name, so it cannot be reached through the platform proxy",
+            name.escape_debug()
+        ))
+    } else {
+        match routes.endpoint(&name) {
+            Some(endpoint) => read::read_all(ctx, &endpoint, &name, reads).await,
+            None => not_collected(routes.no_route_message(&name)),
+        }
+    };
+    ClusterRecord { name, reads }
+}
+
+/// The name of the global cluster: its `clusters.platform.tkestack.io` object labelled
+/// `is-global: "true"`, else `hint` (the `/kubernetes/<name>` of its URL, or `global`).
+fn global_name(clusters: Option<&ReadOutcome>, hint: &str) -> String {
+    let Some(ReadOutcome::Ok { items }) = clusters else {
+        return hint.to_string();
+    };
+    let labelled = items.iter().find(|item| {
+        item.pointer("/metadata/labels/is-global")
+            .and_then(Value::as_str)
+            == Some("true")
+    });
+    match labelled {
+        Some(item) if !item_name(item).is_empty() => item_name(item).to_string(),
+        _ => hint.to_string(),
+    }
+}
+
+/// The workload clusters to read, sorted, and remarks for the manifest.
+fn workload_names(
+    clusters: Option<&ReadOutcome>,
+    global: &str,
+    options: &CollectOptions,
+) -> (Vec<String>, Vec<String>) {
+    let mut notes = Vec::new();
+    let listed: Option<BTreeSet<String>> = match clusters {
+        Some(ReadOutcome::Ok { items }) => Some(
+            items
+                .iter()
+                .map(item_name)
+                .filter(|name| !name.is_empty() && *name != global)
+                .map(str::to_string)
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut names: BTreeSet<String> = match (&listed, &options.clusters) {
+        (Some(listed), None) => listed.clone(),
+        (Some(listed), Some(selected)) => {
+            for name in selected {
+                if name != global && !listed.contains(name) {
+                    notes.push(format!(
+                        "cluster {name} (--clusters) is not among the clusters.platform.tkestack.io \
+                         objects of the global cluster; it was read anyway"
+                    ));
+                }
+            }
+            selected.iter().filter(|n| *n != global).cloned().collect()
+        }
+        (None, Some(selected)) => selected.iter().filter(|n| *n != global).cloned().collect(),
+        (None, None) => BTreeSet::new(),
+    };
+    // A cluster given its own context is read even when the list could not be.
+    if listed.is_none() {
+        for (name, _) in &options.cluster_contexts {
+            let selected = options
+                .clusters
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|n| n == name));
+            if name != global && selected {
+                names.insert(name.clone());
+            }
+        }
+    }
+    match clusters {
+        Some(ReadOutcome::Absent { .. }) => notes.push(
+            "clusters.platform.tkestack.io is not installed on the selected cluster: is its \
+             context the global cluster? No workload cluster was found"
+                .to_string(),
+        ),
+        Some(ReadOutcome::Error(error)) => notes.push(format!(
+            "the cluster list could not be read ({error}): only the clusters named by \
+             --clusters and --cluster-context were read"
+        )),
+        _ => {}
+    }
+    (names.into_iter().collect(), notes)
+}
+
+/// ProductBase `base`'s `spec.platformURL`, when the global cluster's read has it.
+fn platform_url_hint(global: &ClusterRecord) -> Option<String> {
+    let Some(ReadOutcome::Ok { items }) = global.reads.get(reads::PRODUCT_BASES.id) else {
+        return None;
+    };
+    items
+        .iter()
+        .find(|item| item_name(item) == "base")
+        .and_then(|item| item.pointer("/spec/platformURL"))
+        .and_then(Value::as_str)
+        .filter(|url| !url.is_empty())
+        .map(str::to_string)
+}
+
+fn item_name(item: &Value) -> &str {
+    item.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// Whether `name` can be a path segment of the proxy URL: a DNS subdomain, as cluster names
+/// are.
+fn valid_cluster_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !name.starts_with(['-', '.'])
+        && !name.contains("..")
+}
+
+/// Counts finished clusters for the progress callback.
+struct Counter {
+    callback: Option<ProgressFn>,
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Counter {
+    fn new(callback: Option<ProgressFn>, total: usize) -> Counter {
+        Counter {
+            callback,
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(total),
+        }
+    }
+
+    fn add_total(&self, more: usize) {
+        self.total.fetch_add(more, Ordering::Relaxed);
+        self.report(self.done.load(Ordering::Relaxed));
+    }
+
+    fn done_one(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.report(done);
+    }
+
+    fn report(&self, done: usize) {
+        if let Some(callback) = &self.callback {
+            callback(Progress {
+                done,
+                total: self.total.load(Ordering::Relaxed),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cluster(name: &str, global: bool) -> Value {
+        let mut item = json!({"metadata": {"name": name}});
+        if global {
+            item["metadata"]["labels"] = json!({"is-global": "true"});
+        }
+        item
+    }
+
+    #[test]
+    fn the_global_cluster_is_the_labelled_one() {
+        let list = ReadOutcome::Ok {
+            items: vec![cluster("prod-1", false), cluster("main", true)],
+        };
+        assert_eq!(global_name(Some(&list), "global"), "main");
+        let unlabelled = ReadOutcome::Ok {
+            items: vec![cluster("global", false)],
+        };
+        assert_eq!(global_name(Some(&unlabelled), "global"), "global");
+        assert_eq!(global_name(None, "hub"), "hub");
+    }
+
+    #[test]
+    fn workload_names_follow_the_list_and_the_selection() {
+        let list = ReadOutcome::Ok {
+            items: vec![
+                cluster("global", true),
+                cluster("b", false),
+                cluster("a", false),
+            ],
+        };
+        let mut options = CollectOptions::new(Vec::new());
+        let (names, notes) = workload_names(Some(&list), "global", &options);
+        assert_eq!(names, ["a", "b"]);
+        assert!(notes.is_empty());
+
+        options.clusters = Some(vec!["b".into(), "global".into(), "zz".into()]);
+        let (names, notes) = workload_names(Some(&list), "global", &options);
+        assert_eq!(names, ["b", "zz"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("zz"));
+
+        let failed = ReadOutcome::Error(ReadError {
+            kind: ReadErrorKind::Forbidden,
+            http_status: Some(403),
+            message: String::new(),
+            missing_permission: None,
+        });
+        options.clusters = None;
+        options.cluster_contexts = vec![("c".into(), "ctx-c".into())];
+        let (names, notes) = workload_names(Some(&failed), "global", &options);
+        assert_eq!(names, ["c"]);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn cluster_names_must_be_path_safe() {
+        assert!(valid_cluster_name("prod-1"));
+        assert!(valid_cluster_name("eks.example-1"));
+        for bad in ["", "../x", "a/b", "A", "-x", "a..b", "a?b", "a b"] {
+            assert!(!valid_cluster_name(bad), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cluster_without_a_route_is_not_collected_and_says_why() {
+        let options = CollectOptions::new(reads::ALL.iter().collect());
+        let ctx = Ctx::new(&options);
+        let client = kube::Client::try_from(kube::Config::new(
+            "http://127.0.0.1:9".parse().expect("url"),
+        ))
+        .expect("client");
+        let routes = Routes {
+            global: transport::Endpoint {
+                client,
+                prefix: String::new(),
+                base: String::new(),
+            },
+            global_url: "https://10.0.0.1:6443".to_string(),
+            global_name: None,
+            proxy: None,
+            contexts: BTreeMap::new(),
+            standby: None,
+            insecure: false,
+        };
+        let every_cluster: Vec<&'static Read> = reads::ALL
+            .iter()
+            .filter(|r| r.on == ReadOn::EveryCluster)
+            .collect();
+        let record = collect_workload(&ctx, &routes, "prod-1".to_string(), &every_cluster).await;
+        assert_eq!(record.reads.len(), 2);
+        for outcome in record.reads.values() {
+            let ReadOutcome::Error(error) = outcome else {
+                panic!("{outcome:?}");
+            };
+            assert_eq!(error.kind, ReadErrorKind::NotCollected);
+            assert!(
+                error.message.contains("--platform-url"),
+                "{}",
+                error.message
+            );
+            assert!(error.message.contains("--cluster-context prod-1=CONTEXT"));
+        }
+        assert!(ctx.take_manifest().is_empty(), "no request was made");
+    }
+
+    #[test]
+    fn no_read_is_of_secrets() {
+        for read in reads::ALL {
+            assert_ne!(read.plural, "secrets", "{}", read.id);
+        }
+    }
+}

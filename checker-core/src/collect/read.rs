@@ -1,0 +1,420 @@
+//! One read of the catalogue on one cluster: discovery of the exact group/version for custom
+//! kinds, then a paginated list.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::classify;
+use super::paging::{self, Page, PageError};
+use super::transport::{self, Answer, Ctx, Endpoint, HttpAnswer};
+use crate::facts::resource_name;
+use crate::reads::Read;
+use crate::snapshot::{ReadError, ReadErrorKind, ReadOutcome};
+
+/// Makes `reads` on one cluster, concurrently; the outcomes are keyed by read id.
+pub(crate) async fn read_all(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    reads: &[&'static Read],
+) -> BTreeMap<String, ReadOutcome> {
+    let outcomes = futures::future::join_all(reads.iter().map(|read| async move {
+        (
+            read.id.to_string(),
+            self::read(ctx, endpoint, cluster, read).await,
+        )
+    }))
+    .await;
+    outcomes.into_iter().collect()
+}
+
+/// Makes one read: for a custom kind, discovery picks the first version of
+/// [`Read::versions`] the cluster serves (or establishes that none is: the kind is absent);
+/// built-in kinds are listed at their first version.
+pub(crate) async fn read(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    read: &Read,
+) -> ReadOutcome {
+    let version = if read.custom {
+        match resolve(ctx, endpoint, cluster, read).await {
+            Resolved::Served(version) => version,
+            Resolved::Absent(reason) => return ReadOutcome::Absent { reason },
+            Resolved::Failed(error) => return ReadOutcome::Error(error),
+        }
+    } else {
+        match read.versions.first() {
+            Some(version) => version.to_string(),
+            None => {
+                return ReadOutcome::Error(ReadError {
+                    kind: ReadErrorKind::Invalid,
+                    http_status: None,
+                    message: format!("the catalogue names no version for read {}", read.id),
+                    missing_permission: None,
+                });
+            }
+        }
+    };
+    match list(ctx, endpoint, cluster, read, &version).await {
+        Ok(items) => ReadOutcome::Ok { items },
+        Err(error) => ReadOutcome::Error(error),
+    }
+}
+
+/// What discovery says about a custom kind.
+#[derive(Debug, Clone, PartialEq)]
+enum Resolved {
+    /// Served at this version (the first of the catalogue's versions the cluster serves).
+    Served(String),
+    /// Not served at all: the CRD is not installed.
+    Absent(String),
+    /// Discovery failed, or the kind is served only at versions the checker cannot read.
+    Failed(ReadError),
+}
+
+/// The discovery path of a group version: `/api/v1` or `/apis/<group>/<version>`.
+fn group_version_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{group}/{version}")
+    }
+}
+
+/// Asks discovery, one group version at a time in the catalogue's order, whether the kind is
+/// served. Only when none of them serves it is the group itself asked, to tell "not installed"
+/// from "installed at a version this checker does not know".
+async fn resolve(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, read: &Read) -> Resolved {
+    for version in read.versions {
+        let path = group_version_path(read.group, version);
+        match serves(ctx, endpoint, cluster, &path, read.plural).await {
+            Ok(true) => return Resolved::Served(version.to_string()),
+            Ok(false) => {}
+            Err(error) => return Resolved::Failed(error),
+        }
+    }
+    let resource = resource_name(read);
+    let tried = read
+        .versions
+        .iter()
+        .map(|v| read.api_version(v))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let absent = Resolved::Absent(format!(
+        "{resource} is not in API discovery at {tried}: its CRD is not installed"
+    ));
+    if read.group.is_empty() {
+        return absent;
+    }
+    // Served at another version?
+    let group_path = format!("/apis/{}", read.group);
+    let answer = transport::get(ctx, endpoint, cluster, &group_path).await;
+    let versions: Vec<String> = match &answer {
+        Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
+            Ok(group) => group
+                .get("versions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.get("version").and_then(Value::as_str))
+                .filter(|v| !read.versions.contains(v))
+                .map(str::to_string)
+                .collect(),
+            Err(_) => return Resolved::Failed(not_json(&group_path, h)),
+        },
+        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => return absent,
+        Answer::Http(h) => {
+            return Resolved::Failed(classify::http(
+                h.status,
+                &h.content_type,
+                &h.body,
+                &format!("get {group_path}"),
+            ));
+        }
+        Answer::Failed(error) => return Resolved::Failed(error.clone()),
+    };
+    for version in versions {
+        let path = group_version_path(read.group, &version);
+        match serves(ctx, endpoint, cluster, &path, read.plural).await {
+            Ok(true) => {
+                return Resolved::Failed(ReadError {
+                    kind: ReadErrorKind::Invalid,
+                    http_status: None,
+                    message: format!(
+                        "{resource} is served only at {}/{version}, which this version of \
+                         acp-preflight cannot read (it reads {tried})",
+                        read.group
+                    ),
+                    missing_permission: None,
+                });
+            }
+            Ok(false) => {}
+            Err(error) => return Resolved::Failed(error),
+        }
+    }
+    absent
+}
+
+/// Whether the group version at `path` (an `APIResourceList`) serves `plural`. A 404 with a
+/// Kubernetes `Status` means the group version is not served; any other failure is an error.
+async fn serves(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    path: &str,
+    plural: &str,
+) -> Result<bool, ReadError> {
+    match transport::get(ctx, endpoint, cluster, path).await {
+        Answer::Http(h) if h.status == 200 => {
+            let list: Value = serde_json::from_slice(&h.body).map_err(|_| not_json(path, &h))?;
+            Ok(list
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|r| r.get("name").and_then(Value::as_str) == Some(plural)))
+        }
+        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => Ok(false),
+        Answer::Http(h) => Err(classify::http(
+            h.status,
+            &h.content_type,
+            &h.body,
+            &format!("get {path}"),
+        )),
+        Answer::Failed(error) => Err(error),
+    }
+}
+
+/// The list path of a read at a version, without the query.
+pub(crate) fn list_path(read: &Read, version: &str) -> String {
+    let base = group_version_path(read.group, version);
+    match read.namespace {
+        Some(ns) => format!("{base}/namespaces/{ns}/{}", read.plural),
+        None => format!("{base}/{}", read.plural),
+    }
+}
+
+/// The permission a list needs, as `missing_permission` names it.
+pub(crate) fn list_permission(read: &Read) -> String {
+    match read.namespace {
+        Some(ns) => format!("list {} in namespace {ns}", resource_name(read)),
+        None => format!("list {}", resource_name(read)),
+    }
+}
+
+/// Lists every object of a read, page by page.
+async fn list(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    read: &Read,
+    version: &str,
+) -> Result<Vec<Value>, ReadError> {
+    let path = list_path(read, version);
+    let permission = list_permission(read);
+    let api_version = read.api_version(version);
+    let fetch = |token: Option<String>| {
+        let mut query = format!("{path}?limit={}", ctx.page_size);
+        if let Some(token) = &token {
+            query.push_str("&continue=");
+            query.push_str(&percent_encode(token));
+        }
+        let permission = &permission;
+        let api_version = &api_version;
+        async move {
+            let answer = transport::get(ctx, endpoint, cluster, &query).await;
+            page(
+                answer,
+                token.is_some(),
+                permission,
+                api_version,
+                read.kind,
+                &query,
+            )
+        }
+    };
+    paging::list_all(fetch).await
+}
+
+/// One list answer as a page.
+fn page(
+    answer: Answer,
+    continued: bool,
+    permission: &str,
+    api_version: &str,
+    kind: &str,
+    path: &str,
+) -> Result<Page, PageError> {
+    let h = match answer {
+        Answer::Http(h) if h.status == 200 => h,
+        Answer::Http(h) if h.status == 410 && continued => return Err(PageError::Expired),
+        Answer::Http(h) => {
+            return Err(PageError::Failed(classify::http(
+                h.status,
+                &h.content_type,
+                &h.body,
+                permission,
+            )));
+        }
+        Answer::Failed(error) => return Err(PageError::Failed(error)),
+    };
+    let list: Value =
+        serde_json::from_slice(&h.body).map_err(|_| PageError::Failed(not_json(path, &h)))?;
+    let Some(items) = list.get("items").and_then(Value::as_array) else {
+        return Err(PageError::Failed(ReadError {
+            kind: ReadErrorKind::Invalid,
+            http_status: Some(200),
+            message: format!("the answer to {path} is not a list"),
+            missing_permission: None,
+        }));
+    };
+    let items = items
+        .iter()
+        .cloned()
+        .map(|item| normalise(item, api_version, kind))
+        .collect();
+    let continue_token = list
+        .pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(Page {
+        items,
+        continue_token,
+    })
+}
+
+/// Makes a list item look as `kubectl get -o json` prints it: with `apiVersion` and `kind`
+/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields`.
+fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
+    if let Some(object) = item.as_object_mut() {
+        object
+            .entry("apiVersion")
+            .or_insert_with(|| Value::from(api_version));
+        object.entry("kind").or_insert_with(|| Value::from(kind));
+    }
+    if let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata.remove("managedFields");
+    }
+    item
+}
+
+fn not_json(path: &str, answer: &HttpAnswer) -> ReadError {
+    let content_type = if answer.content_type.is_empty() {
+        "no content type".to_string()
+    } else {
+        classify::short(&answer.content_type)
+    };
+    ReadError {
+        kind: ReadErrorKind::Invalid,
+        http_status: Some(answer.status),
+        message: format!("the answer to {path} is not JSON ({content_type})"),
+        missing_permission: None,
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, for a query value.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reads;
+    use serde_json::json;
+
+    fn ok(body: Value) -> Answer {
+        Answer::Http(HttpAnswer {
+            status: 200,
+            content_type: "application/json".to_string(),
+            body: body.to_string().into_bytes(),
+            retry_after: None,
+        })
+    }
+
+    #[test]
+    fn paths_and_permissions() {
+        assert_eq!(
+            list_path(&reads::MODULE_INFOS, "v1alpha1"),
+            "/apis/cluster.alauda.io/v1alpha1/moduleinfoes"
+        );
+        assert_eq!(
+            list_path(&reads::ISTIO_DEPLOYMENTS, "v1"),
+            "/apis/apps/v1/namespaces/istio-system/deployments"
+        );
+        assert_eq!(
+            list_permission(&reads::MODULE_INFOS),
+            "list moduleinfoes.cluster.alauda.io"
+        );
+        assert_eq!(
+            list_permission(&reads::ELASTICSEARCH_STATEFULSETS),
+            "list statefulsets.apps in namespace cpaas-system"
+        );
+        assert_eq!(group_version_path("", "v1"), "/api/v1");
+    }
+
+    #[test]
+    fn pages_carry_items_like_kubectl_and_the_continue_token() {
+        let answer = ok(json!({
+            "kind": "DeploymentList", "apiVersion": "apps/v1",
+            "metadata": {"continue": "abc"},
+            "items": [{"metadata": {"name": "istiod", "managedFields": [{"manager": "x"}]}}],
+        }));
+        let page = page(answer, false, "list x", "apps/v1", "Deployment", "/p").expect("page");
+        assert_eq!(page.continue_token.as_deref(), Some("abc"));
+        assert_eq!(
+            page.items,
+            [
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "istiod"}})
+            ]
+        );
+    }
+
+    #[test]
+    fn expired_only_when_continuing() {
+        let gone = || {
+            Answer::Http(HttpAnswer {
+                status: 410,
+                content_type: "application/json".to_string(),
+                body: br#"{"kind":"Status","code":410,"message":"too old"}"#.to_vec(),
+                retry_after: None,
+            })
+        };
+        assert_eq!(
+            page(gone(), true, "p", "v1", "K", "/p"),
+            Err(PageError::Expired)
+        );
+        assert!(matches!(
+            page(gone(), false, "p", "v1", "K", "/p"),
+            Err(PageError::Failed(e)) if e.http_status == Some(410)
+        ));
+        let html = Answer::Http(HttpAnswer {
+            status: 200,
+            content_type: "text/html".to_string(),
+            body: b"<html>login</html>".to_vec(),
+            retry_after: None,
+        });
+        assert!(matches!(
+            page(html, false, "p", "v1", "K", "/p"),
+            Err(PageError::Failed(e)) if e.kind == ReadErrorKind::Invalid && !e.message.contains("login")
+        ));
+    }
+
+    #[test]
+    fn continue_tokens_are_encoded() {
+        assert_eq!(
+            percent_encode("eyJ2Ijo+/=x_y-z.~"),
+            "eyJ2Ijo%2B%2F%3Dx_y-z.~"
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! Object templates, taken from the recorded `fixtures/ready-3.18` platform so generated fleets
+//! have the shapes the checker's fact derivation expects.
+
+use serde_json::Value;
+
+use crate::fleet::FleetError;
+
+/// The fixture files the templates come from, as `(name, text)`.
+macro_rules! fixture {
+    ($path:literal) => {
+        (
+            $path,
+            include_str!(concat!("../../../fixtures/ready-3.18/", $path)),
+        )
+    };
+}
+
+const GLOBAL_CLUSTERS: (&str, &str) = fixture!("global/clusters.json");
+const GLOBAL_CRDS: (&str, &str) = fixture!("global/customresourcedefinitions.json");
+const GLOBAL_MODULE_INFOS: (&str, &str) = fixture!("global/moduleinfoes.json");
+const GLOBAL_NODES: (&str, &str) = fixture!("global/nodes.json");
+const GLOBAL_PRODUCT_BASES: (&str, &str) = fixture!("global/productbases.json");
+const GLOBAL_STATEFULSETS: (&str, &str) = fixture!("global/cpaas-statefulsets.json");
+const PROD_CRDS: (&str, &str) = fixture!("prod-1/customresourcedefinitions.json");
+const PROD_ISTIO: (&str, &str) = fixture!("prod-1/istio-deployments.json");
+const PROD_NODES: (&str, &str) = fixture!("prod-1/nodes.json");
+const PROD_STATEFULSETS: (&str, &str) = fixture!("prod-1/cpaas-statefulsets.json");
+const EKS_CRDS: (&str, &str) = fixture!("eks-1/customresourcedefinitions.json");
+const EKS_NODES: (&str, &str) = fixture!("eks-1/nodes.json");
+const EKS_STATEFULSETS: (&str, &str) = fixture!("eks-1/cpaas-statefulsets.json");
+
+/// The name of the fixture's global cluster.
+pub(crate) const FIXTURE_GLOBAL: &str = "global";
+/// The fixture's On-Premises workload cluster (service mesh, normal-scale Elasticsearch).
+pub(crate) const FIXTURE_PROD: &str = "prod-1";
+/// The fixture's imported (Amazon EKS) workload cluster.
+pub(crate) const FIXTURE_EKS: &str = "eks-1";
+/// The `/24` the fixture's global cluster addresses its machines in.
+pub(crate) const FIXTURE_GLOBAL_NET: &str = "192.168.130.";
+/// The `/24` the fixture's `prod-1` cluster addresses its machines in.
+pub(crate) const FIXTURE_PROD_NET: &str = "192.168.140.";
+
+/// Objects of one fixture cluster used as templates.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The tkestack `Cluster` object of this cluster (on the global cluster).
+    pub cluster: Value,
+    /// Its CustomResourceDefinitions.
+    pub crds: Vec<Value>,
+    /// A control-plane Node.
+    pub control_plane_node: Value,
+    /// A worker Node.
+    pub worker_node: Value,
+    /// Its `cpaas-system` StatefulSets.
+    pub statefulsets: Vec<Value>,
+    /// Its `istio-system` Deployments.
+    pub istio: Vec<Value>,
+    /// Its ModuleInfo objects (on the global cluster).
+    pub module_infos: Vec<Value>,
+}
+
+/// Every template, parsed once.
+#[derive(Debug, Clone)]
+pub(crate) struct Templates {
+    /// ProductBase `base`.
+    pub product_base: Value,
+    /// The global cluster (On-Premises, big-scale Elasticsearch, no service mesh).
+    pub global: Source,
+    /// `prod-1` (On-Premises, istiod 1.22, normal-scale Elasticsearch).
+    pub prod: Source,
+    /// `eks-1` (imported Amazon EKS, no Elasticsearch).
+    pub eks: Source,
+}
+
+impl Templates {
+    /// Parses the embedded fixture files.
+    pub fn load() -> Result<Templates, FleetError> {
+        let clusters = items(GLOBAL_CLUSTERS)?;
+        let module_infos = items(GLOBAL_MODULE_INFOS)?;
+        let source = |name: &str,
+                      crds: (&str, &str),
+                      nodes: (&str, &str),
+                      statefulsets: (&str, &str),
+                      istio: Option<(&str, &str)>|
+         -> Result<Source, FleetError> {
+            let cluster = find(&clusters, GLOBAL_CLUSTERS.0, |o| metadata_name(o) == name)?;
+            let nodes = items(nodes)?;
+            let control_plane_node = nodes
+                .iter()
+                .find(|n| is_control_plane(n))
+                .or_else(|| nodes.first())
+                .cloned()
+                .ok_or_else(|| template_error(nodes_file(name), "no Node"))?;
+            let worker_node = nodes
+                .iter()
+                .find(|n| !is_control_plane(n))
+                .unwrap_or(&control_plane_node)
+                .clone();
+            Ok(Source {
+                cluster,
+                crds: items(crds)?,
+                control_plane_node,
+                worker_node,
+                statefulsets: items(statefulsets)?,
+                istio: match istio {
+                    Some(file) => items(file)?,
+                    None => Vec::new(),
+                },
+                module_infos: module_infos
+                    .iter()
+                    .filter(|m| label(m, "cpaas.io/cluster-name") == Some(name))
+                    .cloned()
+                    .collect(),
+            })
+        };
+        let product_base = find(&items(GLOBAL_PRODUCT_BASES)?, GLOBAL_PRODUCT_BASES.0, |o| {
+            metadata_name(o) == "base"
+        })?;
+        Ok(Templates {
+            product_base,
+            global: source(
+                FIXTURE_GLOBAL,
+                GLOBAL_CRDS,
+                GLOBAL_NODES,
+                GLOBAL_STATEFULSETS,
+                None,
+            )?,
+            prod: source(
+                FIXTURE_PROD,
+                PROD_CRDS,
+                PROD_NODES,
+                PROD_STATEFULSETS,
+                Some(PROD_ISTIO),
+            )?,
+            eks: source(FIXTURE_EKS, EKS_CRDS, EKS_NODES, EKS_STATEFULSETS, None)?,
+        })
+    }
+}
+
+fn nodes_file(cluster: &str) -> &'static str {
+    match cluster {
+        FIXTURE_GLOBAL => GLOBAL_NODES.0,
+        FIXTURE_PROD => PROD_NODES.0,
+        _ => EKS_NODES.0,
+    }
+}
+
+fn template_error(file: &str, reason: &str) -> FleetError {
+    FleetError::Template {
+        file: file.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The `items` of a `kubectl get -o json` list.
+fn items((file, text): (&str, &str)) -> Result<Vec<Value>, FleetError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| template_error(file, &e.to_string()))?;
+    match value.get("items") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        _ => Err(template_error(file, "not a list (no items array)")),
+    }
+}
+
+fn find(items: &[Value], file: &str, wanted: impl Fn(&Value) -> bool) -> Result<Value, FleetError> {
+    items
+        .iter()
+        .find(|o| wanted(o))
+        .cloned()
+        .ok_or_else(|| template_error(file, "the expected object is missing"))
+}
+
+/// `metadata.name`, or "" when absent.
+pub(crate) fn metadata_name(object: &Value) -> &str {
+    object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// A label's value.
+pub(crate) fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+    object
+        .pointer("/metadata/labels")
+        .and_then(|labels| labels.get(key))
+        .and_then(Value::as_str)
+}
+
+fn is_control_plane(node: &Value) -> bool {
+    label(node, "node-role.kubernetes.io/control-plane").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_have_the_expected_shapes() {
+        let t = Templates::load().unwrap();
+        assert_eq!(metadata_name(&t.product_base), "base");
+        assert_eq!(metadata_name(&t.global.cluster), FIXTURE_GLOBAL);
+        assert_eq!(t.global.module_infos.len(), 5);
+        assert_eq!(t.prod.module_infos.len(), 5);
+        assert_eq!(t.eks.module_infos.len(), 2);
+        assert!(is_control_plane(&t.prod.control_plane_node));
+        assert!(!is_control_plane(&t.prod.worker_node));
+        assert!(
+            t.prod
+                .istio
+                .iter()
+                .any(|d| metadata_name(d).starts_with("istiod"))
+        );
+        assert!(
+            t.global
+                .statefulsets
+                .iter()
+                .any(|s| metadata_name(s) == "cpaas-elasticsearch-master")
+        );
+        assert!(
+            t.global
+                .crds
+                .iter()
+                .any(|c| metadata_name(c) == "moduleinfoes.cluster.alauda.io")
+        );
+    }
+}

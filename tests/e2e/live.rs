@@ -1,0 +1,851 @@
+//! `check` and `collect` against a live platform: the test API server serving the fixtures over
+//! HTTPS under `/kubernetes/<cluster>`, with faults injected where a scenario needs them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use checker_core::host::testing::{GIB, MountGuard, mount_tmpfs};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use test_apiserver::{FaultAction, FaultRule, Platform, ServerOptions, TestApiServer};
+
+use crate::common::{Run, acp, fixture, repo, status_of, statuses};
+
+/// The bearer token the server requires; no output may ever contain it.
+const TOKEN: &str = "e2e-t0ken-5ecr3t-7f3c9a";
+
+/// Host paths for the live runs, so that host checks are deterministic.
+///
+/// As root, tmpfs mounts of exact sizes: 200 GiB for MinIO, 300 GiB shared by the package and
+/// the extraction directory, so every host check passes. Without the permission to mount, the
+/// bundled pack without its host checks (`--rules`), and temporary directories.
+struct Host {
+    /// `--minio-path`, `--package`, `--extract-dir`.
+    paths: Vec<String>,
+    /// `--rules FILE` when the host checks are left out.
+    rules: Vec<String>,
+    /// Dropped (unmounted) before the directories they are mounted on.
+    _mounts: Vec<MountGuard>,
+    _dirs: Vec<TempDir>,
+}
+
+impl Host {
+    fn new() -> Host {
+        let minio = tempfile::tempdir().expect("tempdir");
+        let package = tempfile::tempdir().expect("tempdir");
+        let mounted = mount_tmpfs(minio.path(), 200 * GIB).and_then(|m| {
+            let p = mount_tmpfs(package.path(), 300 * GIB)?;
+            Ok(vec![m, p])
+        });
+        let (mounts, rules) = match mounted {
+            Ok(mounts) => (mounts, None),
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                eprintln!(
+                    "NOTE: cannot mount a tmpfs ({error}): the live tests use the bundled pack \
+                     without its host checks"
+                );
+                (Vec::new(), Some(pack_without_host_checks(package.path())))
+            }
+            Err(error) => panic!("cannot mount a tmpfs: {error}"),
+        };
+        let file = package.path().join("cpaas-4.1.0.tgz");
+        std::fs::write(&file, b"package").expect("package file");
+        let extract = package.path().join("upgrade");
+        std::fs::create_dir_all(&extract).expect("extract dir");
+        Host {
+            paths: vec![
+                "--minio-path".to_string(),
+                text(minio.path()),
+                "--package".to_string(),
+                text(&file),
+                "--extract-dir".to_string(),
+                text(&extract),
+            ],
+            rules: rules
+                .map(|r| vec!["--rules".to_string(), text(&r)])
+                .unwrap_or_default(),
+            _mounts: mounts,
+            _dirs: vec![minio, package],
+        }
+    }
+}
+
+/// The bundled 4.1 pack without its `host_path` rules, written into `dir`.
+fn pack_without_host_checks(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("rules/acp-4.1.yaml")).expect("pack");
+    let mut kept = String::new();
+    for (i, chunk) in text.split("\n  - id: ").enumerate() {
+        if i == 0 {
+            kept.push_str(chunk);
+        } else if !chunk.contains("\n    scope: host_path\n") {
+            kept.push_str("\n  - id: ");
+            kept.push_str(chunk);
+        }
+    }
+    let file = dir.join("acp-4.1-no-host.yaml");
+    std::fs::write(&file, kept).expect("pack file");
+    file
+}
+
+fn text(path: &Path) -> String {
+    path.to_str().expect("UTF-8 path").to_string()
+}
+
+/// A running platform and the files to reach it.
+struct Live {
+    server: TestApiServer,
+    dir: TempDir,
+    kubeconfig: PathBuf,
+    host: Host,
+}
+
+impl Live {
+    fn start(platform: Platform) -> Live {
+        Live::with_options(platform, ServerOptions::default())
+    }
+
+    fn with_options(platform: Platform, options: ServerOptions) -> Live {
+        let options = ServerOptions {
+            token: Some(TOKEN.to_string()),
+            ..options
+        };
+        let server = TestApiServer::start_blocking(platform, options).expect("start the server");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        let contexts = [
+            ("global", "global"),
+            ("prod-1-admin", "prod-1"),
+            ("standby", "standby"),
+        ];
+        std::fs::write(&kubeconfig, server.kubeconfig(&contexts, TOKEN)).expect("kubeconfig");
+        Live {
+            server,
+            dir,
+            kubeconfig,
+            host: Host::new(),
+        }
+    }
+
+    /// `command --kubeconfig K --context global <host paths> [--rules R] extra...`.
+    fn args(&self, command: &str, extra: &[&str]) -> Vec<String> {
+        let mut args = vec![
+            command.to_string(),
+            "--kubeconfig".to_string(),
+            text(&self.kubeconfig),
+            "--context".to_string(),
+            "global".to_string(),
+        ];
+        args.extend(self.host.paths.iter().cloned());
+        if command == "check" {
+            args.extend(self.host.rules.iter().cloned());
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    /// `check -o json` of the live platform.
+    fn check(&self, extra: &[&str]) -> Run {
+        let mut extra = extra.to_vec();
+        extra.extend(["-o", "json"]);
+        acp(&self.args("check", &extra))
+    }
+
+    /// The number of requests per cluster the server received.
+    fn requests_per_cluster(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for request in self.server.requests() {
+            *counts
+                .entry(request.cluster.unwrap_or_default())
+                .or_default() += 1;
+        }
+        counts
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+}
+
+/// The items of a fixture file.
+fn items(scenario: &str, cluster: &str, file: &str) -> Vec<Value> {
+    let path = fixture(scenario).join(cluster).join(file);
+    let list: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON");
+    list["items"].as_array().expect("items").clone()
+}
+
+fn item(scenario: &str, cluster: &str, file: &str, name: &str) -> Value {
+    items(scenario, cluster, file)
+        .into_iter()
+        .find(|i| i["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{scenario}/{cluster}/{file}: no {name}"))
+}
+
+fn platform(scenario: &str) -> Platform {
+    Platform::load_dir(fixture(scenario)).expect("fixture platform")
+}
+
+/// Results of the cluster and platform checks as comparable rows (host checks left out).
+fn cluster_results(report: &Value) -> Vec<(String, String, String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["subject"].get("path").is_none() && r["subject"].get("host").is_none())
+        .filter(|r| {
+            !matches!(
+                r["rule"].as_str(),
+                Some("MinioDiskSpace" | "PackageExtractionDiskSpace")
+            )
+        })
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap_or_default().to_string(),
+                r["subject"].to_string(),
+                r["status"].as_str().unwrap_or_default().to_string(),
+                r["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn result<'a>(report: &'a Value, rule: &str, cluster: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["rule"] == rule && r["subject"]["cluster"] == cluster)
+        .unwrap_or_else(|| panic!("no {rule} result for {cluster}"))
+}
+
+#[test]
+fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
+    let live = Live::start(platform("ready-3.18"));
+    let run = live.check(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert!(
+        run.stderr.is_empty(),
+        "no progress or warnings when stderr is not a terminal: {}",
+        run.stderr
+    );
+    let report = run.json();
+    assert_eq!(report["verdict"], "ready");
+    assert_eq!(report["summary"]["error"], 0);
+    assert_eq!(report["source"]["kind"], "live");
+    assert_eq!(
+        report["source"]["location"],
+        live.server.cluster_url("global")
+    );
+    assert_eq!(report["source"]["insecure_skip_tls_verify"], false);
+    assert_eq!(
+        status_of(&report, "KubernetesVersionSupported", "eks-1"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(&report, "IstioVersionSupported", "prod-1"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
+        "pass"
+    );
+    // Global: 3 discovery requests (one per custom kind) and 5 lists; workload clusters: 2
+    // lists. Independent of object counts.
+    assert_eq!(
+        live.requests_per_cluster(),
+        BTreeMap::from([
+            ("global".to_string(), 8),
+            ("prod-1".to_string(), 2),
+            ("eks-1".to_string(), 2),
+        ])
+    );
+}
+
+#[test]
+fn live_results_equal_the_offline_results_of_the_same_fixture() {
+    for scenario in [
+        "ready-3.18",
+        "not-ready-3.18",
+        "unsupported-3.16",
+        "dump-4.0-patch",
+    ] {
+        let live = Live::start(platform(scenario));
+        let online = live.check(&[]);
+        let mut offline_args = vec![
+            "check".to_string(),
+            "--snapshot".to_string(),
+            text(&fixture(scenario)),
+            "-o".to_string(),
+            "json".to_string(),
+        ];
+        offline_args.extend(live.host.rules.iter().cloned());
+        let offline = acp(&offline_args);
+        assert_eq!(
+            cluster_results(&online.json()),
+            cluster_results(&offline.json()),
+            "{scenario}"
+        );
+        if scenario != "ready-3.18" {
+            assert_eq!(online.code, 3, "{scenario}: {}", online.stderr);
+        }
+    }
+}
+
+#[test]
+fn each_blocker_exits_3_naming_the_cluster() {
+    type Change = fn(&mut Platform);
+    let cases: [(&str, Option<&str>, Change); 5] = [
+        ("KubernetesVersionSupported", Some("prod-1"), |p| {
+            let mut cluster = item("ready-3.18", "global", "clusters.json", "prod-1");
+            cluster["status"]["version"] = json!("v1.29.3");
+            p.cluster_mut("global").add_object(cluster).expect("object");
+        }),
+        ("IstioVersionSupported", Some("eks-1"), |p| {
+            let mut istiod = item(
+                "ready-3.18",
+                "prod-1",
+                "istio-deployments.json",
+                "istiod-1-22",
+            );
+            istiod["metadata"]["name"] = json!("istiod-1-20");
+            istiod["metadata"]["labels"]["istio.io/rev"] = json!("1-20");
+            istiod["spec"]["template"]["spec"]["containers"][0]["image"] =
+                json!("registry.local/asm/pilot:1.20.6");
+            p.cluster_mut("eks-1").add_object(istiod).expect("object");
+        }),
+        ("DeprecatedCostPluginsAbsent", Some("prod-1"), |p| {
+            let mut plugin = items("ready-3.18", "global", "moduleinfoes.json")
+                .into_iter()
+                .find(|i| i["metadata"]["labels"]["cpaas.io/cluster-name"] == "prod-1")
+                .expect("a prod-1 plugin");
+            plugin["metadata"]["name"] = json!("prod-1-kubecost");
+            plugin["metadata"]["labels"]["cpaas.io/module-name"] = json!("kubecost");
+            plugin["metadata"]["annotations"]["cpaas.io/module-name"] =
+                json!(r#"{"en": "Kubecost", "zh": "Kubecost"}"#);
+            p.cluster_mut("global").add_object(plugin).expect("object");
+        }),
+        ("ElasticsearchNodeRolesFixed", Some("global"), |p| {
+            let mut es = item(
+                "ready-3.18",
+                "global",
+                "cpaas-statefulsets.json",
+                "cpaas-elasticsearch",
+            );
+            for env in es["spec"]["template"]["spec"]["containers"][0]["env"]
+                .as_array_mut()
+                .expect("env")
+            {
+                if env["name"] == "node.roles" {
+                    *env = json!({"name": "node.data", "value": "true"});
+                }
+            }
+            p.cluster_mut("global").add_object(es).expect("object");
+        }),
+        ("VersionUpgradePath", None, |p| {
+            let mut base = item("ready-3.18", "global", "productbases.json", "base");
+            base["status"]["version"] = json!("v3.16.2");
+            p.cluster_mut("global").add_object(base).expect("object");
+        }),
+    ];
+    for (rule, failing, change) in cases {
+        let mut platform = platform("ready-3.18");
+        change(&mut platform);
+        let live = Live::start(platform);
+        let run = live.check(&[]);
+        assert_eq!(run.code, 3, "{rule}: {}", run.stderr);
+        let report = run.json();
+        assert_eq!(report["verdict"], "not_ready", "{rule}");
+        let failed: Vec<String> = statuses(&report, rule)
+            .into_iter()
+            .filter(|(_, status)| status == "fail")
+            .map(|(subject, _)| subject)
+            .collect();
+        assert_eq!(failed, [failing.unwrap_or("platform")], "{rule}");
+        assert_eq!(
+            report["summary"]["fail"], 1,
+            "{rule}: only that blocker fails"
+        );
+    }
+}
+
+#[test]
+fn a_403_on_the_plugin_list_is_an_error_for_every_cluster() {
+    let live = Live::start(platform("ready-3.18"));
+    live.server.add_fault(
+        FaultRule::new(FaultAction::Forbidden {
+            user: "system:serviceaccount:cpaas-system:acp-preflight".to_string(),
+        })
+        .cluster("global")
+        .path_prefix("/apis/cluster.alauda.io/v1alpha1/moduleinfoes"),
+    );
+    let run = live.check(&[]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["verdict"], "incomplete");
+    for cluster in ["global", "prod-1", "eks-1"] {
+        assert_eq!(
+            status_of(&report, "DeprecatedCostPluginsAbsent", cluster),
+            "error"
+        );
+        let message = result(&report, "DeprecatedCostPluginsAbsent", cluster)["message"]
+            .as_str()
+            .expect("message")
+            .to_string();
+        assert!(
+            message.contains("moduleinfoes.cluster.alauda.io")
+                && message.contains("403")
+                && message.contains("missing permission: list moduleinfoes.cluster.alauda.io"),
+            "{message}"
+        );
+        // Every other check still ran.
+        assert_eq!(
+            status_of(&report, "KubernetesVersionSupported", cluster),
+            "pass"
+        );
+    }
+    assert_eq!(
+        status_of(&report, "IstioVersionSupported", "prod-1"),
+        "pass"
+    );
+}
+
+#[test]
+fn a_workload_cluster_answering_502_fails_only_its_checks() {
+    let live = Live::start(platform("ready-3.18"));
+    live.server
+        .add_fault(FaultRule::new(FaultAction::BadGateway).cluster("prod-1"));
+    let run = live.check(&[]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let report = run.json();
+    for rule in ["IstioVersionSupported", "ElasticsearchNodeRolesFixed"] {
+        assert_eq!(status_of(&report, rule, "prod-1"), "error", "{rule}");
+        let message = result(&report, rule, "prod-1")["message"]
+            .as_str()
+            .expect("message")
+            .to_string();
+        assert!(
+            message.contains("cluster prod-1") && message.contains("502"),
+            "{message}"
+        );
+    }
+    assert!(!run.stdout.contains("<html"), "no proxy HTML in the report");
+    // The cluster list comes from the global cluster: still known.
+    assert_eq!(
+        status_of(&report, "KubernetesVersionSupported", "prod-1"),
+        "pass"
+    );
+    // The other clusters are evaluated.
+    assert_eq!(
+        status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(&report, "IstioVersionSupported", "eks-1"),
+        "skipped"
+    );
+    // Retried twice (3 attempts) per read, no more.
+    let prod = live.requests_per_cluster()["prod-1"];
+    assert_eq!(prod, 6, "2 reads × 3 attempts");
+}
+
+#[test]
+fn a_hanging_cluster_times_out_and_the_deadline_bounds_the_run() {
+    let live = Live::start(platform("ready-3.18"));
+    live.server
+        .add_fault(FaultRule::new(FaultAction::Hang).cluster("eks-1"));
+    let started = Instant::now();
+    let run = live.check(&["--request-timeout", "1"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let report = run.json();
+    let message = result(&report, "IstioVersionSupported", "eks-1")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        message.contains("timeout") && message.contains("no answer within 1s"),
+        "{message}"
+    );
+    assert_eq!(
+        status_of(&report, "IstioVersionSupported", "prod-1"),
+        "pass"
+    );
+
+    let started = Instant::now();
+    let run = live.check(&["--request-timeout", "30", "--deadline", "2"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let message = result(&run.json(), "IstioVersionSupported", "eks-1")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(message.contains("deadline (2s)"), "{message}");
+}
+
+#[test]
+fn throttling_and_unavailability_are_retried() {
+    let live = Live::start(platform("ready-3.18"));
+    live.server.add_fault(
+        FaultRule::new(FaultAction::TooManyRequests)
+            .cluster("prod-1")
+            .path_prefix("/apis/apps/v1/namespaces/istio-system/")
+            .times(1),
+    );
+    live.server.add_fault(
+        FaultRule::new(FaultAction::ServiceUnavailable)
+            .cluster("eks-1")
+            .path_prefix("/apis/apps/v1/namespaces/cpaas-system/")
+            .times(2),
+    );
+    let run = live.check(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let counts = live.requests_per_cluster();
+    assert_eq!(counts["prod-1"], 3);
+    assert_eq!(counts["eks-1"], 4);
+}
+
+#[test]
+fn lists_are_paged_and_restarted_when_the_continue_token_expires() {
+    let live = Live::start(platform("ready-3.18"));
+    live.server.add_fault(
+        FaultRule::new(FaultAction::ExpireContinue)
+            .cluster("global")
+            .path_prefix("/apis/cluster.alauda.io/v1alpha1/moduleinfoes")
+            .times(1),
+    );
+    let paged = live.check(&["--page-size", "2"]);
+    assert_eq!(paged.code, 0, "{}", paged.stderr);
+    let requests = live.server.requests();
+    let plugin_pages: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/moduleinfoes"))
+        .collect();
+    let plugins = items("ready-3.18", "global", "moduleinfoes.json").len();
+    assert!(plugins > 4, "the fixture has several pages of plugins");
+    // One expired page, the restart, then every page.
+    assert_eq!(
+        plugin_pages.len(),
+        2 + plugins.div_ceil(2),
+        "{plugin_pages:#?}"
+    );
+    assert!(plugin_pages.iter().any(|r| r.status == 410));
+    assert!(
+        plugin_pages
+            .iter()
+            .all(|r| r.query_param("limit").as_deref() == Some("2"))
+    );
+    live.server.clear_requests();
+    let whole = live.check(&[]);
+    assert_eq!(
+        cluster_results(&paged.json()),
+        cluster_results(&whole.json())
+    );
+}
+
+#[test]
+fn only_gets_and_the_token_appears_nowhere() {
+    let live = Live::start(platform("ready-3.18"));
+    let snapshot = live.dir.path().join("snapshot.json");
+    let report_file = live.dir.path().join("report.json");
+    let runs = [
+        acp(&live.args("check", &[])),
+        acp(&live.args(
+            "check",
+            &["-o", "json", "--report-file", &text(&report_file)],
+        )),
+        acp(&live.args("collect", &["-o", &text(&snapshot)])),
+        // Failing reads: no message may echo the credentials.
+        acp(&live.args(
+            "check",
+            &["--token-file", &text(&live.file("wrong", "wrong-token"))],
+        )),
+    ];
+    for run in &runs {
+        assert!(!run.stdout.contains(TOKEN), "token in stdout");
+        assert!(!run.stderr.contains(TOKEN), "token in stderr");
+    }
+    for file in [&snapshot, &report_file] {
+        let text = std::fs::read_to_string(file).expect("output file");
+        assert!(!text.contains(TOKEN), "token in {}", file.display());
+    }
+    let requests = live.server.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert_eq!(request.method, "GET", "{request:?}");
+        assert!(!request.path.contains("secrets"), "{request:?}");
+    }
+    // The token file is used through the proxy: the wrong token is rejected there, and the
+    // report says so.
+    assert!(requests.iter().any(|r| r.status == 401));
+    assert_eq!(runs[3].code, 5);
+}
+
+#[test]
+fn collect_then_check_snapshot_gives_the_live_results() {
+    let live = Live::start(platform("not-ready-3.18"));
+    live.server.add_fault(
+        FaultRule::new(FaultAction::Forbidden {
+            user: "reader".to_string(),
+        })
+        .cluster("edge-1")
+        .path_prefix("/apis/apps/v1/namespaces/istio-system/"),
+    );
+    let checked = live.check(&[]);
+    let snapshot = live.dir.path().join("snapshot.json");
+    let collected = acp(&live.args("collect", &["-o", &text(&snapshot)]));
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let mut args = vec![
+        "check".to_string(),
+        "--snapshot".to_string(),
+        text(&snapshot),
+        "-o".to_string(),
+        "json".to_string(),
+    ];
+    args.extend(live.host.rules.iter().cloned());
+    let replayed = acp(&args);
+    assert_eq!(replayed.code, checked.code, "{}", replayed.stderr);
+    let (live_report, replayed_report) = (checked.json(), replayed.json());
+    let rows = |report: &Value| -> Vec<(Value, Value, Value, Value)> {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["rule"].clone(),
+                    r["subject"].clone(),
+                    r["status"].clone(),
+                    r["message"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rows(&live_report), rows(&replayed_report));
+    assert_eq!(replayed_report["source"]["kind"], "snapshot");
+    assert_eq!(replayed_report["source"]["collected_by"], "live");
+    assert_eq!(
+        status_of(&live_report, "IstioVersionSupported", "edge-1"),
+        "error"
+    );
+
+    // The snapshot records what was asked and got.
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("snapshot")).expect("JSON");
+    assert_eq!(snapshot["collector"]["method"], "live");
+    assert!(snapshot["host"]["paths"].is_array());
+    let manifest = &snapshot["manifest"];
+    assert_eq!(manifest["reads"].as_array().map(Vec::len), Some(5));
+    let requests = manifest["requests"].as_array().expect("requests");
+    let forbidden: Vec<&Value> = requests.iter().filter(|r| r["status"] == 403).collect();
+    assert_eq!(forbidden.len(), 1, "{forbidden:?}");
+    assert_eq!(forbidden[0]["cluster"], "edge-1");
+    assert_eq!(forbidden[0]["method"], "GET");
+    assert_eq!(
+        forbidden[0]["path"],
+        "/kubernetes/edge-1/apis/apps/v1/namespaces/istio-system/deployments?limit=500"
+    );
+    let edge = snapshot["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| c["name"] == "edge-1")
+        .expect("edge-1");
+    assert_eq!(
+        edge["reads"]["istio-deployments"]["missing_permission"],
+        "list deployments.apps in namespace istio-system"
+    );
+}
+
+#[test]
+fn bad_connection_input_exits_2_naming_it() {
+    let live = Live::start(platform("ready-3.18"));
+    let missing = live.dir.path().join("missing");
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["check".into(), "--kubeconfig".into(), text(&missing)],
+            format!("cannot read kubeconfig {}", missing.display()),
+        ),
+        (
+            vec![
+                "check".into(),
+                "--kubeconfig".into(),
+                text(&live.kubeconfig),
+                "--context".into(),
+                "nope".into(),
+            ],
+            "context `nope` is not in kubeconfig".to_string(),
+        ),
+        (
+            live.args("check", &["--token-file", &text(&missing)]),
+            format!("cannot read token file {}", missing.display()),
+        ),
+        (
+            live.args(
+                "collect",
+                &["-o", "/dev/null", "--platform-ca", &text(&missing)],
+            ),
+            format!("cannot read CA file {}", missing.display()),
+        ),
+        (
+            live.args("check", &["--platform-url", "acp.example.com"]),
+            "invalid --platform-url".to_string(),
+        ),
+        (
+            vec![
+                "check".into(),
+                "--kubeconfig".into(),
+                text(&live.file(
+                    "broken",
+                    &format!("users:\n- name: u\n  user:\n    token: [{TOKEN}\n"),
+                )),
+            ],
+            "not a valid kubeconfig".to_string(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = acp(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(&expected), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains(TOKEN));
+    }
+    assert!(live.server.requests().is_empty(), "no request on bad input");
+}
+
+#[test]
+fn platform_url_token_file_and_cluster_selection() {
+    let live = Live::start(platform("ready-3.18"));
+    let token = live.file("token", &format!("{TOKEN}\n"));
+    let ca = live.file("ca.pem", live.server.ca_pem());
+    // Another name of the same server: the workload clusters need --platform-ca.
+    let platform_url = format!("https://localhost:{}/", live.server.addr().port());
+    let run = live.check(&[
+        "--platform-url",
+        &platform_url,
+        "--platform-ca",
+        &text(&ca),
+        "--token-file",
+        &text(&token),
+        "--clusters",
+        "prod-1",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let clusters: Vec<String> = statuses(&report, "KubernetesVersionSupported")
+        .into_iter()
+        .map(|(cluster, _)| cluster)
+        .collect();
+    assert_eq!(clusters, ["global", "prod-1"]);
+    let counts = live.requests_per_cluster();
+    assert_eq!(counts.get("prod-1"), Some(&2));
+    assert_eq!(counts.get("eks-1"), None, "not selected, not read");
+
+    // Without the CA, the platform's certificate is not trusted: honest errors, exit 5.
+    live.server.clear_requests();
+    let run = live.check(&["--platform-url", &platform_url]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let message = result(&run.json(), "IstioVersionSupported", "prod-1")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        message.contains("TLS") && message.contains("UnknownIssuer"),
+        "{message}"
+    );
+}
+
+#[test]
+fn cluster_contexts_and_the_standby_global_are_collected() {
+    let mut platform = platform("ready-3.18");
+    for file in [
+        "productbases.json",
+        "clusters.json",
+        "moduleinfoes.json",
+        "customresourcedefinitions.json",
+        "istio-deployments.json",
+        "cpaas-statefulsets.json",
+    ] {
+        platform
+            .cluster_mut("standby")
+            .add_objects(items("ready-3.18", "global", file))
+            .expect("objects");
+    }
+    let live = Live::start(platform);
+    let snapshot = live.dir.path().join("snapshot.json");
+    let run = acp(&live.args(
+        "collect",
+        &[
+            "-o",
+            &text(&snapshot),
+            "--cluster-context",
+            "prod-1=prod-1-admin",
+            "--standby-context",
+            "standby",
+        ],
+    ));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("snapshot")).expect("JSON");
+    let standby = &snapshot["standby"];
+    assert_eq!(standby["name"], "global");
+    for read in [
+        "productbases",
+        "clusters",
+        "moduleinfoes",
+        "istio-deployments",
+        "cpaas-statefulsets",
+    ] {
+        assert_eq!(standby["reads"][read]["status"], "ok", "{read}");
+    }
+    let requests = snapshot["manifest"]["requests"]
+        .as_array()
+        .expect("requests");
+    assert!(requests.iter().any(|r| {
+        r["cluster"] == "standby"
+            && r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/kubernetes/standby/"))
+    }));
+    let counts = live.requests_per_cluster();
+    assert_eq!(counts.get("standby"), Some(&8));
+    assert_eq!(counts.get("prod-1"), Some(&2));
+}
+
+#[test]
+fn insecure_skip_tls_verify_is_loud_and_recorded() {
+    let live = Live::start(platform("ready-3.18"));
+    let kubeconfig = std::fs::read_to_string(&live.kubeconfig).expect("kubeconfig");
+    let without_ca: String = kubeconfig
+        .lines()
+        .filter(|l| !l.contains("certificate-authority-data"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let untrusted = live.file("untrusted", &without_ca);
+    let mut args = live.args("check", &["-o", "json"]);
+    args[2] = text(&untrusted);
+    let run = acp(&args);
+    assert_eq!(
+        run.code, 5,
+        "an untrusted certificate is an error: {}",
+        run.stderr
+    );
+
+    args.push("--insecure-skip-tls-verify".to_string());
+    let run = acp(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("WARNING: TLS certificates are NOT verified")
+    );
+    assert_eq!(run.json()["source"]["insecure_skip_tls_verify"], true);
+}
