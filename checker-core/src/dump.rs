@@ -228,18 +228,25 @@ pub fn parse_kubectl_output(text: &str, resource: &str) -> ReadOutcome {
                     .unwrap_or_default();
                 return ReadOutcome::Error(classify_error(message, code, resource));
             }
-            match value.get("items").and_then(Value::as_array) {
-                Some(items) => ReadOutcome::Ok {
-                    items: items.clone(),
-                },
-                None if value.get("metadata").is_some() => ReadOutcome::Ok { items: vec![value] },
-                None => ReadOutcome::Error(ReadError {
-                    kind: ReadErrorKind::Invalid,
-                    http_status: None,
-                    message: "JSON that is neither a list nor an object".to_string(),
-                    missing_permission: None,
-                }),
-            }
+            let mut items = match value {
+                Value::Object(mut list) if list.get("items").is_some_and(Value::is_array) => {
+                    match list.remove("items") {
+                        Some(Value::Array(items)) => items,
+                        _ => Vec::new(),
+                    }
+                }
+                object if object.get("metadata").is_some() => vec![object],
+                _ => {
+                    return ReadOutcome::Error(ReadError {
+                        kind: ReadErrorKind::Invalid,
+                        http_status: None,
+                        message: "JSON that is neither a list nor an object".to_string(),
+                        missing_permission: None,
+                    });
+                }
+            };
+            items.iter_mut().for_each(crate::snapshot::redact);
+            ReadOutcome::Ok { items }
         }
         Err(_) => {
             let message = text.trim();

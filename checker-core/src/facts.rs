@@ -207,7 +207,7 @@ impl Facts {
             }
             plugins
         });
-        let clusters = view.items(global_name, &reads::CLUSTERS).map(|items| {
+        let clusters = view.platform_items(&reads::CLUSTERS).map(|items| {
             let mut clusters: Vec<ClusterFacts> = items
                 .iter()
                 .map(|item| derive_cluster(&view, item, &plugins))
@@ -230,6 +230,32 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
+    /// The items of a read that only an ACP global cluster serves: there, an absent resource
+    /// type means the snapshot is not of a global cluster, which is an error, not "none".
+    fn platform_items(&self, read: &Read) -> Result<&'a [Value], FactError> {
+        if let Some(ReadOutcome::Absent { reason }) = self
+            .records
+            .get(self.global)
+            .and_then(|r| r.reads.get(read.id))
+        {
+            return Err(FactError {
+                cluster: self.global.to_string(),
+                resource: resource_name(read),
+                error: ReadError {
+                    kind: ReadErrorKind::Invalid,
+                    http_status: None,
+                    message: format!(
+                        "{} is not served ({reason}): is `{}` the ACP global cluster?",
+                        resource_name(read),
+                        self.global
+                    ),
+                    missing_permission: None,
+                },
+            });
+        }
+        self.items(self.global, read)
+    }
+
     /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.
     fn items(&self, cluster: &str, read: &Read) -> Result<&'a [Value], FactError> {
         static EMPTY: Vec<Value> = Vec::new();
@@ -278,7 +304,7 @@ fn into_fact<T>(result: Result<T, FactError>) -> Fact<T> {
 }
 
 fn derive_platform(view: &View) -> Fact<PlatformFacts> {
-    let items = match view.items(view.global, &reads::PRODUCT_BASES) {
+    let items = match view.platform_items(&reads::PRODUCT_BASES) {
         Ok(items) => items,
         Err(error) => return Fact::Unknown(error),
     };

@@ -3,7 +3,9 @@
 //! A snapshot is what `acp-preflight collect` writes and what `check --snapshot` evaluates with no
 //! cluster access. It stores raw objects exactly as the API returned them (the `items` of a
 //! `kubectl get -o json` list), never derived facts, so a newer checker can derive new facts from
-//! an old snapshot. The format is documented in `docs/snapshot-format.md`.
+//! an old snapshot. The format is documented in `docs/snapshot-format.md`. Readers ignore fields
+//! they do not know, so adding a field keeps the format version; removing or changing the meaning
+//! of one bumps [`SNAPSHOT_FORMAT_VERSION`].
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,6 @@ pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
 /// A complete, self-describing record of a platform's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
@@ -43,7 +44,6 @@ pub struct Snapshot {
 
 /// How a snapshot was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Collector {
     /// The tool that wrote the snapshot (`acp-preflight`, or `kubectl` for a dump directory).
     pub tool: String,
@@ -61,7 +61,6 @@ pub struct Collector {
 
 /// The raw reads made on one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ClusterRecord {
     /// Cluster name as known to the platform (`global` for the global cluster).
     pub name: String,
@@ -71,7 +70,7 @@ pub struct ClusterRecord {
 
 /// What one read returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReadOutcome {
     /// The list succeeded; `items` are the raw objects.
     Ok {
@@ -89,7 +88,6 @@ pub enum ReadOutcome {
 
 /// Why a read failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ReadError {
     /// Class of failure.
     pub kind: ReadErrorKind,
@@ -137,5 +135,83 @@ impl std::fmt::Display for ReadError {
             write!(f, "; missing permission: {perm}")?;
         }
         Ok(())
+    }
+}
+
+/// Environment variables whose values facts use; every other `env[].value` is redacted.
+const ENV_KEPT: &[&str] = &["node.roles", "node.data", "node.master"];
+/// What a redacted value is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// Removes what a snapshot must not carry: plain-text env values of containers (they may hold
+/// passwords) other than those facts read, and the `last-applied-configuration` annotation (a
+/// copy of the whole object, env included). Applied to every object that enters a snapshot.
+pub fn redact(item: &mut serde_json::Value) {
+    if let Some(annotations) = item
+        .pointer_mut("/metadata/annotations")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    for pod_spec in ["/spec/template/spec", "/spec"] {
+        for list in ["containers", "initContainers"] {
+            let containers = item
+                .pointer_mut(&format!("{pod_spec}/{list}"))
+                .and_then(serde_json::Value::as_array_mut);
+            for container in containers.into_iter().flatten() {
+                let env = container
+                    .get_mut("env")
+                    .and_then(serde_json::Value::as_array_mut);
+                for var in env.into_iter().flatten() {
+                    let kept = var
+                        .get("name")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|name| ENV_KEPT.contains(&name));
+                    if let Some(value) = var.get_mut("value").filter(|_| !kept) {
+                        *value = REDACTED.into();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_only_the_env_values_facts_read() {
+        let mut item = serde_json::json!({
+            "metadata": {"annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"env\": \"ELASTIC_PASSWORD=hunter2\"}",
+                "keep": "me"}},
+            "spec": {"template": {"spec": {
+                "initContainers": [{"name": "init", "env": [{"name": "TOKEN", "value": "t0ps3cret"}]}],
+                "containers": [{"name": "cpaas-elasticsearch", "env": [
+                    {"name": "ELASTIC_PASSWORD", "value": "hunter2"},
+                    {"name": "node.roles", "value": "data"},
+                    {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
+                ]}]
+            }}}
+        });
+        redact(&mut item);
+        let text = item.to_string();
+        assert!(
+            !text.contains("hunter2") && !text.contains("t0ps3cret"),
+            "{text}"
+        );
+        assert_eq!(
+            item.pointer("/spec/template/spec/containers/0/env/1/value"),
+            Some(&"data".into())
+        );
+        assert_eq!(
+            item.pointer("/metadata/annotations/keep"),
+            Some(&"me".into())
+        );
+        assert!(
+            item.pointer("/spec/template/spec/containers/0/env/2/valueFrom")
+                .is_some()
+        );
     }
 }

@@ -587,3 +587,30 @@ fn extraction_on_separate_filesystems_checks_each() {
         Status::Fail
     );
 }
+
+#[test]
+fn a_context_that_is_not_the_global_cluster_is_an_error_not_an_empty_platform() {
+    let mut snapshot = fixture("ready-3.18");
+    for read in ["clusters", "productbases"] {
+        snapshot.clusters[0].reads.insert(
+            read.to_string(),
+            ReadOutcome::Absent {
+                reason: "not in API discovery".to_string(),
+            },
+        );
+    }
+    let results = evaluate(&snapshot);
+    assert_eq!(Verdict::of(&results), Verdict::Incomplete);
+    let kube: Vec<_> = results
+        .iter()
+        .filter(|r| r.rule == "KubernetesVersionSupported")
+        .collect();
+    assert_eq!(kube.len(), 1);
+    assert_eq!(kube[0].status, Status::Error);
+    assert!(
+        kube[0].message.contains("the ACP global cluster"),
+        "{}",
+        kube[0].message
+    );
+    assert_eq!(status(&results, "VersionUpgradePath", ""), Status::Error);
+}

@@ -225,6 +225,14 @@ fn collect_then_check_gives_the_same_results_as_the_dump() {
     assert_eq!(from_file.code, 3);
     let from_file = from_file.json();
     assert_eq!(from_file["source"]["kind"], "snapshot");
+    // Env values that facts do not read never enter a snapshot (they may hold passwords).
+    let text = std::fs::read_to_string(&file).expect("snapshot");
+    assert!(
+        !text.contains("-Xmx1g -Xms1g"),
+        "KAFKA_HEAP_OPTS leaked into the snapshot"
+    );
+    assert!(text.contains("\"<redacted>\""));
+    assert!(text.contains("\"node.master\""));
     assert_eq!(from_file["results"], from_dir["results"]);
     assert_eq!(from_file["facts"], from_dir["facts"]);
 }

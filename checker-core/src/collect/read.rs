@@ -286,7 +286,8 @@ fn page(
 }
 
 /// Makes a list item look as `kubectl get -o json` prints it: with `apiVersion` and `kind`
-/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields`.
+/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields`, and
+/// redacted ([`crate::snapshot::redact`]).
 fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
     if let Some(object) = item.as_object_mut() {
         object
@@ -297,6 +298,7 @@ fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
     if let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
     }
+    crate::snapshot::redact(&mut item);
     item
 }
 
