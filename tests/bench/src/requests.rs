@@ -22,6 +22,8 @@ pub struct RequestCounts {
     pub non_get: usize,
     /// Requests per HTTP status (0: never answered).
     pub by_status: BTreeMap<u16, usize>,
+    /// Requests continuing a paginated list (a `continue` token): one per extra page.
+    pub continued: usize,
     /// Requests to the global cluster.
     pub global: usize,
     /// Requests not addressed to a cluster of the fleet.
@@ -65,7 +67,14 @@ impl RequestCounts {
         let mut paths = BTreeMap::new();
         let mut outside_fleet = 0;
         let mut non_get = 0;
+        let mut continued = 0;
         for record in records {
+            if record
+                .query_param("continue")
+                .is_some_and(|token| !token.is_empty())
+            {
+                continued += 1;
+            }
             *by_status.entry(record.status).or_insert(0) += 1;
             *paths.entry(record.path.clone()).or_insert(0) += 1;
             if record.method != "GET" {
@@ -107,6 +116,7 @@ impl RequestCounts {
             total: records.len(),
             non_get,
             by_status,
+            continued,
             global: clusters
                 .first()
                 .and_then(|g| per_cluster.get(g.name.as_str()))
@@ -230,6 +240,7 @@ mod tests {
         assert_eq!(counts.total, 7);
         assert_eq!(counts.global, 2);
         assert_eq!(counts.outside_fleet, 1);
+        assert_eq!(counts.continued, 0);
         assert_eq!((counts.workload_min, counts.workload_max), (1, 2));
         assert!(!counts.workload_constant);
         assert_eq!(counts.by_status[&403], 1);
