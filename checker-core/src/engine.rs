@@ -397,8 +397,8 @@ struct Subject {
     bindings: Bindings,
 }
 
-fn subjects(rule: &Rule, facts: &Facts, global: &Bindings) -> Result<Vec<Subject>, String> {
-    match rule.scope {
+fn subjects(scope: Scope, facts: &Facts, global: &Bindings) -> Result<Vec<Subject>, String> {
+    match scope {
         Scope::Platform => Ok(vec![Subject {
             label: BTreeMap::new(),
             bindings: global.clone(),
@@ -452,8 +452,13 @@ fn subjects(rule: &Rule, facts: &Facts, global: &Bindings) -> Result<Vec<Subject
 /// Evaluates every rule of the pack; results are in rule order, then subject order.
 pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
     let global = global_bindings(pack, facts);
+    // Subjects depend only on the scope: build each scope's once, not once per rule.
+    let mut by_scope: BTreeMap<Scope, Result<Vec<Subject>, String>> = BTreeMap::new();
     let mut results = Vec::new();
     for rule in &pack.rules {
+        let subjects = by_scope
+            .entry(rule.scope)
+            .or_insert_with(|| subjects(rule.scope, facts, &global));
         let before = results.len();
         let make = |subject: BTreeMap<String, String>| RuleResult {
             rule: rule.id.clone(),
@@ -467,7 +472,7 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
             remediation: rule.remediation.clone(),
             docs: rule.docs.clone(),
         };
-        match subjects(rule, facts, &global) {
+        match subjects {
             Err(cause) => {
                 let status = if rule.scope == Scope::HostPath {
                     Status::Skipped
@@ -476,12 +481,12 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
                 };
                 results.push(RuleResult {
                     status,
-                    message: cause,
+                    message: cause.clone(),
                     ..make(BTreeMap::new())
                 });
             }
             Ok(subjects) => {
-                for subject in subjects {
+                for subject in subjects.iter() {
                     if let Some(result) = evaluate_one(rule, &subject.bindings) {
                         let (status, observed, expected, message) = result;
                         results.push(RuleResult {
@@ -489,7 +494,7 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
                             observed,
                             expected,
                             message,
-                            ..make(subject.label)
+                            ..make(subject.label.clone())
                         });
                     }
                 }

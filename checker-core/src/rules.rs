@@ -40,7 +40,7 @@ impl fmt::Display for Severity {
 }
 
 /// What a rule is evaluated against: one result per subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Once for the platform.
