@@ -20,7 +20,7 @@ mod rbac;
 mod read;
 mod transport;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -235,18 +235,27 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
         .clone()
         .unwrap_or_else(|| "global".to_string());
 
-    let platform = async {
-        let mut global_reads = BTreeMap::new();
-        // The cluster list comes first: it names the workload clusters.
+    // The cluster list names the workload clusters, so they wait for it; the global cluster's
+    // other reads do not.
+    let rest: Vec<&'static Read> = wanted
+        .iter()
+        .copied()
+        .filter(|r| **r != reads::CLUSTERS)
+        .collect();
+    let global_rest = async {
+        let outcomes = read::read_all(&ctx, &routes.global, &hint, &rest).await;
+        progress.done_one();
+        outcomes
+    };
+    let clusters_then_workloads = async {
+        let mut clusters = None;
         if wanted.contains(&&reads::CLUSTERS) {
-            let outcome = read::read(&ctx, &routes.global, &hint, &reads::CLUSTERS).await;
-            global_reads.insert(reads::CLUSTERS.id.to_string(), outcome);
+            clusters = Some(read::read(&ctx, &routes.global, &hint, &reads::CLUSTERS).await);
         }
-        let global_name = global_name(global_reads.get(reads::CLUSTERS.id), &hint);
-        let (names, notes) =
-            workload_names(global_reads.get(reads::CLUSTERS.id), &global_name, options);
+        let global_name = global_name(clusters.as_ref(), &hint);
+        let (names, notes) = workload_names(clusters.as_ref(), &global_name, options);
         if let (Some(selected), Some(ReadOutcome::Ok { items })) =
-            (&options.clusters, global_reads.get_mut(reads::CLUSTERS.id))
+            (&options.clusters, clusters.as_mut())
         {
             items.retain(|item| {
                 let name = item_name(item);
@@ -254,18 +263,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             });
         }
         progress.add_total(names.len());
-
-        let rest: Vec<&'static Read> = wanted
-            .iter()
-            .copied()
-            .filter(|r| **r != reads::CLUSTERS)
-            .collect();
-        let global = async {
-            let outcomes = read::read_all(&ctx, &routes.global, &hint, &rest).await;
-            progress.done_one();
-            outcomes
-        };
-        let workloads = futures::stream::iter(names)
+        let mut workloads = futures::stream::iter(names)
             .map(|name| {
                 let ctx = &ctx;
                 let routes = &routes;
@@ -278,10 +276,17 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
                 }
             })
             .buffer_unordered(options.concurrency.max(1))
-            .collect::<Vec<_>>();
-        let (outcomes, mut workloads) = futures::join!(global, workloads);
-        global_reads.extend(outcomes);
+            .collect::<Vec<_>>()
+            .await;
         workloads.sort_by(|a, b| a.name.cmp(&b.name));
+        (clusters, global_name, workloads, notes)
+    };
+    let platform = async {
+        let (mut global_reads, (clusters, global_name, workloads, notes)) =
+            futures::join!(global_rest, clusters_then_workloads);
+        if let Some(outcome) = clusters {
+            global_reads.insert(reads::CLUSTERS.id.to_string(), outcome);
+        }
         let global = ClusterRecord {
             name: global_name,
             reads: global_reads,
@@ -532,6 +537,7 @@ impl Counter {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn cluster(name: &str, global: bool) -> Value {
         let mut item = json!({"metadata": {"name": name}});

@@ -252,12 +252,12 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
         status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
         "pass"
     );
-    // Global: 3 discovery requests (one per custom kind) and 5 lists; workload clusters: 2
-    // lists. Independent of object counts.
+    // One list per read: 5 on the global cluster, 2 on each workload cluster (discovery is
+    // asked only when a custom kind's list is answered 404). Independent of object counts.
     assert_eq!(
         live.requests_per_cluster(),
         BTreeMap::from([
-            ("global".to_string(), 8),
+            ("global".to_string(), 5),
             ("prod-1".to_string(), 2),
             ("eks-1".to_string(), 2),
         ])
@@ -817,7 +817,7 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
                 .is_some_and(|p| p.starts_with("/kubernetes/standby/"))
     }));
     let counts = live.requests_per_cluster();
-    assert_eq!(counts.get("standby"), Some(&8));
+    assert_eq!(counts.get("standby"), Some(&5));
     assert_eq!(counts.get("prod-1"), Some(&2));
 }
 
@@ -848,4 +848,112 @@ fn insecure_skip_tls_verify_is_loud_and_recorded() {
             .contains("WARNING: TLS certificates are NOT verified")
     );
     assert_eq!(run.json()["source"]["insecure_skip_tls_verify"], true);
+}
+
+/// A copy of a fixture scenario in a temporary directory, edited by `edit(global_dir)`.
+fn edited_platform(scenario: &str, edit: impl FnOnce(&Path)) -> (Platform, TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = fixture(scenario);
+    for cluster in std::fs::read_dir(&source).expect("fixture").flatten() {
+        if !cluster.path().is_dir() {
+            continue;
+        }
+        let target = dir.path().join(cluster.file_name());
+        std::fs::create_dir(&target).expect("mkdir");
+        for file in std::fs::read_dir(cluster.path())
+            .expect("cluster dir")
+            .flatten()
+        {
+            std::fs::copy(file.path(), target.join(file.file_name())).expect("copy");
+        }
+    }
+    edit(&dir.path().join("global"));
+    let platform = Platform::load_dir(dir.path()).expect("edited platform");
+    (platform, dir)
+}
+
+fn edit_json(path: &Path, edit: impl FnOnce(&mut Value)) {
+    let mut value: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    edit(&mut value);
+    std::fs::write(path, value.to_string()).expect("write");
+}
+
+#[test]
+fn discovery_tells_an_absent_crd_and_finds_an_older_served_version() {
+    let (platform, _dir) = edited_platform("ready-3.18", |global| {
+        // No ModuleInfo CRD at all; ProductBase served only at v1alpha1.
+        std::fs::remove_file(global.join("moduleinfoes.json")).expect("remove");
+        edit_json(&global.join("customresourcedefinitions.json"), |crds| {
+            let items = crds["items"].as_array_mut().expect("items");
+            items.retain(|c| c["metadata"]["name"] != "moduleinfoes.cluster.alauda.io");
+            for crd in items.iter_mut() {
+                if crd["metadata"]["name"] == "productbases.product.alauda.io" {
+                    let versions = crd["spec"]["versions"].as_array_mut().expect("versions");
+                    versions.retain(|v| v["name"] == "v1alpha1");
+                    versions[0]["storage"] = true.into();
+                }
+            }
+        });
+        edit_json(&global.join("productbases.json"), |list| {
+            for item in list["items"].as_array_mut().expect("items") {
+                item["apiVersion"] = "product.alauda.io/v1alpha1".into();
+            }
+        });
+    });
+    let live = Live::start(platform);
+    let snapshot_file = live.dir.path().join("snapshot.json");
+    let run = acp(&live.args("collect", &["-o", &text(&snapshot_file)]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot_file).expect("snapshot"))
+            .expect("JSON");
+    let global = &snapshot["clusters"][0]["reads"];
+    assert_eq!(
+        global["moduleinfoes"]["status"], "absent",
+        "{}",
+        global["moduleinfoes"]
+    );
+    assert!(
+        global["moduleinfoes"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("CRD is not installed")),
+        "{}",
+        global["moduleinfoes"]
+    );
+    assert_eq!(global["productbases"]["status"], "ok");
+    assert_eq!(
+        global["productbases"]["items"][0]["apiVersion"],
+        "product.alauda.io/v1alpha1"
+    );
+    // The list at the preferred version was answered 404, then discovery was asked.
+    let paths: Vec<String> = live
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.cluster.as_deref() == Some("global"))
+        .map(|r| r.path.clone())
+        .collect();
+    for expected in [
+        "/apis/product.alauda.io/v1alpha2/productbases",
+        "/apis/product.alauda.io/v1alpha2",
+        "/apis/product.alauda.io/v1alpha1",
+        "/apis/product.alauda.io/v1alpha1/productbases",
+        "/apis/cluster.alauda.io/v1alpha1/moduleinfoes",
+        "/apis/cluster.alauda.io/v1alpha1",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == expected),
+            "{expected} not in {paths:#?}"
+        );
+    }
+
+    // "Not installed" is a fact: no plugins, so no deprecated plugin; the version is read.
+    let run = live.check(&[]);
+    let report = run.json();
+    assert_eq!(status_of(&report, "VersionUpgradePath", "platform"), "pass");
+    assert_eq!(
+        status_of(&report, "DeprecatedCostPluginsAbsent", "prod-1"),
+        "pass"
+    );
 }

@@ -1,5 +1,5 @@
-//! One read of the catalogue on one cluster: discovery of the exact group/version for custom
-//! kinds, then a paginated list.
+//! One read of the catalogue on one cluster: a paginated list, and for a custom kind that is not
+//! served at the preferred version, discovery of the version served, or of its absence.
 
 use std::collections::BTreeMap;
 
@@ -29,37 +29,41 @@ pub(crate) async fn read_all(
     outcomes.into_iter().collect()
 }
 
-/// Makes one read: for a custom kind, discovery picks the first version of
-/// [`Read::versions`] the cluster serves (or establishes that none is: the kind is absent);
-/// built-in kinds are listed at their first version.
+/// Makes one read: a paginated list at the first of [`Read::versions`]. For a custom kind
+/// whose list is answered 404 (that version is not served), discovery then picks the first
+/// version the cluster serves, or establishes that none is: the kind is absent. So the usual
+/// case costs one request, and "not installed" is still decided by discovery, never by a
+/// failed request alone.
 pub(crate) async fn read(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     read: &Read,
 ) -> ReadOutcome {
-    let version = if read.custom {
-        match resolve(ctx, endpoint, cluster, read).await {
-            Resolved::Served(version) => version,
-            Resolved::Absent(reason) => return ReadOutcome::Absent { reason },
-            Resolved::Failed(error) => return ReadOutcome::Error(error),
-        }
-    } else {
-        match read.versions.first() {
-            Some(version) => version.to_string(),
-            None => {
-                return ReadOutcome::Error(ReadError {
-                    kind: ReadErrorKind::Invalid,
-                    http_status: None,
-                    message: format!("the catalogue names no version for read {}", read.id),
-                    missing_permission: None,
-                });
+    let Some(first) = read.versions.first() else {
+        return ReadOutcome::Error(ReadError {
+            kind: ReadErrorKind::Invalid,
+            http_status: None,
+            message: format!("the catalogue names no version for read {}", read.id),
+            missing_permission: None,
+        });
+    };
+    let not_served = match list(ctx, endpoint, cluster, read, first).await {
+        Ok(items) => return ReadOutcome::Ok { items },
+        Err(error) if read.custom && error.http_status == Some(404) => error,
+        Err(error) => return ReadOutcome::Error(error),
+    };
+    match resolve(ctx, endpoint, cluster, read).await {
+        Resolved::Served(version) if version != *first => {
+            match list(ctx, endpoint, cluster, read, &version).await {
+                Ok(items) => ReadOutcome::Ok { items },
+                Err(error) => ReadOutcome::Error(error),
             }
         }
-    };
-    match list(ctx, endpoint, cluster, read, &version).await {
-        Ok(items) => ReadOutcome::Ok { items },
-        Err(error) => ReadOutcome::Error(error),
+        // Discovery says it is served at the version whose list was just answered 404.
+        Resolved::Served(_) => ReadOutcome::Error(not_served),
+        Resolved::Absent(reason) => ReadOutcome::Absent { reason },
+        Resolved::Failed(error) => ReadOutcome::Error(error),
     }
 }
 
