@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use checker_core::collect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
@@ -132,8 +133,8 @@ pub struct ConnectionArgs {
     /// can read the credentials. Recorded in the report.
     #[arg(long)]
     pub insecure_skip_tls_verify: bool,
-    /// How many clusters to read at the same time.
-    #[arg(long, value_name = "N", default_value_t = 32,
+    /// How many clusters to read at the same time (each has up to 2 requests in flight).
+    #[arg(long, value_name = "N", default_value_t = collect::DEFAULT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Give up on one request after this many seconds.

@@ -83,7 +83,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
         let snapshot = collect_live(&args.connection, needed, &args.host)?;
         let source = checker_core::source_of(&snapshot, "live", &snapshot.collector.source);
         let report = checker_core::check(&pack, &snapshot, tool(), source);
-        return emit(&report, args);
+        let exit = emit(&report, args);
+        // The process ends right after: freeing a fleet's worth of JSON node by node would only
+        // delay the exit (about 10 ms for 200 clusters), so the memory is left to the OS.
+        std::mem::forget((snapshot, report));
+        return exit;
     };
     let mut snapshot = dump::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
     if any_path_given(&args.host) {

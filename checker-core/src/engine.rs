@@ -486,9 +486,8 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
                 });
             }
             Ok(subjects) => {
-                for subject in subjects.iter() {
-                    if let Some(result) = evaluate_one(rule, &subject.bindings) {
-                        let (status, observed, expected, message) = result;
+                for (subject, outcome) in subjects.iter().zip(evaluate_all(rule, subjects)) {
+                    if let Some((status, observed, expected, message)) = outcome {
                         results.push(RuleResult {
                             status,
                             observed,
@@ -515,6 +514,31 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
 }
 
 type Outcome = (Status, Json, String, String);
+
+/// Evaluates one rule for every subject, in subject order. A large fleet is split between two
+/// threads: evaluation is CPU-bound and each subject is independent.
+fn evaluate_all(rule: &Rule, subjects: &[Subject]) -> Vec<Option<Outcome>> {
+    const PARALLEL_FROM: usize = 64;
+    let run = |chunk: &[Subject]| -> Vec<Option<Outcome>> {
+        chunk
+            .iter()
+            .map(|subject| evaluate_one(rule, &subject.bindings))
+            .collect()
+    };
+    if subjects.len() < PARALLEL_FROM {
+        return run(subjects);
+    }
+    let (first, second) = subjects.split_at(subjects.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(second));
+        let mut outcomes = run(first);
+        match other.join() {
+            Ok(rest) => outcomes.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        outcomes
+    })
+}
 
 /// Evaluates one rule for one subject; `None` when the `where` filter excludes the subject.
 fn evaluate_one(rule: &Rule, bindings: &Bindings) -> Option<Outcome> {

@@ -264,9 +264,9 @@ fn page(
         }
         Answer::Failed(error) => return Err(PageError::Failed(error)),
     };
-    let list: Value =
+    let mut list: Value =
         serde_json::from_slice(&h.body).map_err(|_| PageError::Failed(not_json(path, &h)))?;
-    let Some(items) = list.get("items").and_then(Value::as_array) else {
+    let Some(Value::Array(items)) = list.get_mut("items").map(Value::take) else {
         return Err(PageError::Failed(ReadError {
             kind: ReadErrorKind::Invalid,
             http_status: Some(200),
@@ -275,8 +275,7 @@ fn page(
         }));
     };
     let items = items
-        .iter()
-        .cloned()
+        .into_iter()
         .map(|item| normalise(item, api_version, kind))
         .collect();
     let continue_token = list
