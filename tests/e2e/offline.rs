@@ -574,3 +574,19 @@ fn generated_rule_docs_are_up_to_date() {
         }
     }
 }
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    // `acp-preflight rules docs | head -1`: the reader goes away; exit 0, no panic.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+        .args(["rules", "docs"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
