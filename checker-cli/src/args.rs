@@ -95,6 +95,7 @@ pub struct HostPathArgs {
 /// without --from-dump).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Cluster access (live collection)")]
+#[group(id = "connection", multiple = true)]
 pub struct ConnectionArgs {
     /// Kubeconfig file [default: the files of KUBECONFIG, else ~/.kube/config, else the pod's
     /// service account].
@@ -168,7 +169,7 @@ pub struct CheckArgs {
     /// A snapshot file written by `collect`, or a directory of `kubectl get -o json` outputs
     /// (one subdirectory per cluster; see docs/snapshot-format.md). Without it, the platform is
     /// read live (see "Cluster access").
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "connection")]
     pub snapshot: Option<PathBuf>,
     /// Target ACP version (selects the bundled rule pack).
     #[arg(long, value_name = "VERSION", default_value = "4.1")]
@@ -204,7 +205,7 @@ pub struct CollectArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
     /// Read a directory of `kubectl get -o json` outputs instead of the live platform.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "connection")]
     pub from_dump: Option<PathBuf>,
     /// Host paths; with --from-dump, giving any of them probes this host instead of using the
     /// dump's host.json.

@@ -387,6 +387,17 @@ fn unknown_rule_target_and_flag_are_usage_errors() {
     assert_eq!(run.code, 2);
     let run = acp(&["check", "--fail-on", "sometimes"]);
     assert_eq!(run.code, 2);
+    // Cluster-access flags mean nothing with recorded input: refused, not silently ignored.
+    let dir = fixture("ready-3.18");
+    let run = acp(&[
+        "check",
+        "--snapshot",
+        dir.to_str().expect("path"),
+        "--context",
+        "prod",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
 }
 
 #[test]
