@@ -3,6 +3,24 @@
 //! The pipeline: a [`snapshot::Snapshot`] of raw objects (collected live, read from a saved file
 //! or from a `kubectl` dump directory) → [`facts::Facts`] → [`engine::evaluate`] with a
 //! [`rules::RulePack`] → [`report::RuleResult`]s and a [`report::Verdict`].
+//!
+//! Checking a recorded platform from another Rust program:
+//!
+//! ```
+//! use checker_core::report::{Status, Tool, Verdict};
+//! use checker_core::{dump, packs};
+//!
+//! let snapshot = dump::load("../fixtures/not-ready-3.18".as_ref())?;
+//! let pack = packs::for_target("4.1")?.expect("the 4.1 pack is bundled");
+//! let tool = Tool { name: "my-tool".into(), version: "1.0".into() };
+//! let source = checker_core::source_of(&snapshot, "kubectl-dump", "fixtures/not-ready-3.18");
+//! let report = checker_core::check(&pack, &snapshot, tool, source);
+//! assert_eq!(report.verdict, Verdict::NotReady);
+//! let failed: Vec<_> = report.results.iter().filter(|r| r.status == Status::Fail).collect();
+//! assert!(failed.iter().any(|r| r.rule == "KubernetesVersionSupported"
+//!     && r.subject.get("cluster").map(String::as_str) == Some("global")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod collect;
