@@ -126,8 +126,20 @@ pub fn table(report: &Report, styled: bool) -> String {
         .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
         .collect();
     if !to_fix.is_empty() {
-        out.push_str("\nWhat to do\n");
+        out.push_str("\nWhat to do (blockers first)\n");
+        // One entry per rule and status, naming every subject it applies to.
+        let mut entries: Vec<(&RuleResult, Vec<String>)> = Vec::new();
         for r in to_fix {
+            match entries
+                .iter_mut()
+                .find(|(first, _)| first.rule == r.rule && first.status == r.status)
+            {
+                Some((_, subjects)) => subjects.push(subject_text(r)),
+                None => entries.push((r, vec![subject_text(r)])),
+            }
+        }
+        entries.sort_by_key(|(r, _)| (r.status != Status::Fail, r.status != Status::Error));
+        for (r, subjects) in entries {
             let advice = if r.status == Status::Error {
                 "Make this check possible (see the cause above), then run the check again."
             } else {
@@ -137,7 +149,7 @@ pub fn table(report: &Report, styled: bool) -> String {
                 "- {} {} [{}]: {}\n  docs: {}\n",
                 status_label(r),
                 r.rule,
-                subject_text(r),
+                subjects.join(", "),
                 advice,
                 r.docs
             ));

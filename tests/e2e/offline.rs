@@ -157,7 +157,12 @@ fn the_table_groups_by_scope_and_ends_with_the_verdict() {
     let dir = fixture("not-ready-3.18");
     let run = acp(&["check", "--snapshot", dir.to_str().expect("path")]);
     assert_eq!(run.code, 3);
-    for section in ["\nPlatform\n", "\nClusters\n", "\nHost\n", "\nWhat to do\n"] {
+    for section in [
+        "\nPlatform\n",
+        "\nClusters\n",
+        "\nHost\n",
+        "\nWhat to do (blockers first)\n",
+    ] {
         assert!(
             run.stdout.contains(section),
             "missing {section:?}:\n{}",
