@@ -131,96 +131,60 @@ fn ready_fixture_is_ready_with_advisories() {
             Status::Warn
         );
     }
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "prod-1"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "global"),
-        Status::Skipped
-    );
-    assert_eq!(
-        status(&results, "ElasticsearchNodeRolesFixed", "global"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "ElasticsearchNodeRolesFixed", "prod-1"),
-        Status::Skipped
-    );
-    assert_eq!(
-        status(&results, "ElasticsearchNodeRolesFixed", "eks-1"),
-        Status::Skipped
-    );
-    assert_eq!(
-        status(&results, "ManagedClusterKubernetesByProvider", "eks-1"),
-        Status::Warn
-    );
-    assert_eq!(
-        status(&results, "ManagedClusterKubernetesByProvider", "prod-1"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "MinioDiskSpace", "/cpaas/minio"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "PackageExtractionDiskSpace", "/root/upgrade"),
-        Status::Pass
-    );
+    for (rule, subject, expected) in [
+        ("IstioVersionSupported", "prod-1", Status::Pass),
+        ("IstioVersionSupported", "global", Status::Skipped),
+        ("ElasticsearchNodeRolesFixed", "global", Status::Pass),
+        ("ElasticsearchNodeRolesFixed", "prod-1", Status::Skipped),
+        ("ElasticsearchNodeRolesFixed", "eks-1", Status::Skipped),
+        ("ManagedClusterKubernetesByProvider", "eks-1", Status::Warn),
+        ("ManagedClusterKubernetesByProvider", "prod-1", Status::Pass),
+        ("MinioDiskSpace", "/cpaas/minio", Status::Pass),
+        ("PackageExtractionDiskSpace", "/root/upgrade", Status::Pass),
+    ] {
+        assert_eq!(
+            status(&results, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
 }
 
 #[test]
 fn not_ready_fixture_fails_every_blocker_on_the_right_subject() {
     let results = evaluate(&fixture("not-ready-3.18"));
     assert_eq!(Verdict::of(&results), Verdict::NotReady);
-    assert_eq!(
-        status(&results, "KubernetesVersionSupported", "global"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "KubernetesVersionSupported", "prod-1"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "KubernetesVersionSupported", "edge-1"),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "prod-1"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "edge-1"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "DeprecatedCostPluginsAbsent", "global"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "DeprecatedCostPluginsAbsent", "prod-1"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "DeprecatedCostPluginsAbsent", "edge-1"),
-        Status::Pass
-    );
+    for (rule, subject, expected) in [
+        ("KubernetesVersionSupported", "global", Status::Fail),
+        ("KubernetesVersionSupported", "prod-1", Status::Pass),
+        ("KubernetesVersionSupported", "edge-1", Status::Pass),
+        ("IstioVersionSupported", "prod-1", Status::Fail),
+        ("IstioVersionSupported", "edge-1", Status::Fail),
+        ("DeprecatedCostPluginsAbsent", "global", Status::Fail),
+        ("DeprecatedCostPluginsAbsent", "prod-1", Status::Fail),
+        ("DeprecatedCostPluginsAbsent", "edge-1", Status::Pass),
+    ] {
+        assert_eq!(
+            status(&results, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
     assert!(message(&results, "DeprecatedCostPluginsAbsent", "prod-1").contains("Kubecost"));
     assert!(
         !message(&results, "DeprecatedCostPluginsAbsent", "prod-1").contains("Cost Management")
     );
-    assert_eq!(
-        status(&results, "ElasticsearchNodeRolesFixed", "global"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "MinioDiskSpace", "/cpaas/minio"),
-        Status::Fail
-    );
-    assert_eq!(
-        status(&results, "PackageExtractionDiskSpace", "/data/upgrade"),
-        Status::Fail
-    );
+    for (rule, subject, expected) in [
+        ("ElasticsearchNodeRolesFixed", "global", Status::Fail),
+        ("MinioDiskSpace", "/cpaas/minio", Status::Fail),
+        ("PackageExtractionDiskSpace", "/data/upgrade", Status::Fail),
+    ] {
+        assert_eq!(
+            status(&results, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
 }
 
 #[test]
@@ -250,18 +214,17 @@ fn incomplete_fixture_reports_errors_not_passes() {
             Status::Pass
         );
     }
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "prod-1"),
-        Status::Error
-    );
-    assert_eq!(
-        status(&results, "IstioVersionSupported", "global"),
-        Status::Skipped
-    );
-    assert_eq!(
-        status(&results, "MinioDiskSpace", "/cpaas/minio"),
-        Status::Error
-    );
+    for (rule, subject, expected) in [
+        ("IstioVersionSupported", "prod-1", Status::Error),
+        ("IstioVersionSupported", "global", Status::Skipped),
+        ("MinioDiskSpace", "/cpaas/minio", Status::Error),
+    ] {
+        assert_eq!(
+            status(&results, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
 }
 
 #[test]

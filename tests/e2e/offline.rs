@@ -50,14 +50,16 @@ fn ready_platform_exits_0_with_a_complete_report() {
             "result field {field} is missing: {first}"
         );
     }
-    assert_eq!(
-        status_of(&report, "KubernetesVersionSupported", "eks-1"),
-        "pass"
-    );
-    assert_eq!(
-        status_of(&report, "ManagedClusterKubernetesByProvider", "eks-1"),
-        "warn"
-    );
+    for (rule, subject, expected) in [
+        ("KubernetesVersionSupported", "eks-1", "pass"),
+        ("ManagedClusterKubernetesByProvider", "eks-1", "warn"),
+    ] {
+        assert_eq!(
+            status_of(&report, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
     assert!(
         report["facts"]["clusters"]["value"]
             .as_array()
@@ -71,31 +73,21 @@ fn each_blocker_exits_3_naming_the_subject() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["verdict"], "not_ready");
-    assert_eq!(
-        status_of(&report, "KubernetesVersionSupported", "global"),
-        "fail"
-    );
-    assert_eq!(
-        status_of(&report, "KubernetesVersionSupported", "prod-1"),
-        "pass"
-    );
-    assert_eq!(
-        status_of(&report, "IstioVersionSupported", "prod-1"),
-        "fail"
-    );
-    assert_eq!(
-        status_of(&report, "DeprecatedCostPluginsAbsent", "prod-1"),
-        "fail"
-    );
-    assert_eq!(
-        status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
-        "fail"
-    );
-    assert_eq!(status_of(&report, "MinioDiskSpace", "/cpaas/minio"), "fail");
-    assert_eq!(
-        status_of(&report, "PackageExtractionDiskSpace", "/data/upgrade"),
-        "fail"
-    );
+    for (rule, subject, expected) in [
+        ("KubernetesVersionSupported", "global", "fail"),
+        ("KubernetesVersionSupported", "prod-1", "pass"),
+        ("IstioVersionSupported", "prod-1", "fail"),
+        ("DeprecatedCostPluginsAbsent", "prod-1", "fail"),
+        ("ElasticsearchNodeRolesFixed", "global", "fail"),
+        ("MinioDiskSpace", "/cpaas/minio", "fail"),
+        ("PackageExtractionDiskSpace", "/data/upgrade", "fail"),
+    ] {
+        assert_eq!(
+            status_of(&report, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
     let kube = report["results"]
         .as_array()
         .expect("results")
@@ -120,14 +112,16 @@ fn unevaluated_checks_exit_5_never_pass() {
     assert_eq!(run.code, 5, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["verdict"], "incomplete");
-    assert_eq!(
-        status_of(&report, "DeprecatedCostPluginsAbsent", "global"),
-        "error"
-    );
-    assert_eq!(
-        status_of(&report, "IstioVersionSupported", "prod-1"),
-        "error"
-    );
+    for (rule, subject, expected) in [
+        ("DeprecatedCostPluginsAbsent", "global", "error"),
+        ("IstioVersionSupported", "prod-1", "error"),
+    ] {
+        assert_eq!(
+            status_of(&report, rule, subject),
+            expected,
+            "{rule} on {subject}"
+        );
+    }
     let message = report["results"]
         .as_array()
         .expect("results")
