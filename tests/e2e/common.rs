@@ -93,3 +93,34 @@ pub fn status_of(report: &serde_json::Value, rule: &str, subject: &str) -> Strin
     assert_eq!(found.len(), 1, "one {rule} result for {subject}: {found:?}");
     found[0].clone()
 }
+
+/// Asserts the status of each (rule, subject, expected status).
+pub fn assert_statuses(report: &serde_json::Value, expected: &[(&str, &str, &str)]) {
+    for (rule, subject, status) in expected {
+        assert_eq!(
+            status_of(report, rule, subject),
+            *status,
+            "{rule} on {subject}"
+        );
+    }
+}
+
+/// The one result of `rule` for `subject` (a cluster, a path, or `platform`).
+pub fn result_of<'a>(
+    report: &'a serde_json::Value,
+    rule: &str,
+    subject: &str,
+) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| {
+            r["rule"] == rule
+                && (r["subject"]["cluster"] == subject
+                    || r["subject"]["path"] == subject
+                    || (subject == "platform"
+                        && r["subject"].as_object().is_some_and(|o| o.is_empty())))
+        })
+        .unwrap_or_else(|| panic!("no {rule} result for {subject}"))
+}

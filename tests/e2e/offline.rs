@@ -1,6 +1,6 @@
 //! `check --snapshot`, `collect --from-dump`, `rules` and bad input, on the bundled fixtures.
 
-use crate::common::{acp, fixture, repo, run_with, status_of};
+use crate::common::{acp, assert_statuses, fixture, repo, result_of, run_with, status_of};
 
 fn check_json(scenario: &str, extra: &[&str]) -> crate::common::Run {
     let dir = fixture(scenario);
@@ -50,16 +50,13 @@ fn ready_platform_exits_0_with_a_complete_report() {
             "result field {field} is missing: {first}"
         );
     }
-    for (rule, subject, expected) in [
-        ("KubernetesVersionSupported", "eks-1", "pass"),
-        ("ManagedClusterKubernetesByProvider", "eks-1", "warn"),
-    ] {
-        assert_eq!(
-            status_of(&report, rule, subject),
-            expected,
-            "{rule} on {subject}"
-        );
-    }
+    assert_statuses(
+        &report,
+        &[
+            ("KubernetesVersionSupported", "eks-1", "pass"),
+            ("ManagedClusterKubernetesByProvider", "eks-1", "warn"),
+        ],
+    );
     assert!(
         report["facts"]["clusters"]["value"]
             .as_array()
@@ -73,27 +70,19 @@ fn each_blocker_exits_3_naming_the_subject() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["verdict"], "not_ready");
-    for (rule, subject, expected) in [
-        ("KubernetesVersionSupported", "global", "fail"),
-        ("KubernetesVersionSupported", "prod-1", "pass"),
-        ("IstioVersionSupported", "prod-1", "fail"),
-        ("DeprecatedCostPluginsAbsent", "prod-1", "fail"),
-        ("ElasticsearchNodeRolesFixed", "global", "fail"),
-        ("MinioDiskSpace", "/cpaas/minio", "fail"),
-        ("PackageExtractionDiskSpace", "/data/upgrade", "fail"),
-    ] {
-        assert_eq!(
-            status_of(&report, rule, subject),
-            expected,
-            "{rule} on {subject}"
-        );
-    }
-    let kube = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["rule"] == "KubernetesVersionSupported" && r["subject"]["cluster"] == "global")
-        .expect("result");
+    assert_statuses(
+        &report,
+        &[
+            ("KubernetesVersionSupported", "global", "fail"),
+            ("KubernetesVersionSupported", "prod-1", "pass"),
+            ("IstioVersionSupported", "prod-1", "fail"),
+            ("DeprecatedCostPluginsAbsent", "prod-1", "fail"),
+            ("ElasticsearchNodeRolesFixed", "global", "fail"),
+            ("MinioDiskSpace", "/cpaas/minio", "fail"),
+            ("PackageExtractionDiskSpace", "/data/upgrade", "fail"),
+        ],
+    );
+    let kube = result_of(&report, "KubernetesVersionSupported", "global");
     assert_eq!(kube["observed"], "v1.29.9");
     assert_eq!(kube["expected"], ">= 1.30");
     assert!(kube["remediation"].as_str().is_some_and(|r| !r.is_empty()));
@@ -112,22 +101,15 @@ fn unevaluated_checks_exit_5_never_pass() {
     assert_eq!(run.code, 5, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["verdict"], "incomplete");
-    for (rule, subject, expected) in [
-        ("DeprecatedCostPluginsAbsent", "global", "error"),
-        ("IstioVersionSupported", "prod-1", "error"),
-    ] {
-        assert_eq!(
-            status_of(&report, rule, subject),
-            expected,
-            "{rule} on {subject}"
-        );
-    }
-    let message = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["rule"] == "DeprecatedCostPluginsAbsent")
-        .and_then(|r| r["message"].as_str())
+    assert_statuses(
+        &report,
+        &[
+            ("DeprecatedCostPluginsAbsent", "global", "error"),
+            ("IstioVersionSupported", "prod-1", "error"),
+        ],
+    );
+    let message = result_of(&report, "DeprecatedCostPluginsAbsent", "global")["message"]
+        .as_str()
         .expect("message");
     assert!(
         message.contains("403") && message.contains("list moduleinfoes.cluster.alauda.io"),
@@ -510,13 +492,7 @@ fn minio_threshold_on_real_tmpfs() {
             status,
             "{size}"
         );
-        let observed = report["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .find(|r| r["rule"] == "MinioDiskSpace")
-            .map(|r| r["observed"].clone())
-            .expect("observed");
+        let observed = &result_of(&report, "MinioDiskSpace", &minio)["observed"];
         let expected = if status == "pass" {
             "120.0 GiB (128.8 GB)"
         } else {
