@@ -1,4 +1,4 @@
-//! `acp-preflight check` and `acp-preflight host`.
+//! `acp-preflight check`, `collect` and `host`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -110,15 +110,18 @@ fn probe_host(paths: &HostPathArgs, default_minio: bool) -> HostFacts {
 
 /// Prints the report in the chosen format, writes `--report-file`, and picks the exit code.
 pub fn emit(report: &Report, args: &CheckArgs) -> Result<Exit, Failure> {
-    let json = serde_json::to_string_pretty(report)
-        .map_err(|e| Failure::Internal(format!("cannot serialise the report: {e}")))?;
+    let json = || {
+        serde_json::to_string_pretty(report)
+            .map(|json| format!("{json}\n"))
+            .map_err(|e| Failure::Internal(format!("cannot serialise the report: {e}")))
+    };
     if let Some(file) = &args.report_file {
-        std::fs::write(file, format!("{json}\n")).map_err(|e| {
+        std::fs::write(file, json()?).map_err(|e| {
             Failure::Usage(format!("cannot write report file {}: {e}", file.display()))
         })?;
     }
     match args.format {
-        Format::Json => print(&format!("{json}\n"))?,
+        Format::Json => print(&json()?)?,
         Format::Table => print(&render::table(report, render::styled(args.color)))?,
     }
     Ok(exit_code(report, args.fail_on))
@@ -169,12 +172,46 @@ pub fn collect(args: &CollectArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ready)
 }
 
-/// Writes a snapshot as pretty JSON (stable key order, so snapshots diff well).
+/// Writes a snapshot as pretty JSON (stable key order, so snapshots diff well), and says on
+/// stderr what it holds, so a failed read is noticed before the file is sent to support.
 fn write_snapshot(snapshot: &checker_core::snapshot::Snapshot, path: &Path) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(snapshot)
         .map_err(|e| Failure::Internal(format!("cannot serialise the snapshot: {e}")))?;
     std::fs::write(path, format!("{json}\n"))
-        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    let failed: Vec<String> = snapshot
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.reads
+                .iter()
+                .filter_map(move |(id, outcome)| match outcome {
+                    checker_core::snapshot::ReadOutcome::Error(e) => {
+                        Some(format!("{id} on {}: {e}", c.name))
+                    }
+                    _ => None,
+                })
+        })
+        .collect();
+    let mut note = format!(
+        "wrote {}: {} clusters, {} failed reads{}\n",
+        path.display(),
+        snapshot.clusters.len(),
+        failed.len(),
+        if snapshot.host.is_some() {
+            ", host facts"
+        } else {
+            ", no host facts"
+        }
+    );
+    for line in failed.iter().take(10) {
+        note.push_str(&format!("  {line}\n"));
+    }
+    if failed.len() > 10 {
+        note.push_str(&format!("  ... and {} more\n", failed.len() - 10));
+    }
+    let _ = std::io::stderr().write_all(note.as_bytes());
+    Ok(())
 }
 
 /// Reads `reads` from the live platform while this host is probed (with the default MinIO
