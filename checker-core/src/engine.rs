@@ -41,10 +41,6 @@ const FUNCTIONS: &[&str] = &[
     "bool",
     "type",
     "dyn",
-    "duration",
-    "timestamp",
-    "max",
-    "min",
     "charAt",
     "indexOf",
     "lastIndexOf",
@@ -56,11 +52,24 @@ const FUNCTIONS: &[&str] = &[
     "substring",
     "join",
     "reverse",
-    "strings.quote",
     "versionAtLeast",
     "majorMinor",
     "gib",
     "formatBytes",
+];
+
+/// Type names, which CEL expressions may name as values (`type(x) == string`).
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
 ];
 
 /// Longest expression accepted, to keep evaluation far from stack limits.
@@ -819,7 +828,7 @@ impl PathChecker<'_> {
                 if let Some(shape) = scope.get(name) {
                     return shape.clone();
                 }
-                if self.locals.contains(name) {
+                if self.locals.contains(name) || TYPE_NAMES.contains(&name.as_str()) {
                     return Shape::Any;
                 }
                 if let Some(sample) = self.samples.get(name.as_str()) {

@@ -147,3 +147,22 @@ fn unknown_functions_are_reported() {
         error.render()
     );
 }
+
+#[test]
+fn type_names_are_values_and_only_available_functions_are_known() {
+    let pack = format!(
+        "{HEADER}{}",
+        rule(
+            "A",
+            "type(cluster.name) == string && 'a,b'.split(',').size() == 2"
+        )
+    );
+    assert!(rules::load("pack.yaml", &pack).is_ok());
+    // max() is not part of this CEL build: rejected by the lint, not left to fail at run time.
+    let error = lint(&format!("{HEADER}{}", rule("B", "max(1, 2) == 2")));
+    assert!(
+        error.render().contains("unknown function `max`"),
+        "{}",
+        error.render()
+    );
+}
