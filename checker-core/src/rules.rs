@@ -413,9 +413,11 @@ pub fn load(file: &str, text: &str) -> Result<RulePack, PackError> {
         else {
             continue;
         };
-        let Ok(skipped_message) = skipped_message.map_or(Ok(None), |m| m.map(Some).ok_or(()))
-        else {
-            continue;
+        // `Some(None)`: the skipped message was written but did not compile (already reported).
+        let skipped_message = match skipped_message {
+            Some(None) => continue,
+            Some(template) => template,
+            None => None,
         };
         rules.push(Rule {
             id: rule.id.value,
