@@ -295,6 +295,11 @@ impl PackError {
     }
 }
 
+/// Names a `let` may not take: the fact variables and `observed`.
+const RESERVED_NAMES: &[&str] = &[
+    "target", "platform", "upgrade", "clusters", "host", "cluster", "path", "observed",
+];
+
 /// Rule IDs are `UpperCamelCase` words, as in the ACP preflight (`VersionUpgradePath`).
 fn valid_id(id: &str) -> bool {
     id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
@@ -375,6 +380,24 @@ pub fn load(file: &str, text: &str) -> Result<RulePack, PackError> {
         let when = rule.when.as_ref().and_then(|e| compiler.expr("when", e));
         let mut bindings = Vec::new();
         for binding in &rule.bindings {
+            let name = &binding.name.value;
+            let identifier = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let reserved = RESERVED_NAMES.contains(&name.as_str());
+            if !identifier || reserved {
+                compiler.report(
+                    position(&binding.name.referenced),
+                    format!(
+                        "rule {}, field `let`: `{name}` {}",
+                        rule.id.value,
+                        if reserved {
+                            "is a fact variable or reserved name; choose another"
+                        } else {
+                            "is not a lower-case identifier"
+                        }
+                    ),
+                );
+            }
             if let Some(expr) =
                 compiler.expr(&format!("let.{}", binding.name.value), &binding.value)
             {

@@ -166,3 +166,20 @@ fn type_names_are_values_and_only_available_functions_are_known() {
         error.render()
     );
 }
+
+#[test]
+fn let_names_must_not_shadow_facts() {
+    let text = format!("{HEADER}{}", rule("A", "true").replace(
+        "    require:",
+        "    let:\n      - name: cluster\n        value: '1'\n      - name: Bad-Name\n        value: '2'\n    require:",
+    ));
+    let rendered = lint(&text).render();
+    assert!(
+        rendered.contains("`cluster` is a fact variable"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("`Bad-Name` is not a lower-case identifier"),
+        "{rendered}"
+    );
+}
