@@ -576,3 +576,16 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_readme_lists_every_rule_of_the_pack() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let list = acp(&["rules", "list", "-o", "json"]).json();
+    for rule in list["rules"].as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        assert!(
+            readme.contains(&format!("| `{id}` |")),
+            "README.md does not list {id}"
+        );
+    }
+}
