@@ -307,20 +307,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
     };
     let ((global, mut workloads, notes), standby) = futures::join!(platform, standby);
 
-    let platform_url = platform_url_hint(&global);
-    for record in &mut workloads {
-        for outcome in record.reads.values_mut() {
-            if let ReadOutcome::Error(error) = outcome
-                && error.kind == ReadErrorKind::NotCollected
-                && error.message.contains("--platform-url")
-                && let Some(url) = &platform_url
-            {
-                error.message.push_str(&format!(
-                    " (the platform's address is {url}, from ProductBase spec.platformURL)"
-                ));
-            }
-        }
-    }
+    add_platform_address(&global, &mut workloads);
     let mut requests = ctx.take_manifest();
     if global.name != hint {
         for request in &mut requests {
@@ -395,15 +382,17 @@ fn global_name(clusters: Option<&ReadOutcome>, hint: &str) -> String {
     let Some(ReadOutcome::Ok { items }) = clusters else {
         return hint.to_string();
     };
-    let labelled = items.iter().find(|item| {
-        item.pointer("/metadata/labels/is-global")
-            .and_then(Value::as_str)
-            == Some("true")
-    });
-    match labelled {
-        Some(item) if !item_name(item).is_empty() => item_name(item).to_string(),
-        _ => hint.to_string(),
-    }
+    items
+        .iter()
+        .find(|item| {
+            item.pointer("/metadata/labels/is-global")
+                .and_then(Value::as_str)
+                == Some("true")
+        })
+        .map(item_name)
+        .filter(|name| !name.is_empty())
+        .unwrap_or(hint)
+        .to_string()
 }
 
 /// The workload clusters to read, sorted, and remarks for the manifest.
@@ -424,11 +413,19 @@ fn workload_names(
         ),
         _ => None,
     };
-    let mut names: BTreeSet<String> = match (&listed, &options.clusters) {
-        (Some(listed), None) => listed.clone(),
-        (Some(listed), Some(selected)) => {
+    let names: BTreeSet<String> = match (listed, &options.clusters) {
+        (Some(listed), None) => listed,
+        // A cluster given its own context is read even when the list could not be.
+        (None, None) => options
+            .cluster_contexts
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| *name != global)
+            .cloned()
+            .collect(),
+        (listed, Some(selected)) => {
             for name in selected {
-                if name != global && !listed.contains(name) {
+                if name != global && listed.as_ref().is_some_and(|l| !l.contains(name)) {
                     notes.push(format!(
                         "cluster {name} (--clusters) is not among the clusters.platform.tkestack.io \
                          objects of the global cluster; it was read anyway"
@@ -437,21 +434,7 @@ fn workload_names(
             }
             selected.iter().filter(|n| *n != global).cloned().collect()
         }
-        (None, Some(selected)) => selected.iter().filter(|n| *n != global).cloned().collect(),
-        (None, None) => BTreeSet::new(),
     };
-    // A cluster given its own context is read even when the list could not be.
-    if listed.is_none() {
-        for (name, _) in &options.cluster_contexts {
-            let selected = options
-                .clusters
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|n| n == name));
-            if name != global && selected {
-                names.insert(name.clone());
-            }
-        }
-    }
     match clusters {
         Some(ReadOutcome::Absent { .. }) => notes.push(
             "clusters.platform.tkestack.io is not installed on the selected cluster: is its \
@@ -465,6 +448,23 @@ fn workload_names(
         _ => {}
     }
     (names.into_iter().collect(), notes)
+}
+
+/// Adds the platform's address, when the global cluster's ProductBase has it, to the message of
+/// every workload read not collected for want of `--platform-url`.
+fn add_platform_address(global: &ClusterRecord, workloads: &mut [ClusterRecord]) {
+    let Some(url) = platform_url_hint(global) else {
+        return;
+    };
+    let address = format!(" (the platform's address is {url}, from ProductBase spec.platformURL)");
+    for outcome in workloads.iter_mut().flat_map(|r| r.reads.values_mut()) {
+        if let ReadOutcome::Error(error) = outcome
+            && error.kind == ReadErrorKind::NotCollected
+            && error.message.contains("--platform-url")
+        {
+            error.message.push_str(&address);
+        }
+    }
 }
 
 /// ProductBase `base`'s `spec.platformURL`, when the global cluster's read has it.
@@ -593,6 +593,83 @@ mod tests {
         let (names, notes) = workload_names(Some(&failed), "global", &options);
         assert_eq!(names, ["c"]);
         assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn without_the_list_the_selection_or_the_contexts_name_the_clusters() {
+        let mut options = CollectOptions::new(Vec::new());
+        options.cluster_contexts = vec![
+            ("c".into(), "ctx-c".into()),
+            ("global".into(), "ctx-g".into()),
+            ("d".into(), "ctx-d".into()),
+        ];
+        let (names, notes) = workload_names(None, "global", &options);
+        assert_eq!(names, ["c", "d"]);
+        assert!(notes.is_empty(), "{notes:?}");
+
+        // A selection names the clusters read; a context outside it adds none.
+        options.clusters = Some(vec!["global".into(), "d".into(), "zz".into()]);
+        let (names, notes) = workload_names(None, "global", &options);
+        assert_eq!(names, ["d", "zz"]);
+        assert!(notes.is_empty(), "{notes:?}");
+
+        // With a list, a context outside it adds none either.
+        let list = ReadOutcome::Ok {
+            items: vec![cluster("global", true), cluster("a", false)],
+        };
+        options.clusters = None;
+        let (names, _) = workload_names(Some(&list), "global", &options);
+        assert_eq!(names, ["a"]);
+    }
+
+    #[test]
+    fn the_platform_address_is_added_where_platform_url_is_wanted() {
+        let not_collected = |message: &str| {
+            ReadOutcome::Error(ReadError {
+                kind: ReadErrorKind::NotCollected,
+                http_status: None,
+                message: message.to_string(),
+                missing_permission: None,
+            })
+        };
+        let no_route = "not read: give --platform-url URL";
+        let bad_name = "`X` is not a valid cluster name";
+        let workload = ClusterRecord {
+            name: "prod-1".to_string(),
+            reads: BTreeMap::from([
+                ("a".to_string(), not_collected(no_route)),
+                ("b".to_string(), not_collected(bad_name)),
+            ]),
+        };
+        let mut global = ClusterRecord {
+            name: "global".to_string(),
+            reads: BTreeMap::new(),
+        };
+        let message = |records: &[ClusterRecord], id: &str| match &records[0].reads[id] {
+            ReadOutcome::Error(error) => error.message.clone(),
+            other => panic!("{other:?}"),
+        };
+
+        let mut workloads = vec![workload.clone()];
+        add_platform_address(&global, &mut workloads);
+        assert_eq!(workloads, [workload], "no ProductBase, no address");
+
+        global.reads.insert(
+            reads::PRODUCT_BASES.id.to_string(),
+            ReadOutcome::Ok {
+                items: vec![json!({
+                    "metadata": {"name": "base"},
+                    "spec": {"platformURL": "https://acp.example.com"},
+                })],
+            },
+        );
+        add_platform_address(&global, &mut workloads);
+        assert_eq!(
+            message(&workloads, "a"),
+            "not read: give --platform-url URL (the platform's address is \
+             https://acp.example.com, from ProductBase spec.platformURL)"
+        );
+        assert_eq!(message(&workloads, "b"), bad_name);
     }
 
     #[test]

@@ -111,11 +111,10 @@ pub(crate) fn timed_out(timeout: Duration) -> ReadError {
 }
 
 fn seconds(duration: Duration) -> String {
-    let secs = duration.as_secs_f64();
     if duration.subsec_millis() == 0 {
         format!("{}s", duration.as_secs())
     } else {
-        format!("{secs:.1}s")
+        format!("{:.1}s", duration.as_secs_f64())
     }
 }
 

@@ -181,12 +181,8 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
     let kubeconfig = load_kubeconfig(options.kubeconfig.as_deref())?;
 
     // The global cluster.
-    let (global_config, global_name) = match &kubeconfig {
-        Some(loaded) => {
-            let config = context_config(loaded, options.context.as_deref()).await?;
-            let name = split_proxy_url(&config.cluster_url.to_string()).map(|(_, name)| name);
-            (config, name)
-        }
+    let global_config = match &kubeconfig {
+        Some(loaded) => context_config(loaded, options.context.as_deref()).await?,
         None => {
             if options.context.is_some() {
                 return Err(ConnectError::Usage(
@@ -195,14 +191,14 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
                 ));
             }
             match kube::Config::incluster() {
-                Ok(config) => (config, None),
+                Ok(config) => config,
                 Err(in_cluster) => match (&platform_root, &token) {
                     (Some(root), Some(token)) => {
                         let url = proxy_cluster_url(root, "global");
                         let mut config = kube::Config::new(parse_url("--platform-url", &url)?);
                         config.auth_info = token_auth(token);
                         config.root_cert_file.clone_from(&platform_ca);
-                        (config, Some("global".to_string()))
+                        config
                     }
                     _ => {
                         return Err(ConnectError::NoConfig {
@@ -218,10 +214,11 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
     let global_url = redact_userinfo(&global_config.cluster_url.to_string());
     let global_url = global_url.trim_end_matches('/').to_string();
     let mut insecure = options.insecure_skip_tls_verify;
-    let global_config = tune(global_config, options, &mut insecure)?;
+    let global_config = tune(global_config, options, &mut insecure);
 
-    // The platform proxy: from --platform-url, or the global URL's own `/kubernetes/<name>`.
-    let derived = split_proxy_url(&global_url).map(|(root, _)| root);
+    // A global URL ending in `/kubernetes/<name>` names the global cluster and the platform
+    // root; the platform proxy is at --platform-url, else at that root.
+    let (derived, global_name) = split_proxy_url(&global_url).unzip();
     let proxy = match platform_root.as_deref().or(derived.as_deref()) {
         Some(root) => {
             let config = derived_config(
@@ -251,7 +248,7 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
                 context_config(loaded, Some(context)).await?,
                 options,
                 &mut insecure,
-            )?;
+            );
             let what = format!("cluster {cluster} (context {context})");
             contexts.insert(cluster.clone(), endpoint(config, &what)?);
         }
@@ -262,7 +259,7 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
                 context_config(loaded, Some(context)).await?,
                 options,
                 &mut insecure,
-            )?;
+            );
             Some(endpoint(config, "the standby global cluster")?)
         }
         (None, Some(url), _) => {
@@ -305,11 +302,7 @@ fn endpoint(config: kube::Config, what: &str) -> Result<Endpoint, ConnectError> 
 
 /// Timeouts, no built-in retries (ours are bounded by the deadline), the User-Agent, and TLS
 /// verification off only when asked.
-fn tune(
-    mut config: kube::Config,
-    options: &CollectOptions,
-    insecure: &mut bool,
-) -> Result<kube::Config, ConnectError> {
+fn tune(mut config: kube::Config, options: &CollectOptions, insecure: &mut bool) -> kube::Config {
     config.connect_timeout = Some(options.request_timeout);
     config.read_timeout = Some(options.request_timeout);
     config.write_timeout = Some(options.request_timeout);
@@ -322,7 +315,7 @@ fn tune(
         config.accept_invalid_certs = true;
     }
     *insecure |= config.accept_invalid_certs;
-    Ok(config)
+    config
 }
 
 /// The config of another URL reached with the global cluster's settings: the token file's
@@ -396,19 +389,23 @@ fn read_ca(path: &Path) -> Result<PathBuf, ConnectError> {
     Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// `url` as [`check_url`] accepts it, else an error naming `flag`.
 fn parse_url(flag: &str, url: &str) -> Result<Uri, ConnectError> {
-    let fail = |message: &str| ConnectError::Url {
+    check_url(url).map_err(|message| ConnectError::Url {
         flag: flag.to_string(),
         value: redact_userinfo(url),
         message: message.to_string(),
-    };
-    let uri: Uri = url.parse().map_err(|_| fail("not a URL"))?;
-    match uri.scheme_str() {
-        Some("https" | "http") => {}
-        _ => return Err(fail("the URL must start with https://")),
+    })
+}
+
+/// `url` as a URI with an `https` or `http` scheme and a host; else what is wrong.
+fn check_url(url: &str) -> Result<Uri, &'static str> {
+    let uri: Uri = url.parse().map_err(|_| "not a URL")?;
+    if !matches!(uri.scheme_str(), Some("https" | "http")) {
+        return Err("the URL must start with https://");
     }
     if uri.host().is_none_or(str::is_empty) {
-        return Err(fail("the URL has no host"));
+        return Err("the URL has no host");
     }
     Ok(uri)
 }
@@ -417,13 +414,7 @@ fn parse_url(flag: &str, url: &str) -> Result<Uri, ConnectError> {
 /// if one was given by mistake. Errors say what is wrong.
 pub(crate) fn platform_root(url: &str) -> Result<String, String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let uri: Uri = trimmed.parse().map_err(|_| "not a URL".to_string())?;
-    if !matches!(uri.scheme_str(), Some("https" | "http")) {
-        return Err("the URL must start with https://".to_string());
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_string());
-    }
+    let uri = check_url(trimmed).map_err(str::to_string)?;
     if uri.query().is_some() {
         return Err("the URL must not have a query".to_string());
     }

@@ -54,16 +54,16 @@ pub(crate) async fn read(
         Err(error) => return ReadOutcome::Error(error),
     };
     match resolve(ctx, endpoint, cluster, read).await {
-        Resolved::Served(version) if version != *first => {
+        Ok(Resolved::Served(version)) if version != *first => {
             match list(ctx, endpoint, cluster, read, &version).await {
                 Ok(items) => ReadOutcome::Ok { items },
                 Err(error) => ReadOutcome::Error(error),
             }
         }
         // Discovery says it is served at the version whose list was just answered 404.
-        Resolved::Served(_) => ReadOutcome::Error(not_served),
-        Resolved::Absent(reason) => ReadOutcome::Absent { reason },
-        Resolved::Failed(error) => ReadOutcome::Error(error),
+        Ok(Resolved::Served(_)) => ReadOutcome::Error(not_served),
+        Ok(Resolved::Absent(reason)) => ReadOutcome::Absent { reason },
+        Err(error) => ReadOutcome::Error(error),
     }
 }
 
@@ -74,8 +74,6 @@ enum Resolved {
     Served(String),
     /// Not served at all: the CRD is not installed.
     Absent(String),
-    /// Discovery failed, or the kind is served only at versions the checker cannot read.
-    Failed(ReadError),
 }
 
 /// The discovery path of a group version: `/api/v1` or `/apis/<group>/<version>`.
@@ -89,14 +87,18 @@ fn group_version_path(group: &str, version: &str) -> String {
 
 /// Asks discovery, one group version at a time in the catalogue's order, whether the kind is
 /// served. Only when none of them serves it is the group itself asked, to tell "not installed"
-/// from "installed at a version this checker does not know".
-async fn resolve(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, read: &Read) -> Resolved {
+/// from "installed at a version this checker does not know". An error when discovery fails, or
+/// the kind is served only at versions the checker cannot read.
+async fn resolve(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    read: &Read,
+) -> Result<Resolved, ReadError> {
     for version in read.versions {
         let path = group_version_path(read.group, version);
-        match serves(ctx, endpoint, cluster, &path, read.plural).await {
-            Ok(true) => return Resolved::Served(version.to_string()),
-            Ok(false) => {}
-            Err(error) => return Resolved::Failed(error),
+        if serves(ctx, endpoint, cluster, &path, read.plural).await? {
+            return Ok(Resolved::Served(version.to_string()));
         }
     }
     let resource = resource_name(read);
@@ -110,59 +112,39 @@ async fn resolve(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, read: &Read) -> 
         "{resource} is not in API discovery at {tried}: its CRD is not installed"
     ));
     if read.group.is_empty() {
-        return absent;
+        return Ok(absent);
     }
     // Served at another version?
     let group_path = format!("/apis/{}", read.group);
-    let answer = transport::get(ctx, endpoint, cluster, &group_path).await;
-    let versions: Vec<String> = match &answer {
-        Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
-            Ok(group) => group
-                .get("versions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.get("version").and_then(Value::as_str))
-                .filter(|v| !read.versions.contains(v))
-                .map(str::to_string)
-                .collect(),
-            Err(_) => return Resolved::Failed(not_json(&group_path, h)),
-        },
-        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => return absent,
-        Answer::Http(h) => {
-            return Resolved::Failed(classify::http(
-                h.status,
-                &h.content_type,
-                &h.body,
-                &format!("get {group_path}"),
-            ));
-        }
-        Answer::Failed(error) => return Resolved::Failed(error.clone()),
+    let Some(group) = discover(ctx, endpoint, cluster, &group_path).await? else {
+        return Ok(absent);
     };
-    for version in versions {
-        let path = group_version_path(read.group, &version);
-        match serves(ctx, endpoint, cluster, &path, read.plural).await {
-            Ok(true) => {
-                return Resolved::Failed(ReadError {
-                    kind: ReadErrorKind::Invalid,
-                    http_status: None,
-                    message: format!(
-                        "{resource} is served only at {}/{version}, which this version of \
-                         acp-preflight cannot read (it reads {tried})",
-                        read.group
-                    ),
-                    missing_permission: None,
-                });
-            }
-            Ok(false) => {}
-            Err(error) => return Resolved::Failed(error),
+    let others = group
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("version").and_then(Value::as_str))
+        .filter(|v| !read.versions.contains(v));
+    for version in others {
+        let path = group_version_path(read.group, version);
+        if serves(ctx, endpoint, cluster, &path, read.plural).await? {
+            return Err(ReadError {
+                kind: ReadErrorKind::Invalid,
+                http_status: None,
+                message: format!(
+                    "{resource} is served only at {}/{version}, which this version of \
+                     acp-preflight cannot read (it reads {tried})",
+                    read.group
+                ),
+                missing_permission: None,
+            });
         }
     }
-    absent
+    Ok(absent)
 }
 
-/// Whether the group version at `path` (an `APIResourceList`) serves `plural`. A 404 with a
-/// Kubernetes `Status` means the group version is not served; any other failure is an error.
+/// Whether the group version at `path` (an `APIResourceList`) serves `plural`.
 async fn serves(
     ctx: &Ctx,
     endpoint: &Endpoint,
@@ -170,17 +152,30 @@ async fn serves(
     path: &str,
     plural: &str,
 ) -> Result<bool, ReadError> {
+    let Some(list) = discover(ctx, endpoint, cluster, path).await? else {
+        return Ok(false);
+    };
+    Ok(list
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|r| r.get("name").and_then(Value::as_str) == Some(plural)))
+}
+
+/// The discovery document at `path`; `None` when it is answered 404 with a Kubernetes `Status`
+/// (not served). Any other failure is an error.
+async fn discover(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    path: &str,
+) -> Result<Option<Value>, ReadError> {
     match transport::get(ctx, endpoint, cluster, path).await {
-        Answer::Http(h) if h.status == 200 => {
-            let list: Value = serde_json::from_slice(&h.body).map_err(|_| not_json(path, &h))?;
-            Ok(list
-                .get("resources")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|r| r.get("name").and_then(Value::as_str) == Some(plural)))
-        }
-        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => Ok(false),
+        Answer::Http(h) if h.status == 200 => serde_json::from_slice(&h.body)
+            .map(Some)
+            .map_err(|_| not_json(path, &h)),
+        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => Ok(None),
         Answer::Http(h) => Err(classify::http(
             h.status,
             &h.content_type,
@@ -413,6 +408,134 @@ mod tests {
             page(html, false, "p", "v1", "K", "/p"),
             Err(PageError::Failed(e)) if e.kind == ReadErrorKind::Invalid && !e.message.contains("login")
         ));
+    }
+
+    /// A server answering each request path (query included) from `answers` (status, body),
+    /// anything else with a 404 `Status`; one connection per request.
+    fn discovery_server(answers: Vec<(&'static str, u16, Value)>) -> Endpoint {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or_default();
+                let (status, body) = answers
+                    .iter()
+                    .find(|(p, _, _)| *p == path)
+                    .map(|(_, status, body)| (*status, body.to_string()))
+                    .unwrap_or_else(|| (404, json!({"kind": "Status", "code": 404}).to_string()));
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+            }
+        });
+        let mut config =
+            kube::Config::new(format!("http://127.0.0.1:{port}").parse().expect("url"));
+        config.default_retry = false;
+        Endpoint {
+            client: kube::Client::try_from(config).expect("client"),
+            prefix: String::new(),
+            base: String::new(),
+        }
+    }
+
+    fn serving(plural: &str) -> Value {
+        json!({"kind": "APIResourceList", "resources": [{"name": plural}]})
+    }
+
+    async fn read_with(answers: Vec<(&'static str, u16, Value)>) -> ReadOutcome {
+        let ctx = Ctx::new(&crate::collect::CollectOptions::new(Vec::new()));
+        let endpoint = discovery_server(answers);
+        read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES).await
+    }
+
+    #[tokio::test]
+    async fn discovery_finds_the_served_version() {
+        let outcome = read_with(vec![
+            (
+                "/apis/product.alauda.io/v1alpha1",
+                200,
+                serving("productbases"),
+            ),
+            (
+                "/apis/product.alauda.io/v1alpha1/productbases?limit=500",
+                200,
+                json!({"items": [{"metadata": {"name": "base"}}]}),
+            ),
+        ])
+        .await;
+        let ReadOutcome::Ok { items } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(items[0]["apiVersion"], "product.alauda.io/v1alpha1");
+    }
+
+    #[tokio::test]
+    async fn discovery_tells_absent_from_an_unknown_version_and_from_a_failure() {
+        // Neither catalogue version served, no such group: not installed.
+        let outcome = read_with(Vec::new()).await;
+        let ReadOutcome::Absent { reason } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(
+            reason,
+            "productbases.product.alauda.io is not in API discovery at \
+             product.alauda.io/v1alpha2, product.alauda.io/v1alpha1: its CRD is not installed"
+        );
+
+        // The group is there, the kind at neither catalogue version.
+        let group = json!({"versions": [{"version": "v1alpha1"}, {"version": "v1beta1"}]});
+        let outcome = read_with(vec![
+            ("/apis/product.alauda.io", 200, group.clone()),
+            ("/apis/product.alauda.io/v1alpha1", 200, serving("other")),
+        ])
+        .await;
+        assert!(matches!(outcome, ReadOutcome::Absent { .. }), "{outcome:?}");
+
+        // Served only at a version the catalogue does not name.
+        let outcome = read_with(vec![
+            ("/apis/product.alauda.io", 200, group),
+            (
+                "/apis/product.alauda.io/v1beta1",
+                200,
+                serving("productbases"),
+            ),
+        ])
+        .await;
+        let ReadOutcome::Error(error) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(error.kind, ReadErrorKind::Invalid);
+        assert_eq!(
+            error.message,
+            "productbases.product.alauda.io is served only at product.alauda.io/v1beta1, \
+             which this version of acp-preflight cannot read (it reads \
+             product.alauda.io/v1alpha2, product.alauda.io/v1alpha1)"
+        );
+
+        // Discovery forbidden: an error naming what it needed.
+        let forbidden = json!({"kind": "Status", "code": 403, "message": "forbidden"});
+        let outcome = read_with(vec![("/apis/product.alauda.io", 403, forbidden)]).await;
+        let ReadOutcome::Error(error) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(error.kind, ReadErrorKind::Forbidden);
+        assert_eq!(
+            error.missing_permission.as_deref(),
+            Some("get /apis/product.alauda.io")
+        );
     }
 
     #[test]
