@@ -352,12 +352,7 @@ async fn collect_workload(
         reads
             .iter()
             .map(|read| {
-                let error = ReadError {
-                    kind: ReadErrorKind::NotCollected,
-                    http_status: None,
-                    message: message.clone(),
-                    missing_permission: None,
-                };
+                let error = ReadError::new(ReadErrorKind::NotCollected, message.clone());
                 (read.id.to_string(), ReadOutcome::Error(error))
             })
             .collect()
@@ -625,12 +620,10 @@ mod tests {
     #[test]
     fn the_platform_address_is_added_where_platform_url_is_wanted() {
         let not_collected = |message: &str| {
-            ReadOutcome::Error(ReadError {
-                kind: ReadErrorKind::NotCollected,
-                http_status: None,
-                message: message.to_string(),
-                missing_permission: None,
-            })
+            ReadOutcome::Error(ReadError::new(
+                ReadErrorKind::NotCollected,
+                message.to_string(),
+            ))
         };
         let no_route = "not read: give --platform-url URL";
         let bad_name = "`X` is not a valid cluster name";

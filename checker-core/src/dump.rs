@@ -142,12 +142,10 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
                             ),
                         }
                     }
-                    _ => ReadOutcome::Error(ReadError {
-                        kind: ReadErrorKind::NotCollected,
-                        http_status: None,
-                        message: format!("{} is missing from the dump directory", file.display()),
-                        missing_permission: None,
-                    }),
+                    _ => ReadOutcome::Error(ReadError::new(
+                        ReadErrorKind::NotCollected,
+                        format!("{} is missing from the dump directory", file.display()),
+                    )),
                 },
                 Err(e) => return Err(io(&file)(e)),
             };
@@ -237,12 +235,10 @@ pub fn parse_kubectl_output(text: &str, resource: &str) -> ReadOutcome {
                 }
                 object if object.get("metadata").is_some() => vec![object],
                 _ => {
-                    return ReadOutcome::Error(ReadError {
-                        kind: ReadErrorKind::Invalid,
-                        http_status: None,
-                        message: "JSON that is neither a list nor an object".to_string(),
-                        missing_permission: None,
-                    });
+                    return ReadOutcome::Error(ReadError::new(
+                        ReadErrorKind::Invalid,
+                        "JSON that is neither a list nor an object".to_string(),
+                    ));
                 }
             };
             items.iter_mut().for_each(crate::snapshot::redact);

@@ -241,16 +241,14 @@ impl<'a> View<'a> {
             return Err(FactError {
                 cluster: self.global.to_string(),
                 resource: resource_name(read),
-                error: ReadError {
-                    kind: ReadErrorKind::Invalid,
-                    http_status: None,
-                    message: format!(
+                error: ReadError::new(
+                    ReadErrorKind::Invalid,
+                    format!(
                         "{} is not served ({reason}): is `{}` the ACP global cluster?",
                         resource_name(read),
                         self.global
                     ),
-                    missing_permission: None,
-                },
+                ),
             });
         }
         self.items(self.global, read)
@@ -266,23 +264,19 @@ impl<'a> View<'a> {
             error,
         };
         let Some(record) = self.records.get(cluster) else {
-            return Err(fail(ReadError {
-                kind: ReadErrorKind::NotCollected,
-                http_status: None,
-                message: format!("the snapshot has no data for cluster {cluster}"),
-                missing_permission: None,
-            }));
+            return Err(fail(ReadError::new(
+                ReadErrorKind::NotCollected,
+                format!("the snapshot has no data for cluster {cluster}"),
+            )));
         };
         match record.reads.get(read.id) {
             Some(ReadOutcome::Ok { items }) => Ok(items.as_slice()),
             Some(ReadOutcome::Absent { .. }) => Ok(EMPTY.as_slice()),
             Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
-            None => Err(fail(ReadError {
-                kind: ReadErrorKind::NotCollected,
-                http_status: None,
-                message: format!("the snapshot has no `{}` read for this cluster", read.id),
-                missing_permission: None,
-            })),
+            None => Err(fail(ReadError::new(
+                ReadErrorKind::NotCollected,
+                format!("the snapshot has no `{}` read for this cluster", read.id),
+            ))),
         }
     }
 }
@@ -312,12 +306,7 @@ fn derive_platform(view: &View) -> Fact<PlatformFacts> {
         Fact::Unknown(FactError {
             cluster: view.global.to_string(),
             resource: resource_name(&reads::PRODUCT_BASES),
-            error: ReadError {
-                kind: ReadErrorKind::Invalid,
-                http_status: None,
-                message: message.to_string(),
-                missing_permission: None,
-            },
+            error: ReadError::new(ReadErrorKind::Invalid, message.to_string()),
         })
     };
     let Some(base) = items.iter().find(|i| name(i) == "base") else {

@@ -121,6 +121,18 @@ pub enum ReadErrorKind {
     NotCollected,
 }
 
+impl ReadError {
+    /// A failure of this kind, without an HTTP status or a missing permission.
+    pub fn new(kind: ReadErrorKind, message: impl Into<String>) -> ReadError {
+        ReadError {
+            kind,
+            http_status: None,
+            message: message.into(),
+            missing_permission: None,
+        }
+    }
+}
+
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = serde_json::to_value(self.kind)

@@ -102,12 +102,10 @@ pub(crate) fn short(text: &str) -> String {
 
 /// The error for a request that got no answer within the request timeout.
 pub(crate) fn timed_out(timeout: Duration) -> ReadError {
-    ReadError {
-        kind: ReadErrorKind::Timeout,
-        http_status: None,
-        message: format!("no answer within {}", seconds(timeout)),
-        missing_permission: None,
-    }
+    ReadError::new(
+        ReadErrorKind::Timeout,
+        format!("no answer within {}", seconds(timeout)),
+    )
 }
 
 fn seconds(duration: Duration) -> String {

@@ -77,12 +77,7 @@ where
 }
 
 fn invalid(message: &str) -> ReadError {
-    ReadError {
-        kind: ReadErrorKind::Invalid,
-        http_status: None,
-        message: message.to_string(),
-        missing_permission: None,
-    }
+    ReadError::new(ReadErrorKind::Invalid, message.to_string())
 }
 
 #[cfg(test)]

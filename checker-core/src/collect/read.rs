@@ -41,12 +41,10 @@ pub(crate) async fn read(
     read: &Read,
 ) -> ReadOutcome {
     let Some(first) = read.versions.first() else {
-        return ReadOutcome::Error(ReadError {
-            kind: ReadErrorKind::Invalid,
-            http_status: None,
-            message: format!("the catalogue names no version for read {}", read.id),
-            missing_permission: None,
-        });
+        return ReadOutcome::Error(ReadError::new(
+            ReadErrorKind::Invalid,
+            format!("the catalogue names no version for read {}", read.id),
+        ));
     };
     let not_served = match list(ctx, endpoint, cluster, read, first).await {
         Ok(items) => return ReadOutcome::Ok { items },
@@ -129,16 +127,14 @@ async fn resolve(
     for version in others {
         let path = group_version_path(read.group, version);
         if serves(ctx, endpoint, cluster, &path, read.plural).await? {
-            return Err(ReadError {
-                kind: ReadErrorKind::Invalid,
-                http_status: None,
-                message: format!(
+            return Err(ReadError::new(
+                ReadErrorKind::Invalid,
+                format!(
                     "{resource} is served only at {}/{version}, which this version of \
                      acp-preflight cannot read (it reads {tried})",
                     read.group
                 ),
-                missing_permission: None,
-            });
+            ));
         }
     }
     Ok(absent)

@@ -67,15 +67,13 @@ impl Ctx {
 
     /// The error of a read that was not attempted because the deadline had passed.
     pub fn deadline_error(&self) -> ReadError {
-        ReadError {
-            kind: ReadErrorKind::Timeout,
-            http_status: None,
-            message: format!(
+        ReadError::new(
+            ReadErrorKind::Timeout,
+            format!(
                 "not read: the collection deadline ({}s) had passed",
                 self.deadline_total.as_secs()
             ),
-            missing_permission: None,
-        }
+        )
     }
 }
 
@@ -139,12 +137,10 @@ pub(crate) async fn get_once(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path
     {
         Ok(request) => request,
         Err(error) => {
-            return Answer::Failed(ReadError {
-                kind: ReadErrorKind::Invalid,
-                http_status: None,
-                message: format!("cannot make a request for {uri}: {error}"),
-                missing_permission: None,
-            });
+            return Answer::Failed(ReadError::new(
+                ReadErrorKind::Invalid,
+                format!("cannot make a request for {uri}: {error}"),
+            ));
         }
     };
     let exchange = async {
@@ -173,15 +169,13 @@ pub(crate) async fn get_once(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path
         Ok(Ok(answer)) => Answer::Http(answer),
         Ok(Err(error)) => Answer::Failed(classify::transport(&error, ctx.request_timeout)),
         Err(_) if limit == ctx.deadline && limit < started + ctx.request_timeout => {
-            Answer::Failed(ReadError {
-                kind: ReadErrorKind::Timeout,
-                http_status: None,
-                message: format!(
+            Answer::Failed(ReadError::new(
+                ReadErrorKind::Timeout,
+                format!(
                     "no answer before the collection deadline ({}s)",
                     ctx.deadline_total.as_secs()
                 ),
-                missing_permission: None,
-            })
+            ))
         }
         Err(_) => Answer::Failed(classify::timed_out(ctx.request_timeout)),
     };
