@@ -222,25 +222,23 @@ fn collect_live(
     reads: Vec<&'static Read>,
     host: &HostPathArgs,
 ) -> Result<Snapshot, Failure> {
-    let mut options = CollectOptions::new(reads);
-    options.kubeconfig.clone_from(&connection.kubeconfig);
-    options.context.clone_from(&connection.context);
-    options
-        .cluster_contexts
-        .clone_from(&connection.cluster_context);
-    options.clusters.clone_from(&connection.clusters);
-    options.platform_url.clone_from(&connection.platform_url);
-    options.token_file.clone_from(&connection.token_file);
-    options.platform_ca.clone_from(&connection.platform_ca);
-    options
-        .standby_context
-        .clone_from(&connection.standby_context);
-    options.standby_url.clone_from(&connection.standby_url);
-    options.insecure_skip_tls_verify = connection.insecure_skip_tls_verify;
-    options.concurrency = usize::from(connection.concurrency);
-    options.request_timeout = Duration::from_secs(connection.request_timeout);
-    options.deadline = Duration::from_secs(connection.deadline);
-    options.page_size = connection.page_size;
+    let mut options = CollectOptions {
+        kubeconfig: connection.kubeconfig.clone(),
+        context: connection.context.clone(),
+        cluster_contexts: connection.cluster_context.clone(),
+        clusters: connection.clusters.clone(),
+        platform_url: connection.platform_url.clone(),
+        token_file: connection.token_file.clone(),
+        platform_ca: connection.platform_ca.clone(),
+        standby_context: connection.standby_context.clone(),
+        standby_url: connection.standby_url.clone(),
+        insecure_skip_tls_verify: connection.insecure_skip_tls_verify,
+        concurrency: usize::from(connection.concurrency),
+        request_timeout: Duration::from_secs(connection.request_timeout),
+        deadline: Duration::from_secs(connection.deadline),
+        page_size: connection.page_size,
+        ..CollectOptions::new(reads)
+    };
     if connection.insecure_skip_tls_verify {
         warn_insecure("--insecure-skip-tls-verify was given");
     }
