@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use test_apiserver::{FaultAction, FaultRule, Platform, ServerOptions, TestApiServer};
 
-use crate::common::{Run, acp, fixture, repo, status_of, statuses};
+use crate::common::{Run, acp, assert_statuses, fixture, repo, result_of, status_of, statuses};
 
 /// The bearer token the server requires; no output may ever contain it.
 const TOKEN: &str = "e2e-t0ken-5ecr3t-7f3c9a";
@@ -212,15 +212,6 @@ fn cluster_results(report: &Value) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-fn result<'a>(report: &'a Value, rule: &str, cluster: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["rule"] == rule && r["subject"]["cluster"] == cluster)
-        .unwrap_or_else(|| panic!("no {rule} result for {cluster}"))
-}
-
 #[test]
 fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
     let live = Live::start(platform("ready-3.18"));
@@ -240,17 +231,13 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
         live.server.cluster_url("global")
     );
     assert_eq!(report["source"]["insecure_skip_tls_verify"], false);
-    assert_eq!(
-        status_of(&report, "KubernetesVersionSupported", "eks-1"),
-        "pass"
-    );
-    assert_eq!(
-        status_of(&report, "IstioVersionSupported", "prod-1"),
-        "pass"
-    );
-    assert_eq!(
-        status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
-        "pass"
+    assert_statuses(
+        &report,
+        &[
+            ("KubernetesVersionSupported", "eks-1", "pass"),
+            ("IstioVersionSupported", "prod-1", "pass"),
+            ("ElasticsearchNodeRolesFixed", "global", "pass"),
+        ],
     );
     // One list per read: 5 on the global cluster, 2 on each workload cluster (discovery is
     // asked only when a custom kind's list is answered 404). Independent of object counts.
@@ -390,7 +377,7 @@ fn a_403_on_the_plugin_list_is_an_error_for_every_cluster() {
             status_of(&report, "DeprecatedCostPluginsAbsent", cluster),
             "error"
         );
-        let message = result(&report, "DeprecatedCostPluginsAbsent", cluster)["message"]
+        let message = result_of(&report, "DeprecatedCostPluginsAbsent", cluster)["message"]
             .as_str()
             .expect("message")
             .to_string();
@@ -422,7 +409,7 @@ fn a_workload_cluster_answering_502_fails_only_its_checks() {
     let report = run.json();
     for rule in ["IstioVersionSupported", "ElasticsearchNodeRolesFixed"] {
         assert_eq!(status_of(&report, rule, "prod-1"), "error", "{rule}");
-        let message = result(&report, rule, "prod-1")["message"]
+        let message = result_of(&report, rule, "prod-1")["message"]
             .as_str()
             .expect("message")
             .to_string();
@@ -438,13 +425,12 @@ fn a_workload_cluster_answering_502_fails_only_its_checks() {
         "pass"
     );
     // The other clusters are evaluated.
-    assert_eq!(
-        status_of(&report, "ElasticsearchNodeRolesFixed", "global"),
-        "pass"
-    );
-    assert_eq!(
-        status_of(&report, "IstioVersionSupported", "eks-1"),
-        "skipped"
+    assert_statuses(
+        &report,
+        &[
+            ("ElasticsearchNodeRolesFixed", "global", "pass"),
+            ("IstioVersionSupported", "eks-1", "skipped"),
+        ],
     );
     // Retried twice (3 attempts) per read, no more.
     let prod = live.requests_per_cluster()["prod-1"];
@@ -465,7 +451,7 @@ fn a_hanging_cluster_times_out_and_the_deadline_bounds_the_run() {
     );
     assert_eq!(run.code, 5, "{}", run.stderr);
     let report = run.json();
-    let message = result(&report, "IstioVersionSupported", "eks-1")["message"]
+    let message = result_of(&report, "IstioVersionSupported", "eks-1")["message"]
         .as_str()
         .expect("message")
         .to_string();
@@ -486,7 +472,7 @@ fn a_hanging_cluster_times_out_and_the_deadline_bounds_the_run() {
         started.elapsed()
     );
     assert_eq!(run.code, 5, "{}", run.stderr);
-    let message = result(&run.json(), "IstioVersionSupported", "eks-1")["message"]
+    let message = result_of(&run.json(), "IstioVersionSupported", "eks-1")["message"]
         .as_str()
         .expect("message")
         .to_string();
@@ -754,7 +740,7 @@ fn platform_url_token_file_and_cluster_selection() {
     live.server.clear_requests();
     let run = live.check(&["--platform-url", &platform_url]);
     assert_eq!(run.code, 5, "{}", run.stderr);
-    let message = result(&run.json(), "IstioVersionSupported", "prod-1")["message"]
+    let message = result_of(&run.json(), "IstioVersionSupported", "prod-1")["message"]
         .as_str()
         .expect("message")
         .to_string();
