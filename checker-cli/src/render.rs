@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 
 use checker_core::report::{Report, RuleResult, Status, Verdict};
-use checker_core::rules::Severity;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::args::ColorChoice;
@@ -29,12 +28,9 @@ pub fn styled(choice: ColorChoice) -> bool {
     }
 }
 
-/// The status as shown: `INFO` for an info rule that did not pass (`warn` in JSON).
+/// The status as shown: `PASS`, `FAIL`, `WARN`, `INFO`, `ERROR`, `SKIPPED`.
 fn status_label(result: &RuleResult) -> String {
-    match (result.status, result.severity) {
-        (Status::Warn, Severity::Info) => "INFO".to_string(),
-        (status, _) => status.as_str().to_uppercase(),
-    }
+    result.status.as_str().to_uppercase()
 }
 
 fn status_cell(result: &RuleResult, styled: bool) -> Cell {
@@ -46,6 +42,7 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
         Status::Pass => cell.fg(Color::Green),
         Status::Fail => cell.fg(Color::Red),
         Status::Warn => cell.fg(Color::Yellow),
+        Status::Info => cell.fg(Color::Cyan),
         Status::Error => cell.fg(Color::Magenta),
         Status::Skipped => cell.fg(Color::DarkGrey),
     }
@@ -123,7 +120,12 @@ pub fn table(report: &Report, styled: bool) -> String {
     let to_fix: Vec<&RuleResult> = report
         .results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
+        .filter(|r| {
+            matches!(
+                r.status,
+                Status::Fail | Status::Warn | Status::Info | Status::Error
+            )
+        })
         .collect();
     if !to_fix.is_empty() {
         out.push_str("\nWhat to do (blockers first)\n");
@@ -157,8 +159,8 @@ pub fn table(report: &Report, styled: bool) -> String {
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "\n{} results: {} pass, {} fail, {} warn, {} error, {} skipped\n",
-        s.total, s.pass, s.fail, s.warn, s.error, s.skipped
+        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped\n",
+        s.total, s.pass, s.fail, s.warn, s.info, s.error, s.skipped
     ));
     let verdict = match report.verdict {
         Verdict::Ready => "READY: no blocker failed and every check was evaluated",

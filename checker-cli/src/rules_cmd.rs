@@ -1,6 +1,6 @@
 //! `acp-preflight rules list | explain | lint | docs`.
 
-use checker_core::rules::{self, Rule, RulePack, TemplatePart};
+use checker_core::rules::{self, Rule, RulePack};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
@@ -97,17 +97,6 @@ fn list_table(pack: &RulePack) -> String {
     )
 }
 
-fn template_text(template: &rules::Template) -> String {
-    template
-        .parts
-        .iter()
-        .map(|p| match p {
-            TemplatePart::Text(t) => t.clone(),
-            TemplatePart::Expr(e) => format!("{{{{ {} }}}}", e.source),
-        })
-        .collect()
-}
-
 /// A rule's expressions with their labels, in evaluation order.
 fn expressions(rule: &Rule) -> Vec<(String, &str)> {
     let mut list = vec![
@@ -134,10 +123,7 @@ fn explain(rule: &Rule) -> String {
     for (label, source) in expressions(rule) {
         out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
     }
-    out.push_str(&format!(
-        "\nExpected\n  {}\n",
-        template_text(&rule.expected)
-    ));
+    out.push_str(&format!("\nExpected\n  {}\n", rule.expected.source()));
     out.push_str(&format!("\nHow to fix\n  {}\n", rule.remediation));
     if let Some(notes) = &rule.notes {
         out.push_str(&format!("\nNotes\n  {notes}\n"));
@@ -176,7 +162,7 @@ pub fn docs(pack: &RulePack) -> String {
         }
         out.push_str(&format!(
             "\n**Expected.** {}\n\n**How to fix.** {}\n",
-            template_text(&rule.expected),
+            rule.expected.source(),
             rule.remediation
         ));
         if let Some(notes) = &rule.notes {
@@ -188,23 +174,24 @@ pub fn docs(pack: &RulePack) -> String {
     out
 }
 
-/// The facts rules can read, per scope, generated from the fact model.
+/// The facts rules can read, generated from the fact model.
 fn facts_reference() -> String {
-    use checker_core::engine::fact_paths;
-    use checker_core::rules::Scope;
     let mut out = String::from(
-        "\n## Facts rules can read\n\nEvery scope sees `target`, `platform`, `upgrade`, `clusters` and `host`; \
-         cluster rules also see `cluster`, host-path rules `path`. `[]` marks the elements of a list. \
-         Functions beyond standard CEL: `versionAtLeast(version, minimum)`, `majorMinor(version)`, \
-         `gib(n)`, `formatBytes(bytes)`.\n\n| Path | Type |\n|---|---|\n",
+        "\n## Facts rules can read\n\nEvery scope sees `target`, `platform`, `host`, `clusters`, `upgrade` \
+         and `params` (the rule's parameters); cluster rules also see `cluster`, host-path rules `path`. \
+         `[]` marks the elements of a list; a fact that could not be established is null, and a rule \
+         reading it is `error`. Functions beyond standard CEL: `versionAtLeast(version, minimum)`, \
+         `majorMinor(version)`, `gib(n)`, `formatBytes(bytes)`, `formatSize(bytes)`.\n\n\
+         | Path | Type | Meaning |\n|---|---|---|\n",
     );
-    let mut seen = std::collections::BTreeSet::new();
-    for scope in [Scope::Platform, Scope::Cluster, Scope::HostPath] {
-        for (path, kind) in fact_paths(scope) {
-            if seen.insert(path.clone()) {
-                out.push_str(&format!("| `{path}` | {kind} |\n"));
-            }
-        }
+    for fact in rules::variables::fact_paths() {
+        out.push_str(&format!(
+            "| `{}` | {}{} | {} |\n",
+            fact.path,
+            fact.kind.as_str(),
+            if fact.nullable { " or null" } else { "" },
+            fact.description.replace('|', "\\|")
+        ));
     }
     out
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use checker_core::facts::Facts;
 use checker_core::snapshot::{ReadOutcome, Snapshot};
-use checker_core::{dump, engine, packs};
+use checker_core::{dump, engine, rules};
 
 fn fleet(clusters: usize) -> Snapshot {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/ready-3.18");
@@ -78,7 +78,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(200);
-    let pack = packs::for_target("4.1")
+    let pack = rules::for_target("4.1")
         .ok()
         .flatten()
         .expect("bundled 4.1 pack");

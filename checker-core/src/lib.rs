@@ -1,20 +1,35 @@
 //! checker-core: the fact model, collectors, rule engine and report model of acp-preflight.
 //!
-//! The pipeline: a [`snapshot::Snapshot`] of raw objects (collected live, read from a saved file
-//! or from a `kubectl` dump directory) → [`facts::Facts`] → [`engine::evaluate`] with a
-//! [`rules::RulePack`] → [`report::RuleResult`]s and a [`report::Verdict`].
+//! The pipeline:
+//!
+//! ```text
+//! inputs ──► collect (live: kube) ─┐
+//!            snapshot file / dump ─┼─► Snapshot (raw objects + host record + manifest)
+//!            host probe / file ────┘          │
+//!                                             ▼
+//!                          facts (one provider per family) ──► Facts
+//!                                             │
+//!                     rules + packs ──► engine (CEL) ──► Report
+//! ```
+//!
+//! [`snapshot::Snapshot`] (collected live by [`collect`], read by [`dump`]) →
+//! [`facts::Facts::derive`] → [`engine::evaluate`] with a [`rules::RulePack`] →
+//! [`report::RuleResult`]s and a [`report::Verdict`]. Only [`collect`] and the host probe touch
+//! the network or the host; they sit behind the default `io` feature, and everything else
+//! builds without it.
 //!
 //! Checking a recorded platform from another Rust program:
 //!
 //! ```
 //! use checker_core::report::{Status, Tool, Verdict};
-//! use checker_core::{dump, packs};
+//! use checker_core::{dump, rules};
 //!
 //! let snapshot = dump::load("../fixtures/not-ready-3.18".as_ref())?;
-//! let pack = packs::for_target("4.1")?.expect("the 4.1 pack is bundled");
+//! let pack = rules::for_target("4.1")?.expect("the 4.1 pack is bundled");
 //! let tool = Tool { name: "my-tool".into(), version: "1.0".into() };
 //! let source = checker_core::source_of(&snapshot, "kubectl-dump", "fixtures/not-ready-3.18");
-//! let report = checker_core::check(&pack, &snapshot, tool, source);
+//! let now = jiff::Timestamp::UNIX_EPOCH;
+//! let report = checker_core::check(&pack, &snapshot, tool, source, now);
 //! assert_eq!(report.verdict, Verdict::NotReady);
 //! let failed: Vec<_> = report.results.iter().filter(|r| r.status == Status::Fail).collect();
 //! assert!(failed.iter().any(|r| r.rule == "KubernetesVersionSupported"
@@ -23,12 +38,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cel;
 pub mod collect;
 pub mod dump;
 pub mod engine;
 pub mod facts;
 pub mod host;
-pub mod packs;
 pub mod reads;
 pub mod report;
 pub mod rules;
@@ -49,12 +64,14 @@ pub fn source_of(snapshot: &snapshot::Snapshot, kind: &str, location: &str) -> S
     }
 }
 
-/// Derives the facts of a snapshot, evaluates a pack against them, and builds the report.
+/// Derives the facts of a snapshot, evaluates a pack against them, and builds the report made
+/// at `now` (the caller's clock, so the result is reproducible).
 pub fn check(
     pack: &rules::RulePack,
     snapshot: &snapshot::Snapshot,
     tool: Tool,
     source: Source,
+    now: jiff::Timestamp,
 ) -> Report {
     let facts = facts::Facts::derive(snapshot);
     let results = engine::evaluate(pack, &facts);
@@ -67,7 +84,7 @@ pub fn check(
             origin: pack.origin.clone(),
         },
         source,
-        generated_at: jiff::Timestamp::now().to_string(),
+        generated_at: now.to_string(),
         verdict: Verdict::of(&results),
         summary: Summary::of(&results),
         results,

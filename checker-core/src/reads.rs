@@ -51,6 +51,15 @@ impl Read {
         }
     }
 
+    /// `plural.group` (or just `plural` for the core group), as kubectl and RBAC name it.
+    pub fn resource(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+
     /// `group/version` as used in `apiVersion`, for the given version.
     pub fn api_version(&self, version: &str) -> String {
         if self.group.is_empty() {

@@ -11,7 +11,7 @@ use crate::facts::Facts;
 use crate::rules::Severity;
 
 /// Version of the JSON report schema.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// The outcome of one rule for one subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -21,8 +21,10 @@ pub enum Status {
     Pass,
     /// A blocker's requirement does not hold.
     Fail,
-    /// A warning's or info's requirement does not hold.
+    /// A warning's requirement does not hold.
     Warn,
+    /// An info rule's requirement does not hold: reported, never a failure.
+    Info,
     /// The rule could not be evaluated (missing data, API error, unparsable value).
     Error,
     /// The rule does not apply to this subject.
@@ -36,6 +38,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Warn => "warn",
+            Status::Info => "info",
             Status::Error => "error",
             Status::Skipped => "skipped",
         }
@@ -113,6 +116,8 @@ pub struct Summary {
     pub fail: usize,
     /// `warn` results.
     pub warn: usize,
+    /// `info` results.
+    pub info: usize,
     /// `error` results.
     pub error: usize,
     /// `skipped` results.
@@ -131,6 +136,7 @@ impl Summary {
                 Status::Pass => &mut summary.pass,
                 Status::Fail => &mut summary.fail,
                 Status::Warn => &mut summary.warn,
+                Status::Info => &mut summary.info,
                 Status::Error => &mut summary.error,
                 Status::Skipped => &mut summary.skipped,
             } += 1;

@@ -1,13 +1,20 @@
-//! Rule-pack validation: every problem is reported with file, line, column and field.
+//! Rule-pack validation: every problem of a file is reported in one run, with file, line,
+//! column and field path; rules are resolved and compiled in the context of their pack.
 
+use checker_core::report::Status;
 use checker_core::rules::{self, PackError};
 
-const HEADER: &str = "pack: test\ntarget: \"9.9\"\ntitle: t\ndocs: https://example.com\nupgrade_paths:\n  - from: \"9.8\"\n    params: {min_kubernetes: \"1.30\"}\nrules:\n";
+const HEADER: &str = "pack: test\ntarget: \"9.9\"\ntitle: t\ndocs: https://example.com/guide\nparameters:\n  min_kubernetes: version\nupgrade_paths:\n  - from: \"9.8\"\n    params: {min_kubernetes: \"1.30\"}\nrules:\n";
 
+/// An inline rule; its `id` is on line 11 when it is the first rule.
 fn rule(id: &str, require: &str) -> String {
     format!(
-        "  - id: {id}\n    title: t\n    severity: blocker\n    scope: cluster\n    requirement: r\n    require: {require}\n    expected: e\n    message: {{pass: p, fail: f}}\n    remediation: r\n    docs: d\n"
+        "  - id: {id}\n    title: t\n    severity: blocker\n    scope: cluster\n    requirement: r\n    require: {require}\n    expected: e\n    message: {{pass: p, fail: f}}\n    remediation: r\n"
     )
+}
+
+fn pack(rules: &[String]) -> String {
+    format!("{HEADER}{}", rules.concat())
 }
 
 fn lint(text: &str) -> PackError {
@@ -15,171 +22,266 @@ fn lint(text: &str) -> PackError {
 }
 
 #[test]
-fn a_valid_pack_loads() {
-    let pack = rules::load(
-        "pack.yaml",
-        &format!("{HEADER}{}", rule("Good", "cluster.name != ''")),
-    )
-    .unwrap();
-    assert_eq!(pack.rules[0].id, "Good");
+fn valid_packs_load_with_inline_and_bundled_rules() {
+    let loaded = rules::load("pack.yaml", &pack(&[rule("Good", "cluster.name != ''")])).unwrap();
+    assert_eq!(loaded.rules[0].id, "Good");
+    assert_eq!(
+        loaded.rules[0].docs, "https://example.com/guide",
+        "the pack's docs link is the default"
+    );
+    let text = format!(
+        "{HEADER}  - VersionUpgradePath\n  - id: MinioDiskSpace\n    severity: warning\n    params: {{min_free: 200GiB}}\n    docs: https://example.com/minio\n"
+    );
+    let loaded = rules::load("pack.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render()));
+    let minio = loaded.rule("MinioDiskSpace").unwrap();
+    assert_eq!(minio.severity, rules::Severity::Warning);
+    assert_eq!(minio.params["min_free"], serde_json::json!(200u64 << 30));
+    assert_eq!(minio.docs, "https://example.com/minio");
+    assert_eq!(minio.defined_at.0, "rules/checks/MinioDiskSpace.yaml");
 }
 
+/// Each case: a pack text, and what the rendered diagnostics must say (each substring must
+/// appear; the number of diagnostics must match).
 #[test]
-fn unknown_fact_is_named_with_its_line() {
-    let error = lint(&format!(
-        "{HEADER}{}",
-        rule("Bad", "cluster.kube_version == ''")
-    ));
-    let text = error.render();
-    assert!(text.starts_with("pack.yaml:14:"), "{text}");
-    assert!(text.contains("field `require`"), "{text}");
-    assert!(
-        text.contains("unknown fact `cluster.kube_version`"),
-        "{text}"
-    );
-    assert!(
-        text.contains("kubernetes_version"),
-        "the known fields are listed: {text}"
-    );
-}
-
-#[test]
-fn unknown_upgrade_param_and_variable_are_reported() {
-    let error = lint(&format!(
-        "{HEADER}{}{}",
-        rule(
-            "A",
-            "versionAtLeast(cluster.kubernetes_version, upgrade.min_kube)"
+fn every_problem_is_reported_with_its_place_and_field() {
+    let r = |id: &str, require: &str| rule(id, require);
+    let with = |id: &str, from: &str, to: &str| r(id, "'true'").replace(from, to);
+    let cases: Vec<(&str, String, usize, Vec<&str>)> = vec![
+        (
+            "unknown fact",
+            pack(&[r("Bad", "cluster.kube_version == ''")]),
+            1,
+            vec![
+                "pack.yaml:16:14: field `rules[0].require`: unknown fact `cluster.kube_version`",
+                "kubernetes_version",
+            ],
         ),
-        rule("B", "path.free_bytes > 0")
-    ));
-    assert_eq!(error.diagnostics.len(), 2, "{}", error.render());
-    assert!(error.render().contains("unknown fact `upgrade.min_kube`"));
-    assert!(
-        error.render().contains("unknown variable `path`"),
-        "path is not visible in cluster scope"
-    );
+        (
+            "unknown upgrade parameter and a variable of another scope",
+            pack(&[
+                r(
+                    "A",
+                    "versionAtLeast(cluster.kubernetes_version, upgrade.min_kube)",
+                ),
+                r("B", "path.free_bytes > 0"),
+            ]),
+            2,
+            vec!["unknown fact `upgrade.min_kube`", "unknown variable `path`"],
+        ),
+        (
+            "fields of list elements",
+            pack(&[r("A", "cluster.plugins.exists(p, p.modul == 'x')")]),
+            1,
+            vec!["unknown fact `cluster.plugins.modul`"],
+        ),
+        (
+            "CEL syntax",
+            pack(&[r("A", "\"cluster.name ==\"")]),
+            1,
+            vec!["pack.yaml:16:", "CEL syntax error"],
+        ),
+        (
+            "duplicate and malformed IDs",
+            pack(&[
+                r("Same", "'true'"),
+                r("Same", "'true'"),
+                r("not-camel", "'true'"),
+            ]),
+            2,
+            vec![
+                "field `rules[1]`: rule `Same` is listed twice",
+                "`not-camel` is not an UpperCamelCase identifier",
+            ],
+        ),
+        (
+            "several schema errors at once",
+            pack(&[
+                with("A", "severity: blocker", "severity: fatal"),
+                with("B", "title: t", "titel: t"),
+                with("C", "    remediation: r\n", ""),
+            ]),
+            4,
+            vec![
+                "pack.yaml:13:15: field `rules[0].severity`: unknown value \"fatal\"",
+                "field `rules[1].titel`: unknown field `titel` (did you mean `title`?)",
+                "field `rules[1].title`: missing field `title`",
+                "field `rules[2].remediation`: missing field `remediation`",
+            ],
+        ),
+        (
+            "an unquoted version",
+            HEADER.replace("from: \"9.8\"", "from: 9.8"),
+            2,
+            vec![
+                "field `upgrade_paths[0].from`: expected a string, found a decimal number",
+                "quotes",
+                "field `rules`: expected a list, found null",
+            ],
+        ),
+        (
+            "YAML syntax",
+            "pack: [unclosed\n".to_string(),
+            1,
+            vec!["pack.yaml:", "not valid YAML"],
+        ),
+        (
+            "a when without a skipped message",
+            pack(&[with("A", "    require:", "    when: 'true'\n    require:")]),
+            1,
+            vec!["field `rules[0].message`", "message.skipped"],
+        ),
+        (
+            "unknown and unavailable functions",
+            pack(&[
+                r("A", "versionAtleast(cluster.kubernetes_version, '1.30')"),
+                r("B", "max(1, 2) == 2"),
+            ]),
+            2,
+            vec![
+                "unknown function `versionAtleast`",
+                "unknown function `max`",
+            ],
+        ),
+        (
+            "let names",
+            pack(&[with(
+                "A",
+                "    require:",
+                "    let:\n      - name: cluster\n        value: '1'\n      - name: Bad-Name\n        value: '2'\n    require:",
+            )]),
+            2,
+            vec![
+                "field `rules[0].let[0].name`: `cluster` is a fact variable",
+                "field `rules[0].let[1].name`: `Bad-Name` is not a lower-case identifier",
+            ],
+        ),
+        (
+            "requires a later, an unknown and a host-path rule",
+            format!(
+                "{}  - MinioDiskSpace\n{}{}",
+                HEADER,
+                with(
+                    "A",
+                    "    require:",
+                    "    requires: [B, Nope, MinioDiskSpace]\n    require:"
+                ),
+                r("B", "'true'")
+            ),
+            3,
+            vec![
+                "field `rules[1].requires[0]`: `B` is not a rule listed before A",
+                "`Nope` is not a rule listed before A",
+                "`MinioDiskSpace` has scope host_path",
+            ],
+        ),
+        (
+            "message cases",
+            pack(&[with(
+                "A",
+                "message: {pass: p, fail: f}",
+                "message:\n      pass:\n        - text: first\n        - text: second\n      fail:\n        - when: 'true'\n          text: only",
+            )]),
+            2,
+            vec![
+                "field `rules[0].message.pass[0]`: only the last case may have no `when`",
+                "field `rules[0].message.fail[0].when`: the last case must have no `when`",
+            ],
+        ),
+        (
+            "parameters of paths and rules",
+            format!(
+                "{}  - id: MinioDiskSpace\n    params: {{min_free: 120GB, max: 1GiB}}\n",
+                HEADER.replace(
+                    "params: {min_kubernetes: \"1.30\"}",
+                    "params: {min_kube: \"1.30\"}"
+                )
+            ),
+            4,
+            vec![
+                "field `upgrade_paths[0].params.min_kube`: `min_kube` is not one of the pack's `parameters`",
+                "parameter `min_kubernetes` is not set for the path from 9.8",
+                "field `rules[0].params.min_free`: `120GB`: unknown unit `GB`",
+                "rule MinioDiskSpace has no parameter `max`",
+            ],
+        ),
+        (
+            "an unknown bundled rule",
+            format!("{HEADER}  - MinioDiskSpac\n"),
+            1,
+            vec!["no rule `MinioDiskSpac` among the bundled rules"],
+        ),
+    ];
+    for (name, text, count, expected) in cases {
+        let error = lint(&text);
+        let rendered = error.render();
+        assert_eq!(error.diagnostics.len(), count, "{name}:\n{rendered}");
+        for part in expected {
+            assert!(
+                rendered.contains(part),
+                "{name}: `{part}` not in:\n{rendered}"
+            );
+        }
+    }
 }
 
 #[test]
-fn fields_of_list_elements_are_checked() {
-    let error = lint(&format!(
-        "{HEADER}{}",
-        rule("A", "cluster.plugins.exists(p, p.modul == 'x')")
-    ));
+fn diagnostics_show_the_source_and_suggestions() {
+    let error = lint(&format!("{HEADER}  - MinioDiskSpac\n"));
+    let text = error.render_snippets(false);
+    assert!(text.contains("--> pack.yaml:11:5"), "{text}");
+    assert!(text.contains("  - MinioDiskSpac"), "{text}");
     assert!(
-        error
-            .render()
-            .contains("unknown fact `cluster.plugins.modul`"),
-        "{}",
-        error.render()
-    );
-}
-
-#[test]
-fn cel_syntax_errors_point_into_the_expression() {
-    let error = lint(&format!("{HEADER}{}", rule("A", "\"cluster.name ==\"")));
-    let text = error.render();
-    assert!(text.contains("pack.yaml:14:"), "{text}");
-    assert!(text.contains("CEL syntax error"), "{text}");
-}
-
-#[test]
-fn duplicate_and_malformed_ids_are_rejected() {
-    let error = lint(&format!(
-        "{HEADER}{}{}{}",
-        rule("Same", "true"),
-        rule("Same", "true"),
-        rule("not-camel", "true")
-    ));
-    let text = error.render();
-    assert!(
-        text.contains("duplicate rule ID `Same` (first defined on line 9)"),
+        text.contains("help: did you mean `MinioDiskSpace`?"),
         "{text}"
     );
-    assert!(
-        text.contains("`not-camel` is not an UpperCamelCase identifier"),
-        "{text}"
-    );
+    let json = serde_json::to_value(&error.diagnostics).unwrap();
+    assert_eq!(json[0]["field"], "rules[0]");
+    assert_eq!(json[0]["line"], 11);
 }
 
 #[test]
-fn yaml_schema_errors_name_line_and_field() {
-    let text = format!(
-        "{HEADER}{}",
-        rule("A", "true").replace("severity: blocker", "severity: fatal")
-    );
-    let error = lint(&text);
-    let rendered = error.render();
-    assert!(rendered.starts_with("pack.yaml:11:"), "{rendered}");
-    assert!(rendered.contains("fatal"), "{rendered}");
-    let error = lint(&format!(
-        "{HEADER}{}",
-        rule("A", "true").replace("title: t", "titel: t")
-    ));
-    assert!(error.render().contains("titel"), "{}", error.render());
-    let error = lint("pack: [unclosed\n");
+fn a_single_rule_file_is_checked_in_the_packs_that_include_it() {
+    let text = include_str!("../../rules/checks/KubernetesVersionSupported.yaml");
+    match rules::load_file("rules/checks/KubernetesVersionSupported.yaml", text) {
+        Ok(rules::Linted::Rule { id, packs }) => {
+            assert_eq!(id, "KubernetesVersionSupported");
+            assert!(packs.contains(&"acp-4.1".to_string()), "{packs:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let broken = text.replace("upgrade.min_kubernetes)", "upgrade.min_k8s)");
+    let error = rules::load_file("X.yaml", &broken).expect_err("unknown parameter");
     assert!(
-        error.render().starts_with("pack.yaml:"),
+        error.render().contains("unknown fact `upgrade.min_k8s`"),
         "{}",
         error.render()
     );
 }
 
 #[test]
-fn a_when_without_a_skipped_message_is_rejected() {
-    let text = format!(
-        "{HEADER}{}",
-        rule("A", "true").replace("    require:", "    when: true\n    require:")
-    );
-    assert!(lint(&text).render().contains("message.skipped"));
-}
-
-#[test]
-fn unknown_functions_are_reported() {
-    let error = lint(&format!(
-        "{HEADER}{}",
-        rule("A", "versionAtleast(cluster.kubernetes_version, '1.30')")
-    ));
-    assert!(
-        error.render().contains("unknown function `versionAtleast`"),
-        "{}",
-        error.render()
-    );
-}
-
-#[test]
-fn type_names_are_values_and_only_available_functions_are_known() {
-    let pack = format!(
-        "{HEADER}{}",
-        rule(
-            "A",
-            "type(cluster.name) == string && 'a,b'.split(',').size() == 2"
-        )
-    );
-    assert!(rules::load("pack.yaml", &pack).is_ok());
-    // max() is not part of this CEL build: rejected by the lint, not left to fail at run time.
-    let error = lint(&format!("{HEADER}{}", rule("B", "max(1, 2) == 2")));
-    assert!(
-        error.render().contains("unknown function `max`"),
-        "{}",
-        error.render()
+fn info_results_do_not_count_as_failures() {
+    let text = pack(&[
+        with_severity("Note", "info"),
+        with_severity("Heads", "warning"),
+    ]);
+    let loaded = rules::load("pack.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render()));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/ready-3.18");
+    let snapshot = checker_core::dump::load(&dir).unwrap();
+    let results =
+        checker_core::engine::evaluate(&loaded, &checker_core::facts::Facts::derive(&snapshot));
+    let statuses: Vec<(&str, Status)> = results
+        .iter()
+        .map(|r| (r.rule.as_str(), r.status))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(statuses, [("Heads", Status::Warn), ("Note", Status::Info)]);
+    assert_eq!(
+        checker_core::report::Verdict::of(&results),
+        checker_core::report::Verdict::Ready
     );
 }
 
-#[test]
-fn let_names_must_not_shadow_facts() {
-    let text = format!("{HEADER}{}", rule("A", "true").replace(
-        "    require:",
-        "    let:\n      - name: cluster\n        value: '1'\n      - name: Bad-Name\n        value: '2'\n    require:",
-    ));
-    let rendered = lint(&text).render();
-    assert!(
-        rendered.contains("`cluster` is a fact variable"),
-        "{rendered}"
-    );
-    assert!(
-        rendered.contains("`Bad-Name` is not a lower-case identifier"),
-        "{rendered}"
-    );
+fn with_severity(id: &str, severity: &str) -> String {
+    rule(id, "'false'").replace("severity: blocker", &format!("severity: {severity}"))
 }

@@ -1,16 +1,17 @@
-//! Every bundled rule pack loads, and its catalogue keeps the stable IDs.
+//! Every bundled rule and pack loads; the catalogue keeps its stable IDs, and every bundled
+//! rule is used by a pack and documented.
 
-use checker_core::packs;
+use checker_core::rules;
 
 #[test]
 fn bundled_packs_load() {
-    let packs = packs::bundled().unwrap_or_else(|e| panic!("{}", e.render()));
+    let packs = rules::bundled().unwrap_or_else(|e| panic!("{}", e.render_snippets(false)));
     assert!(!packs.is_empty());
 }
 
 #[test]
 fn acp_4_1_has_the_stable_rule_ids() {
-    let pack = packs::for_target("4.1").unwrap().expect("4.1 pack");
+    let pack = rules::for_target("4.1").unwrap().expect("4.1 pack");
     let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -26,4 +27,25 @@ fn acp_4_1_has_the_stable_rule_ids() {
             "ManagedClusterKubernetesByProvider",
         ]
     );
+}
+
+#[test]
+fn every_bundled_rule_is_in_a_pack_and_has_its_texts() {
+    let library = rules::library();
+    let packs = rules::bundled().unwrap();
+    for (id, rule) in &library.rules {
+        assert!(
+            packs.iter().any(|p| p.rule(id).is_some()),
+            "{id} is in no pack"
+        );
+        let spec = &rule.spec;
+        for (field, text) in [
+            ("title", &spec.title),
+            ("requirement", &spec.requirement),
+            ("remediation", &spec.remediation),
+        ] {
+            assert!(!text.trim().is_empty(), "{id}: empty {field}");
+        }
+        assert!(!spec.title.ends_with('.'), "{id}: a title has no full stop");
+    }
 }

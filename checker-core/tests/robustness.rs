@@ -6,11 +6,12 @@ use std::path::Path;
 use checker_core::facts::Facts;
 use checker_core::snapshot::ReadOutcome;
 use checker_core::version::Version;
-use checker_core::{dump, engine, packs, rules};
+use checker_core::{dump, engine, rules};
 use proptest::prelude::*;
 use serde_json::Value;
 
-const PACK: &str = include_str!("../../rules/acp-4.1.yaml");
+const PACK: &str = include_str!("../../rules/packs/acp-4.1.yaml");
+const RULE: &str = include_str!("../../rules/checks/PackageExtractionDiskSpace.yaml");
 
 /// Any JSON value, a few levels deep.
 fn json() -> impl Strategy<Value = Value> {
@@ -79,6 +80,17 @@ proptest! {
     }
 
     #[test]
+    fn rule_file_loading_never_panics_on_edits(at in 0usize..RULE.len(), cut in 0usize..40, insert in ".{0,12}") {
+        let start = (0..=at).rev().find(|i| RULE.is_char_boundary(*i)).unwrap_or(0);
+        let end = (start + cut..=RULE.len()).find(|i| RULE.is_char_boundary(*i)).unwrap_or(RULE.len());
+        let text = format!("{}{insert}{}", &RULE[..start], &RULE[end..]);
+        if let Err(error) = rules::load_file("rule.yaml", &text) {
+            prop_assert!(!error.diagnostics.is_empty());
+            let _ = error.render_snippets(false);
+        }
+    }
+
+    #[test]
     fn rule_pack_loading_never_panics_on_garbage(text in ".{0,200}") {
         let _ = rules::load("pack.yaml", &text);
     }
@@ -99,7 +111,7 @@ proptest! {
         let record = &mut snapshot.clusters[cluster];
         let id = ["productbases", "clusters", "moduleinfoes", "istio-deployments", "cpaas-statefulsets"][read];
         record.reads.insert(id.to_string(), ReadOutcome::Ok { items });
-        let pack = packs::for_target("4.1").unwrap().unwrap();
+        let pack = rules::for_target("4.1").unwrap().unwrap();
         let results = engine::evaluate(&pack, &Facts::derive(&snapshot));
         prop_assert!(!results.is_empty());
     }

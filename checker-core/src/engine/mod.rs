@@ -1,0 +1,315 @@
+//! The rule engine: a pure function from a [`RulePack`] and [`Facts`] to results.
+//!
+//! No IO, no clock: each rule is evaluated once per subject of its scope, in pack order. A rule
+//! that reads a fact which could not be established gives an `error` result naming the cause; a
+//! CEL evaluation error (an unparsable version, a missing value) gives an `error` too. Nothing is
+//! ever `pass` for lack of data. A rule whose `requires` did not pass is `skipped` (the required
+//! rule failed or does not apply) or `error` (it could not be evaluated). An `info` rule that
+//! does not hold reports `info`, which never counts as a failure.
+
+mod bindings;
+
+use std::collections::BTreeMap;
+
+use cel::{Context, Value};
+use serde_json::Value as Json;
+
+use crate::cel::values::{display, to_cel, to_json};
+use crate::facts::Facts;
+use crate::report::{RuleResult, Status};
+use crate::rules::{Expr, Rule, RulePack, Scope, Severity, Template, TemplatePart, Text};
+
+use bindings::{Bindings, Subject};
+
+/// Evaluates every rule of the pack; results are in rule order, then subject order.
+pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
+    let global = bindings::global(pack, facts);
+    // Subjects depend only on the scope: build each scope's once, not once per rule.
+    let mut by_scope: BTreeMap<Scope, Result<Vec<Subject>, String>> = BTreeMap::new();
+    let mut results: Vec<RuleResult> = Vec::new();
+    for rule in &pack.rules {
+        let subjects = by_scope
+            .entry(rule.scope)
+            .or_insert_with(|| bindings::subjects(rule.scope, facts, &global));
+        let make = |subject: BTreeMap<String, String>, outcome: Outcome| RuleResult {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
+            status: outcome.status,
+            subject,
+            observed: outcome.observed,
+            expected: outcome.expected,
+            message: outcome.message,
+            remediation: rule.remediation.clone(),
+            docs: rule.docs.clone(),
+        };
+        let mut own = Vec::new();
+        match subjects {
+            Err(cause) => {
+                let status = if rule.scope == Scope::HostPath {
+                    Status::Skipped
+                } else {
+                    Status::Error
+                };
+                own.push(make(BTreeMap::new(), Outcome::only(status, cause.clone())));
+            }
+            Ok(subjects) => {
+                let params = to_cel(&Json::Object(
+                    rule.params
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ));
+                let blocked: Vec<Option<Outcome>> = subjects
+                    .iter()
+                    .map(|s| unmet_requirement(rule, &s.label, &results))
+                    .collect();
+                let outcomes = evaluate_all(rule, subjects, &params, &blocked);
+                for (subject, outcome) in subjects.iter().zip(outcomes) {
+                    if let Some(outcome) = outcome {
+                        own.push(make(subject.label.clone(), outcome));
+                    }
+                }
+            }
+        }
+        if own.is_empty() {
+            let message = rule
+                .unchecked_message
+                .clone()
+                .unwrap_or_else(|| format!("no {} matches this rule", rule.scope));
+            own.push(make(
+                BTreeMap::new(),
+                Outcome::only(Status::Skipped, message),
+            ));
+        }
+        results.extend(own);
+    }
+    results
+}
+
+/// What one evaluation gave.
+#[derive(Debug, Clone)]
+struct Outcome {
+    status: Status,
+    observed: Json,
+    expected: String,
+    message: String,
+}
+
+impl Outcome {
+    fn only(status: Status, message: String) -> Outcome {
+        Outcome {
+            status,
+            observed: Json::Null,
+            expected: String::new(),
+            message,
+        }
+    }
+}
+
+/// The outcome forced by a required rule that did not pass for this subject, if any.
+fn unmet_requirement(
+    rule: &Rule,
+    subject: &BTreeMap<String, String>,
+    results: &[RuleResult],
+) -> Option<Outcome> {
+    for required in &rule.requires {
+        let theirs: Vec<&RuleResult> = results.iter().filter(|r| &r.rule == required).collect();
+        // A platform rule has one result; a rule of the same scope has one per subject.
+        let result = theirs
+            .iter()
+            .find(|r| &r.subject == subject)
+            .or_else(|| theirs.iter().find(|r| r.subject.is_empty()));
+        let Some(result) = result else {
+            return Some(Outcome::only(
+                Status::Skipped,
+                format!("not checked: {required} does not apply here"),
+            ));
+        };
+        let (status, why) = match result.status {
+            Status::Pass => continue,
+            Status::Error => (Status::Error, "could not be evaluated"),
+            Status::Skipped => (Status::Skipped, "does not apply"),
+            Status::Fail | Status::Warn | Status::Info => (Status::Skipped, "did not pass"),
+        };
+        return Some(Outcome::only(
+            status,
+            format!(
+                "not checked: it requires {required}, which {why} ({})",
+                result.message
+            ),
+        ));
+    }
+    None
+}
+
+/// Evaluates one rule for every subject, in subject order. A large fleet is split between two
+/// threads: evaluation is CPU-bound and each subject is independent.
+fn evaluate_all(
+    rule: &Rule,
+    subjects: &[Subject],
+    params: &Value,
+    blocked: &[Option<Outcome>],
+) -> Vec<Option<Outcome>> {
+    const PARALLEL_FROM: usize = 64;
+    let run = |chunk: &[Subject], blocked: &[Option<Outcome>]| -> Vec<Option<Outcome>> {
+        chunk
+            .iter()
+            .zip(blocked)
+            .map(|(subject, blocked)| evaluate_one(rule, &subject.bindings, params, blocked))
+            .collect()
+    };
+    if subjects.len() < PARALLEL_FROM {
+        return run(subjects, blocked);
+    }
+    let middle = subjects.len() / 2;
+    let (first, second) = subjects.split_at(middle);
+    let (blocked_first, blocked_second) = blocked.split_at(middle);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(second, blocked_second));
+        let mut outcomes = run(first, blocked_first);
+        match other.join() {
+            Ok(rest) => outcomes.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        outcomes
+    })
+}
+
+/// Evaluates one rule for one subject; `None` when the `where` filter excludes the subject.
+fn evaluate_one(
+    rule: &Rule,
+    bindings: &Bindings,
+    params: &Value,
+    blocked: &Option<Outcome>,
+) -> Option<Outcome> {
+    let mut context = crate::cel::context();
+    // Only the variables the rule names: binding one copies its CEL value into the context, and
+    // `clusters` is as large as the fleet.
+    let used = |name: &str| {
+        rule.reads
+            .iter()
+            .any(|read| read.split('.').next() == Some(name))
+    };
+    for (name, value) in &bindings.vars {
+        if used(name) {
+            context.add_variable_from_value(*name, value.clone());
+        }
+    }
+    if used("params") {
+        context.add_variable_from_value("params", params.clone());
+    }
+    let error = |message: String| Outcome::only(Status::Error, message);
+    if let Some(filter) = &rule.filter {
+        match run_bool(filter, &context) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => return Some(error(format!("could not evaluate `where`: {e}"))),
+        }
+    }
+    if let Some(blocked) = blocked {
+        return Some(blocked.clone());
+    }
+    if let Some(missing) = bindings
+        .unavailable
+        .iter()
+        .find(|u| rule.reads.iter().any(|read| overlaps(read, &u.path)))
+    {
+        return Some(error(missing.cause.clone()));
+    }
+    Some(evaluate_checked(rule, context).unwrap_or_else(error))
+}
+
+/// Whether a fact path the rule reads depends on an unavailable one (`cluster.istio` and
+/// `cluster.istio.revisions` overlap; `cluster.istio` and `cluster.name` do not).
+fn overlaps(read: &str, unavailable: &str) -> bool {
+    let nested = |long: &str, short: &str| {
+        long == short || (long.starts_with(short) && long[short.len()..].starts_with('.'))
+    };
+    nested(read, unavailable) || nested(unavailable, read)
+}
+
+fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String> {
+    if let Some(when) = &rule.when
+        && !run_bool(when, &context).map_err(|e| format!("could not evaluate `when`: {e}"))?
+    {
+        let message = match &rule.skipped_message {
+            Some(text) => render(text, &context)?,
+            None => "does not apply".to_string(),
+        };
+        return Ok(Outcome::only(Status::Skipped, message));
+    }
+    for (name, expr) in &rule.bindings {
+        let value =
+            run(expr, &context).map_err(|e| format!("could not evaluate `let.{name}`: {e}"))?;
+        context.add_variable_from_value(name.clone(), value);
+    }
+    let holds =
+        run_bool(&rule.require, &context).map_err(|e| format!("could not evaluate: {e}"))?;
+    let observed = match &rule.observed {
+        Some(expr) => {
+            run(expr, &context).map_err(|e| format!("could not evaluate `observed`: {e}"))?
+        }
+        None => Value::Null,
+    };
+    let observed_json = to_json(&observed);
+    context.add_variable_from_value("observed", observed);
+    let expected = render(&rule.expected, &context)?;
+    let (status, text) = match (holds, rule.severity) {
+        (true, _) => (Status::Pass, &rule.pass_message),
+        (false, Severity::Blocker) => (Status::Fail, &rule.fail_message),
+        (false, Severity::Warning) => (Status::Warn, &rule.fail_message),
+        (false, Severity::Info) => (Status::Info, &rule.fail_message),
+    };
+    Ok(Outcome {
+        status,
+        observed: observed_json,
+        expected,
+        message: render(text, &context)?,
+    })
+}
+
+fn run(expr: &Expr, context: &Context) -> Result<Value, String> {
+    expr.program.execute(context).map_err(|e| e.to_string())
+}
+
+fn run_bool(expr: &Expr, context: &Context) -> Result<bool, String> {
+    match run(expr, context)? {
+        Value::Bool(b) => Ok(b),
+        other => Err(format!(
+            "`{}` gave {} where true or false was expected",
+            expr.source,
+            display(&other)
+        )),
+    }
+}
+
+/// The text of the first case whose condition holds.
+fn render(text: &Text, context: &Context) -> Result<String, String> {
+    for (when, template) in &text.cases {
+        let applies = match when {
+            None => true,
+            Some(when) => {
+                run_bool(when, context).map_err(|e| format!("could not choose a message: {e}"))?
+            }
+        };
+        if applies {
+            return render_template(template, context);
+        }
+    }
+    Err("no message case applies".to_string())
+}
+
+fn render_template(template: &Template, context: &Context) -> Result<String, String> {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text(t) => text.push_str(t),
+            TemplatePart::Expr(expr) => text
+                .push_str(&display(&run(expr, context).map_err(|e| {
+                    format!("could not render `{}`: {e}", expr.source)
+                })?)),
+        }
+    }
+    Ok(text)
+}

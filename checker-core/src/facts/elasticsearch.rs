@@ -1,0 +1,118 @@
+//! Elasticsearch log storage of each cluster: the `cpaas-elasticsearch` StatefulSets in
+//! `cpaas-system`, and the scale the `logcenter` plugin is configured with.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::raw::{container, label, name, text};
+use super::{ClusterBase, FactError, Input, Level, Provider};
+use crate::reads::{self, Read};
+
+/// The name of the Elasticsearch data StatefulSet (and of its container).
+const ES_DATA: &str = "cpaas-elasticsearch";
+/// The name of the big-scale master StatefulSet.
+const ES_MASTER: &str = "cpaas-elasticsearch-master";
+
+/// Elasticsearch log storage on one cluster (`cluster.elasticsearch`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ElasticsearchFacts {
+    /// Whether Elasticsearch log storage is installed (a `logcenter` plugin or its StatefulSet).
+    pub installed: bool,
+    /// `single`, `normal` or `big` from the plugin's config; `big` when only the master
+    /// StatefulSet tells; `unknown` otherwise.
+    pub scale: String,
+    /// The data-node StatefulSet `cpaas-elasticsearch`.
+    pub data_nodes: Option<EsNodeSet>,
+    /// The master-node StatefulSet `cpaas-elasticsearch-master` (big scale only).
+    pub master_nodes: Option<EsNodeSet>,
+}
+
+/// Role settings of one Elasticsearch StatefulSet (env of container `cpaas-elasticsearch`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EsNodeSet {
+    /// StatefulSet name.
+    pub statefulset: String,
+    /// Value of env `node.roles`, when set.
+    pub node_roles: Option<String>,
+    /// Value of the legacy env `node.data`, when set.
+    pub node_data: Option<String>,
+    /// Value of the legacy env `node.master`, when set.
+    pub node_master: Option<String>,
+}
+
+/// The `elasticsearch` family.
+pub struct Elasticsearch;
+
+impl Provider for Elasticsearch {
+    type Value = ElasticsearchFacts;
+    const NAME: &'static str = "elasticsearch";
+    const LEVEL: Level = Level::Cluster;
+    const READS: &'static [&'static Read] =
+        &[&reads::MODULE_INFOS, &reads::ELASTICSEARCH_STATEFULSETS];
+
+    /// The StatefulSets are required; the plugin list only refines the scale, so when it could
+    /// not be read the scale comes from the StatefulSets alone.
+    fn derive(input: &Input<'_>, cluster: &ClusterBase) -> Result<ElasticsearchFacts, FactError> {
+        let statefulsets = input.items(&cluster.name, &reads::ELASTICSEARCH_STATEFULSETS)?;
+        let node_set = |wanted: &str| {
+            statefulsets
+                .iter()
+                .find(|s| name(s) == wanted)
+                .map(|s| es_node_set(wanted, s))
+        };
+        let data_nodes = node_set(ES_DATA);
+        let master_nodes = node_set(ES_MASTER);
+        let logcenter = super::plugins::module_infos(input, &cluster.name)
+            .ok()
+            .and_then(|items| {
+                items.into_iter().find(|item| {
+                    label(item, "cpaas.io/module-name").as_deref() == Some("logcenter")
+                })
+            });
+        let configured_scale = logcenter.and_then(|item| {
+            text(
+                item,
+                &["spec", "config", "components", "elasticsearch", "type"],
+            )
+        });
+        let scale = configured_scale.unwrap_or_else(|| {
+            if master_nodes.is_some() {
+                "big"
+            } else {
+                "unknown"
+            }
+            .to_string()
+        });
+        Ok(ElasticsearchFacts {
+            installed: logcenter.is_some() || data_nodes.is_some() || master_nodes.is_some(),
+            scale,
+            data_nodes,
+            master_nodes,
+        })
+    }
+}
+
+fn es_node_set(statefulset: &str, item: &Value) -> EsNodeSet {
+    let env: Vec<&Value> = container(item, ES_DATA)
+        .and_then(|c| c.get("env").and_then(Value::as_array))
+        .into_iter()
+        .flatten()
+        .collect();
+    let var = |key: &str| {
+        env.iter()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some(key))
+            .map(|e| {
+                e.get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            })
+    };
+    EsNodeSet {
+        statefulset: statefulset.to_string(),
+        node_roles: var("node.roles"),
+        node_data: var("node.data"),
+        node_master: var("node.master"),
+    }
+}

@@ -1,0 +1,534 @@
+//! The fact model: what rules see, derived from a [`Snapshot`]'s raw objects by one provider per
+//! family of facts.
+//!
+//! Each family lives in its own file and declares, in one place, the catalogue reads it needs
+//! ([`Provider::READS`]), the typed value it derives from their raw objects
+//! ([`Provider::derive`]) and, through the doc comments of that type (via `schemars`), what each
+//! field means. Everything else follows from the declarations in [`FAMILIES`]: the CEL view rules
+//! see, the fact paths `rules lint` accepts, the facts reference in the rule docs, and the reads a
+//! live run makes ([`reads_for`]). Adding a family = one file and one line in [`FAMILIES`].
+//!
+//! A fact whose read failed is [`Fact::Unknown`] with the cause; in CEL it is `null`, and rules
+//! that read it are reported as `error`, never as `pass`.
+
+mod clusters;
+mod elasticsearch;
+mod host;
+mod istio;
+mod platform;
+mod plugins;
+pub mod schema;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::reads::{self, Read};
+use crate::snapshot::{ClusterRecord, ReadError, ReadErrorKind, ReadOutcome, Snapshot};
+
+pub use clusters::ClusterBase;
+pub use elasticsearch::{ElasticsearchFacts, EsNodeSet};
+pub use host::{HostPath, HostView, PackageView};
+pub use istio::{IstioFacts, IstiodRevision};
+pub use platform::PlatformFacts;
+pub use plugins::Plugin;
+pub use schema::{FactPath, FactType};
+
+/// Every family of facts, in the order the report lists them. Platform-level families are CEL
+/// variables of their own (`platform`, `host`); cluster-level families are fields of every
+/// cluster (`cluster.istio`).
+pub static FAMILIES: &[&dyn Family] = &[
+    &Registered::<platform::Platform>::NEW,
+    &Registered::<host::Host>::NEW,
+    &Registered::<plugins::Plugins>::NEW,
+    &Registered::<istio::Istio>::NEW,
+    &Registered::<elasticsearch::Elasticsearch>::NEW,
+];
+
+/// A fact that is either known or unknown with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", content = "value", rename_all = "snake_case")]
+pub enum Fact<T> {
+    /// The fact was established.
+    Known(T),
+    /// The fact could not be established.
+    Unknown(FactError),
+}
+
+impl<T> Fact<T> {
+    /// The value, when known.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Fact::Known(value) => Some(value),
+            Fact::Unknown(_) => None,
+        }
+    }
+
+    /// The reason, when unknown.
+    pub fn error(&self) -> Option<&FactError> {
+        match self {
+            Fact::Known(_) => None,
+            Fact::Unknown(error) => Some(error),
+        }
+    }
+}
+
+impl<T> From<Result<T, FactError>> for Fact<T> {
+    fn from(result: Result<T, FactError>) -> Fact<T> {
+        match result {
+            Ok(value) => Fact::Known(value),
+            Err(error) => Fact::Unknown(error),
+        }
+    }
+}
+
+/// Why a fact is unknown: which read failed on which cluster, and how; or, for facts that do
+/// not come from a cluster (the host), just the cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactError {
+    /// Cluster the failed read was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Resource that was read, e.g. `moduleinfoes.cluster.alauda.io`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The failure.
+    pub error: ReadError,
+}
+
+impl FactError {
+    /// A failed read of `read` on `cluster`.
+    pub fn read(cluster: &str, read: &Read, error: ReadError) -> FactError {
+        FactError {
+            cluster: Some(cluster.to_string()),
+            resource: Some(read.resource()),
+            error,
+        }
+    }
+}
+
+impl std::fmt::Display for FactError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.resource, &self.cluster) {
+            (Some(resource), Some(cluster)) => write!(
+                f,
+                "could not read {resource} on cluster {cluster}: {}",
+                self.error
+            ),
+            _ => f.write_str(&self.error.message),
+        }
+    }
+}
+
+/// Where a family's facts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// One value for the platform: a CEL variable named after the family.
+    Platform,
+    /// One value per cluster: a field of `cluster` (and of each element of `clusters`).
+    Cluster,
+}
+
+/// One family of facts: its reads, its typed value and how it is derived. Implemented once per
+/// file in this module and registered in [`FAMILIES`].
+pub trait Provider: Sync + 'static {
+    /// The typed value; its doc comments document the facts (they reach the rule docs).
+    type Value: Serialize + schemars::JsonSchema;
+    /// The variable (platform level) or cluster field (cluster level) rules read it as.
+    const NAME: &'static str;
+    /// Platform-wide or per cluster.
+    const LEVEL: Level;
+    /// The catalogue reads the value is derived from.
+    const READS: &'static [&'static Read];
+    /// Derives the value. `cluster` is the cluster the facts are about; for platform-level
+    /// families, the global cluster.
+    fn derive(input: &Input<'_>, cluster: &ClusterBase) -> Result<Self::Value, FactError>;
+    /// Parts of a known value that are themselves unknown, as (sub-path, cause): e.g. the
+    /// package size when the package could not be read.
+    fn unknown_parts(_value: &Self::Value) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// A provider without its value type, as the registry holds it.
+pub trait Family: Sync {
+    /// See [`Provider::NAME`].
+    fn name(&self) -> &'static str;
+    /// See [`Provider::LEVEL`].
+    fn level(&self) -> Level;
+    /// See [`Provider::READS`].
+    fn reads(&self) -> &'static [&'static Read];
+    /// The JSON Schema of the value (subschemas inlined).
+    fn schema(&self) -> schemars::Schema;
+    /// Derives the value as JSON, with its unknown parts.
+    fn derive(&self, input: &Input<'_>, cluster: &ClusterBase) -> FamilyFact;
+}
+
+/// The registry entry of a [`Provider`].
+pub struct Registered<P>(std::marker::PhantomData<P>);
+
+impl<P> Registered<P> {
+    /// The entry.
+    pub const NEW: Registered<P> = Registered(std::marker::PhantomData);
+}
+
+impl<P: Provider> Family for Registered<P> {
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+
+    fn level(&self) -> Level {
+        P::LEVEL
+    }
+
+    fn reads(&self) -> &'static [&'static Read] {
+        P::READS
+    }
+
+    fn schema(&self) -> schemars::Schema {
+        schema::of::<P::Value>()
+    }
+
+    fn derive(&self, input: &Input<'_>, cluster: &ClusterBase) -> FamilyFact {
+        match P::derive(input, cluster) {
+            Err(error) => FamilyFact {
+                fact: Fact::Unknown(error),
+                unknown_parts: Vec::new(),
+            },
+            Ok(value) => FamilyFact {
+                unknown_parts: P::unknown_parts(&value),
+                // Serialising plain data structs to JSON cannot fail.
+                fact: Fact::Known(serde_json::to_value(&value).unwrap_or(Value::Null)),
+            },
+        }
+    }
+}
+
+/// A family's derived value, as JSON, with the parts of it that are unknown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyFact {
+    /// The value or why it is unknown.
+    #[serde(flatten)]
+    pub fact: Fact<Value>,
+    /// Sub-paths of a known value that are unknown, with the cause.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_parts: Vec<(String, String)>,
+}
+
+/// Everything the rules can see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Platform-level families by name (`platform`, `host`).
+    #[serde(flatten)]
+    pub platform: BTreeMap<String, FamilyFact>,
+    /// Every cluster of the platform, the global one first.
+    pub clusters: Fact<Vec<ClusterFacts>>,
+}
+
+/// Facts about one cluster: its inventory entry and every cluster-level family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterFacts {
+    /// Name, role, provider, versions and phase from the platform's cluster list.
+    #[serde(flatten)]
+    pub base: ClusterBase,
+    /// Cluster-level families by name (`plugins`, `istio`, `elasticsearch`).
+    #[serde(flatten)]
+    pub families: BTreeMap<String, FamilyFact>,
+}
+
+impl Facts {
+    /// Derives every fact from a snapshot. The first cluster record is the global cluster.
+    pub fn derive(snapshot: &Snapshot) -> Facts {
+        let input = Input::new(snapshot);
+        let global = ClusterBase::global(input.global);
+        let platform = FAMILIES
+            .iter()
+            .filter(|f| f.level() == Level::Platform)
+            .map(|f| (f.name().to_string(), f.derive(&input, &global)))
+            .collect();
+        let clusters = clusters::derive(&input).map(|bases| {
+            bases
+                .into_iter()
+                .map(|base| ClusterFacts {
+                    families: FAMILIES
+                        .iter()
+                        .filter(|f| f.level() == Level::Cluster)
+                        .map(|f| (f.name().to_string(), f.derive(&input, &base)))
+                        .collect(),
+                    base,
+                })
+                .collect()
+        });
+        Facts {
+            platform,
+            clusters: clusters.into(),
+        }
+    }
+
+    /// A platform-level family's value, when known.
+    pub fn family(&self, name: &str) -> Option<&Value> {
+        self.platform.get(name).and_then(|f| f.fact.known())
+    }
+}
+
+/// The schema of a cluster's inventory fields (cluster-level families are added to it).
+pub fn cluster_base_schema() -> Value {
+    schema::of::<ClusterBase>().to_value()
+}
+
+/// Read access to a snapshot's raw objects, for providers.
+pub struct Input<'a> {
+    /// The whole snapshot (host records, standby, manifest).
+    pub snapshot: &'a Snapshot,
+    records: BTreeMap<&'a str, &'a ClusterRecord>,
+    /// Name of the global cluster (the first record).
+    pub global: &'a str,
+    /// Platform items grouped by a label, per (read, label), computed once.
+    groups: RefCell<BTreeMap<(&'static str, &'static str), Rc<Groups<'a>>>>,
+}
+
+/// Objects grouped by the value of a label.
+pub type Groups<'a> = BTreeMap<String, Vec<&'a Value>>;
+
+impl<'a> Input<'a> {
+    /// Indexes a snapshot.
+    pub fn new(snapshot: &'a Snapshot) -> Input<'a> {
+        Input {
+            snapshot,
+            records: snapshot
+                .clusters
+                .iter()
+                .map(|c| (c.name.as_str(), c))
+                .collect(),
+            global: snapshot
+                .clusters
+                .first()
+                .map(|c| c.name.as_str())
+                .unwrap_or("global"),
+            groups: RefCell::default(),
+        }
+    }
+
+    /// The items of a platform read grouped by the value of label `key` (e.g. ModuleInfos by
+    /// `cpaas.io/cluster-name`), computed once however many clusters ask.
+    pub fn platform_items_by_label(
+        &self,
+        read: &'static Read,
+        key: &'static str,
+    ) -> Result<Rc<Groups<'a>>, FactError> {
+        if let Some(groups) = self.groups.borrow().get(&(read.id, key)) {
+            return Ok(groups.clone());
+        }
+        let mut groups = Groups::new();
+        for item in self.platform_items(read)? {
+            groups
+                .entry(raw::label(item, key).unwrap_or_default())
+                .or_default()
+                .push(item);
+        }
+        let groups = Rc::new(groups);
+        self.groups
+            .borrow_mut()
+            .insert((read.id, key), groups.clone());
+        Ok(groups)
+    }
+
+    /// The items of a read that only an ACP global cluster serves: there, an absent resource
+    /// type means the snapshot is not of a global cluster, which is an error, not "none".
+    pub fn platform_items(&self, read: &Read) -> Result<&'a [Value], FactError> {
+        if let Some(ReadOutcome::Absent { reason }) = self
+            .records
+            .get(self.global)
+            .and_then(|r| r.reads.get(read.id))
+        {
+            return Err(FactError::read(
+                self.global,
+                read,
+                ReadError::new(
+                    ReadErrorKind::Invalid,
+                    format!(
+                        "{} is not served ({reason}): is `{}` the ACP global cluster?",
+                        read.resource(),
+                        self.global
+                    ),
+                ),
+            ));
+        }
+        self.items(self.global, read)
+    }
+
+    /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.
+    pub fn items(&self, cluster: &str, read: &Read) -> Result<&'a [Value], FactError> {
+        static EMPTY: Vec<Value> = Vec::new();
+        let fail = |error| FactError::read(cluster, read, error);
+        let Some(record) = self.records.get(cluster) else {
+            return Err(fail(ReadError::new(
+                ReadErrorKind::NotCollected,
+                format!("the snapshot has no data for cluster {cluster}"),
+            )));
+        };
+        match record.reads.get(read.id) {
+            Some(ReadOutcome::Ok { items }) => Ok(items.as_slice()),
+            Some(ReadOutcome::Absent { .. }) => Ok(EMPTY.as_slice()),
+            Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
+            None => Err(fail(ReadError::new(
+                ReadErrorKind::NotCollected,
+                format!("the snapshot has no `{}` read for this cluster", read.id),
+            ))),
+        }
+    }
+}
+
+/// `plural.group` (or just `plural` for the core group), as kubectl names a resource.
+pub fn resource_name(read: &Read) -> String {
+    read.resource()
+}
+
+/// The reads needed to establish the facts at these paths (as recorded in
+/// [`crate::rules::Rule::reads`]), so a collection fetches only what the selected rules use.
+/// Every fact about clusters needs the cluster list; `upgrade` needs the platform version.
+pub fn reads_for<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<&'static Read> {
+    let mut needed: Vec<&'static Read> = Vec::new();
+    let mut need = |family_reads: &[&'static Read]| {
+        for read in family_reads {
+            if !needed.contains(read) {
+                needed.push(read);
+            }
+        }
+    };
+    let family = |level: Level, name: &str| {
+        FAMILIES
+            .iter()
+            .find(|f| f.level() == level && f.name() == name)
+    };
+    for path in paths {
+        let mut parts = path.split('.');
+        let root = parts.next().unwrap_or_default();
+        let field = parts.next();
+        match root {
+            // The matched upgrade path is chosen by the platform version.
+            "upgrade" => need(family(Level::Platform, "platform").map_or(&[], |f| f.reads())),
+            "cluster" | "clusters" => {
+                need(clusters::READS);
+                match field.and_then(|field| family(Level::Cluster, field)) {
+                    Some(f) => need(f.reads()),
+                    // The whole cluster value: every cluster-level family.
+                    None if field.is_none() && root == "clusters" => FAMILIES
+                        .iter()
+                        .filter(|f| f.level() == Level::Cluster)
+                        .for_each(|f| need(f.reads())),
+                    None => {}
+                }
+            }
+            name => {
+                if let Some(f) = family(Level::Platform, name) {
+                    need(f.reads());
+                }
+            }
+        }
+    }
+    needed.sort_by_key(|r| reads::ALL.iter().position(|a| a == *r));
+    needed
+}
+
+/// Helpers for reading raw Kubernetes objects.
+pub(crate) mod raw {
+    use serde_json::Value;
+
+    /// `metadata.name`, or empty.
+    pub fn name(item: &Value) -> &str {
+        item.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// A label's value.
+    pub fn label(item: &Value, key: &str) -> Option<String> {
+        item.pointer("/metadata/labels")
+            .and_then(|l| l.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// An annotation's value.
+    pub fn annotation(item: &Value, key: &str) -> Option<String> {
+        item.pointer("/metadata/annotations")
+            .and_then(|l| l.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// A non-empty string at a path of keys.
+    pub fn text(item: &Value, path: &[&str]) -> Option<String> {
+        let mut value = item;
+        for key in path {
+            value = value.get(key)?;
+        }
+        value.as_str().map(str::to_string).filter(|s| !s.is_empty())
+    }
+
+    /// The containers of a workload's pod template.
+    pub fn containers(item: &Value) -> impl Iterator<Item = &Value> {
+        item.pointer("/spec/template/spec/containers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    }
+
+    /// The container named `name` of a workload's pod template.
+    pub fn container<'a>(item: &'a Value, name: &str) -> Option<&'a Value> {
+        containers(item).find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_follow_the_fact_paths() {
+        let ids = |paths: &[&str]| -> Vec<&str> {
+            reads_for(paths.iter().copied())
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(&["upgrade"]), ["productbases"]);
+        assert_eq!(ids(&["cluster.kubernetes_version"]), ["clusters"]);
+        assert_eq!(
+            ids(&["cluster.istio.revisions", "upgrade.min_istio"]),
+            ["productbases", "clusters", "istio-deployments"]
+        );
+        assert_eq!(
+            ids(&["cluster.elasticsearch"]),
+            ["clusters", "moduleinfoes", "cpaas-statefulsets"]
+        );
+        assert_eq!(
+            ids(&["clusters"]),
+            [
+                "clusters",
+                "moduleinfoes",
+                "istio-deployments",
+                "cpaas-statefulsets"
+            ]
+        );
+        assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());
+    }
+
+    #[test]
+    fn every_family_has_a_unique_name_and_a_documented_object_schema() {
+        let mut names = std::collections::BTreeSet::new();
+        for family in FAMILIES {
+            assert!(names.insert(family.name()), "{} twice", family.name());
+            let schema = family.schema();
+            assert!(
+                schema.get("description").is_some(),
+                "{}: the value type needs a doc comment",
+                family.name()
+            );
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The platform: the installed ACP version, from the ProductBase `base` on the global cluster.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::raw::{name, text};
+use super::{ClusterBase, FactError, Input, Level, Provider};
+use crate::reads::{self, Read};
+use crate::snapshot::{ReadError, ReadErrorKind};
+
+/// Platform-wide facts (variable `platform`), from ProductBase `base`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlatformFacts {
+    /// Installed ACP version, as ProductBase `base` reports it (`status.version`), e.g. `v3.18.2`.
+    pub version: String,
+    /// Platform access address (`spec.platformURL`), when set.
+    pub url: Option<String>,
+}
+
+/// The `platform` family.
+pub struct Platform;
+
+impl Provider for Platform {
+    type Value = PlatformFacts;
+    const NAME: &'static str = "platform";
+    const LEVEL: Level = Level::Platform;
+    const READS: &'static [&'static Read] = &[&reads::PRODUCT_BASES];
+
+    fn derive(input: &Input<'_>, _global: &ClusterBase) -> Result<PlatformFacts, FactError> {
+        let read = &reads::PRODUCT_BASES;
+        let items = input.platform_items(read)?;
+        let missing = |message: &str| {
+            FactError::read(
+                input.global,
+                read,
+                ReadError::new(ReadErrorKind::Invalid, message.to_string()),
+            )
+        };
+        let base = items.iter().find(|i| name(i) == "base").ok_or_else(|| {
+            missing("ProductBase `base` does not exist: is this the global cluster?")
+        })?;
+        Ok(PlatformFacts {
+            version: text(base, &["status", "version"])
+                .ok_or_else(|| missing("ProductBase `base` has no status.version"))?,
+            url: text(base, &["spec", "platformURL"]),
+        })
+    }
+}

@@ -1,0 +1,244 @@
+//! Rules and target packs, as data.
+//!
+//! A rule ([`spec::RuleSpec`], one file per rule in `rules/checks/`) is written once: a stable
+//! ID, a severity, a scope (the platform, each cluster, or each probed host path), typed
+//! parameters, the rules it `requires`, CEL expressions over the facts (`where`, `when`, `let`,
+//! `require`, `observed`) and message templates with `{{ expr }}` holes or cases. A pack
+//! ([`spec::PackSpec`], `rules/packs/acp-<target>.yaml`) names its target, its upgrade paths
+//! with their typed parameters, and the rules it includes, with per-pack overrides.
+//!
+//! Loading is two-phase: each file is parsed into a tree with spans and checked against the
+//! format's JSON Schema, collecting every problem; then each rule is compiled in the context of
+//! its pack (every expression compiled, every fact path checked against the fact model, every
+//! reference resolved). A broken file is rejected before anything runs, with every problem, its
+//! field path and its place.
+
+mod bundled;
+mod compile;
+pub mod diagnostics;
+mod load;
+mod params;
+pub mod spec;
+pub mod variables;
+pub mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use bundled::{Library, bundled, for_target, library, targets};
+pub use diagnostics::{Diagnostic, PackError};
+pub use load::{Linted, load, load_file, load_rule};
+pub use params::{ParamType, parse_bytes};
+pub use yaml::Position;
+
+/// How much a failed rule matters.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The upgrade must not start while this fails.
+    Blocker,
+    /// The upgrade may start, but the operator must know this.
+    Warning,
+    /// Good to know: reported, never counted as a failure.
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Blocker => "blocker",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// What a rule is evaluated against: one result per subject.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Once for the platform.
+    Platform,
+    /// Once per cluster (variable `cluster`).
+    Cluster,
+    /// Once per probed host path (variable `path`).
+    HostPath,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::Platform => "platform",
+            Scope::Cluster => "cluster",
+            Scope::HostPath => "host_path",
+        })
+    }
+}
+
+/// A supported upgrade path to the pack's target, with the parameters that apply on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpgradePath {
+    /// Source `major.minor`, e.g. `"3.18"`.
+    pub from: String,
+    /// Whether this is a patch upgrade within the target's minor.
+    pub patch: bool,
+    /// Parameter values, typed (versions as text, sizes in bytes), visible to rules as
+    /// `upgrade.<name>`.
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// A compiled CEL expression and where it was written.
+#[derive(Clone)]
+pub struct Expr {
+    /// The expression text.
+    pub source: String,
+    /// The compiled program.
+    pub program: Arc<cel::Program>,
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Expr").field(&self.source).finish()
+    }
+}
+
+/// A text with `{{ expr }}` holes.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Literal text and expressions, in order.
+    pub parts: Vec<TemplatePart>,
+}
+
+impl Template {
+    /// The template as written.
+    pub fn source(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Text(t) => t.clone(),
+                TemplatePart::Expr(e) => format!("{{{{ {} }}}}", e.source),
+            })
+            .collect()
+    }
+}
+
+/// A piece of a [`Template`].
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    /// Text shown as written.
+    Text(String),
+    /// An expression whose value is shown.
+    Expr(Expr),
+}
+
+/// A message: one template, or cases of which the first whose condition holds is used.
+#[derive(Debug, Clone)]
+pub struct Text {
+    /// The cases, in order; the last has no condition.
+    pub cases: Vec<(Option<Expr>, Template)>,
+}
+
+impl Text {
+    /// The text as written: the template, or one `when …: …` line per case.
+    pub fn source(&self) -> String {
+        match self.cases.as_slice() {
+            [(None, template)] => template.source(),
+            cases => cases
+                .iter()
+                .map(|(when, template)| match when {
+                    Some(when) => format!("when {}: {}", when.source, template.source()),
+                    None => format!("otherwise: {}", template.source()),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+/// A rule, compiled and checked in the context of its pack.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable identifier, e.g. `KubernetesVersionSupported`.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// How much a failure matters (the pack's override, if any).
+    pub severity: Severity,
+    /// What it is evaluated against.
+    pub scope: Scope,
+    /// The upgrade guide's requirement, in its words.
+    pub requirement: String,
+    /// Parameter values in this pack, typed, visible as `params.<name>`.
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// Rules that must pass first.
+    pub requires: Vec<String>,
+    /// Selects the subjects the rule applies to (others get no result).
+    pub filter: Option<Expr>,
+    /// When false, the result is `skipped` with the `skipped` message.
+    pub when: Option<Expr>,
+    /// Named values, in order.
+    pub bindings: Vec<(String, Expr)>,
+    /// Must hold for the rule to pass.
+    pub require: Expr,
+    /// The value shown as observed.
+    pub observed: Option<Expr>,
+    /// The expected value, as text.
+    pub expected: Text,
+    /// Message when `require` holds.
+    pub pass_message: Text,
+    /// Message when it does not.
+    pub fail_message: Text,
+    /// Message when `when` is false.
+    pub skipped_message: Option<Text>,
+    /// Message when no subject matches `where`.
+    pub unchecked_message: Option<String>,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Link to the documentation.
+    pub docs: String,
+    /// Interpretations and caveats (where the rule goes beyond the guide's words).
+    pub notes: Option<String>,
+    /// The fact paths the rule reads (e.g. `cluster.istio`), for honest failure reporting and
+    /// the read plan of a live run.
+    pub reads: BTreeSet<String>,
+    /// The file the rule is defined in, and its line.
+    pub defined_at: (String, u64),
+}
+
+/// A loaded rule pack.
+#[derive(Debug, Clone)]
+pub struct RulePack {
+    /// Pack name, e.g. `acp-4.1`.
+    pub name: String,
+    /// Target ACP version, e.g. `4.1`.
+    pub target: String,
+    /// Title.
+    pub title: String,
+    /// Link to the upgrade guide.
+    pub docs: String,
+    /// Whether the pack follows pre-release documentation.
+    pub preview: bool,
+    /// Where the pack was loaded from.
+    pub origin: String,
+    /// The typed parameters of the upgrade paths.
+    pub parameters: BTreeMap<String, ParamType>,
+    /// Supported upgrade paths.
+    pub upgrade_paths: Vec<UpgradePath>,
+    /// Rules, in evaluation and report order.
+    pub rules: Vec<Rule>,
+}
+
+impl RulePack {
+    /// The rule with this ID.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}

@@ -1,0 +1,201 @@
+//! The rule and pack file formats, as written. The JSON Schema generated from these types is
+//! what files are validated against before they are read ([`super::yaml::validate`]), and what
+//! editors can use (`acp-preflight rules schema`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ParamType, Scope, Severity};
+
+/// One rule, in `rules/checks/<Id>.yaml` or inline in a pack: logic, texts and docs, written
+/// once and used by every pack that includes it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable identifier, UpperCamelCase (`KubernetesVersionSupported`); CI pipelines rely on it.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// How much a failure matters; a pack may override it.
+    pub severity: Severity,
+    /// What the rule is evaluated against: one result per subject.
+    pub scope: Scope,
+    /// The upgrade guide's requirement, in its words.
+    pub requirement: String,
+    /// Parameters of the rule (thresholds), with their types and defaults; rules read them as
+    /// `params.<name>`, and a pack may override their values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, ParamSpec>,
+    /// Rules (earlier in the pack) that must pass first; otherwise this rule is `skipped`
+    /// (the required rule failed or does not apply) or `error` (it could not be evaluated).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// CEL: which subjects the rule applies to (others get no result).
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// CEL: when false, the result is `skipped` with the `skipped` message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Named CEL values, computed in order before `require`.
+    #[serde(rename = "let", default, skip_serializing_if = "Vec::is_empty")]
+    pub bindings: Vec<LetSpec>,
+    /// CEL: must hold for the rule to pass.
+    pub require: String,
+    /// CEL: the value shown as observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<String>,
+    /// The expected value, as text (a template, or cases).
+    pub expected: TextSpec,
+    /// The messages of each outcome.
+    pub message: MessagesSpec,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Link to the documentation; the pack's `docs` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+    /// Interpretations and caveats, where the rule goes beyond the guide's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A named value computed before `require`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LetSpec {
+    /// A lower-case identifier that is not a fact variable.
+    pub name: String,
+    /// CEL.
+    pub value: String,
+}
+
+/// A rule parameter: its type and default value.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// `version`, `bytes` (`120GiB`), `int` or `string`.
+    #[serde(rename = "type")]
+    pub kind: ParamType,
+    /// The value when the pack does not set one.
+    pub default: ParamValueSpec,
+    /// What it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// A parameter value as written: text (`"1.30"`, `120GiB`) or a number.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ParamValueSpec {
+    /// A whole number.
+    Int(i64),
+    /// Text: a version, a size or a string.
+    Text(String),
+}
+
+/// A text with `{{ expr }}` holes, or cases: the first case whose `when` holds gives the text.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TextSpec {
+    /// One template.
+    Template(String),
+    /// Cases, tried in order; the last has no `when`.
+    Cases(Vec<CaseSpec>),
+}
+
+/// One case of a [`TextSpec`].
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSpec {
+    /// CEL: this case applies when it holds; the last case has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The template.
+    pub text: String,
+}
+
+/// The messages of a rule, one per outcome.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesSpec {
+    /// Shown when `require` holds.
+    pub pass: TextSpec,
+    /// Shown when `require` does not hold.
+    pub fail: TextSpec,
+    /// Shown when `when` is false; required when the rule has `when`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<TextSpec>,
+    /// Plain text shown when no subject matches `where` (e.g. a path was not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<String>,
+}
+
+/// A target pack: `rules/packs/acp-<target>.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackSpec {
+    /// Pack name, e.g. `acp-4.1`.
+    pub pack: String,
+    /// Target ACP version, quoted (`"4.1"`).
+    pub target: String,
+    /// Title.
+    pub title: String,
+    /// The upgrade guide: the docs link of every rule that names none.
+    pub docs: String,
+    /// Marks a pack whose sources are pre-release documentation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    /// The parameters every upgrade path sets, with their types; rules read them as
+    /// `upgrade.<name>`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, ParamType>,
+    /// The supported upgrade paths to the target.
+    pub upgrade_paths: Vec<UpgradePathSpec>,
+    /// The rules, in evaluation and report order: an ID of a bundled rule, an ID with
+    /// overrides, or a whole rule written inline.
+    pub rules: Vec<PackRuleSpec>,
+}
+
+/// A supported upgrade path.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradePathSpec {
+    /// Source `major.minor`, quoted (`"3.18"`).
+    pub from: String,
+    /// Whether this is a patch upgrade within the target's minor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub patch: bool,
+    /// A value for each of the pack's `parameters`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, ParamValueSpec>,
+}
+
+/// One entry of a pack's `rules`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PackRuleSpec {
+    /// A bundled rule, as it is.
+    Id(String),
+    /// A bundled rule with overrides.
+    Include(IncludeSpec),
+    /// A rule defined in the pack itself.
+    Inline(Box<RuleSpec>),
+}
+
+/// A bundled rule with per-pack overrides.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncludeSpec {
+    /// The rule's ID.
+    pub id: String,
+    /// Another severity in this pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Other parameter values in this pack.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, ParamValueSpec>,
+    /// Another docs link in this pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+}
