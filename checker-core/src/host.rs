@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 
 mod mountinfo;
 mod probe;
-#[doc(hidden)]
-pub mod testing;
 
 pub use probe::{mark_shared_filesystems, probe};
 
