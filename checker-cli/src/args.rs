@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use checker_core::collect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::render::Format;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  ready: no blocker failed and every check was evaluated
@@ -45,12 +47,21 @@ pub enum Command {
     },
 }
 
-/// Output formats of `check`.
+/// Output formats of `rules list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum ListFormat {
     /// A table for people.
     Table,
-    /// The versioned JSON report (docs/report-format.md).
+    /// JSON: the pack and its rules.
+    Json,
+}
+
+/// Output formats of `rules lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Problems with excerpts of the file, on stderr.
+    Text,
+    /// JSON on stdout: every problem with its file, field, line and column.
     Json,
 }
 
@@ -66,7 +77,8 @@ pub enum FailOn {
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    /// On a terminal, unless NO_COLOR is set, CLICOLOR is 0 or TERM is dumb (CLICOLOR_FORCE
+    /// forces it).
     Auto,
     /// Always.
     Always,
@@ -233,8 +245,8 @@ pub enum RulesCommand {
         #[arg(long, value_name = "VERSION", default_value = "4.1")]
         target: String,
         /// Output format.
-        #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Show everything about one rule: requirement, scope, expressions, remediation, docs.
     Explain {
@@ -244,10 +256,14 @@ pub enum RulesCommand {
         #[arg(long, value_name = "VERSION", default_value = "4.1")]
         target: String,
     },
-    /// Validate a rule-pack file: schema, expressions, known facts, unique IDs.
+    /// Validate a rule-pack or rule file: schema, expressions, known facts, parameters,
+    /// references; every problem is reported.
     Lint {
-        /// The rule-pack file.
+        /// The pack file (`pack: ...`) or rule file (`id: ...`).
         file: PathBuf,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
     },
     /// Print the Markdown reference of a pack's rules (docs/rules-<target>.md is made with it).
     Docs {

@@ -1,54 +1,24 @@
 //! `acp-preflight`: is this Alauda Container Platform ready to be upgraded?
+//!
+//! `args` defines the flags (their doc comments are the `--help` text), `inputs` resolves them
+//! into a plan of what to read, `commands/` has one file per subcommand, `render/` one file per
+//! output format, and `exit` the exit codes.
 
 mod args;
-mod check;
+mod commands;
+mod exit;
+mod inputs;
 mod render;
-mod rules_cmd;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use checker_core::report::Tool;
 use clap::Parser;
 
-use args::{Cli, Command};
-
-/// Exit codes, documented in `--help` and the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Ready.
-    Ready = 0,
-    /// Internal error.
-    Internal = 1,
-    /// Usage or input error.
-    Usage = 2,
-    /// A blocker failed.
-    NotReady = 3,
-    /// Warnings, with `--fail-on warning`.
-    Warnings = 4,
-    /// A check could not be evaluated.
-    Incomplete = 5,
-}
-
-/// Why a command could not do its job.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad flag or bad input: exit 2.
-    Usage(String),
-    /// A bug or an environment problem: exit 1.
-    Internal(String),
-    /// stdout was closed (e.g. `| head`): exit quietly with 0.
-    BrokenPipe,
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Failure {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::BrokenPipe
-        } else {
-            Failure::Internal(format!("cannot write output: {error}"))
-        }
-    }
-}
+use args::{Cli, ColorChoice, Command};
+use exit::{Exit, Failure};
+use render::Style;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -62,11 +32,11 @@ fn main() -> ExitCode {
             });
         }
     };
-    let result = match cli.command {
-        Command::Check(args) => check::run(&args),
-        Command::Collect(args) => check::collect(&args),
-        Command::Host(args) => check::host(&args),
-        Command::Rules { command } => rules_cmd::run(command),
+    let result = match &cli.command {
+        Command::Check(args) => commands::check::run(args, &style(args.color)),
+        Command::Collect(args) => commands::collect::run(args),
+        Command::Host(args) => commands::host::run(args),
+        Command::Rules { command } => commands::rules::run(command),
     };
     let exit = match result {
         Ok(exit) => exit,
@@ -81,6 +51,37 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit as u8)
+}
+
+/// How stdout may look: colour as `--color` and the environment say (anstream's reading of
+/// NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM and whether stdout is a terminal), and the
+/// terminal's width, or 140 columns into a file or pipe.
+fn style(choice: ColorChoice) -> Style {
+    match choice {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
+    let stdout = std::io::stdout();
+    let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    let width = if stdout.is_terminal() {
+        comfy_table::Table::new().width()
+    } else {
+        None
+    };
+    Style {
+        color,
+        width: width.unwrap_or(Style::plain().width),
+    }
+}
+
+/// This tool, as reports record it.
+pub fn tool() -> Tool {
+    Tool {
+        name: "acp-preflight".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
 }
 
 /// Writes to stdout; a closed pipe becomes [`Failure::BrokenPipe`].

@@ -16,7 +16,6 @@
 mod classify;
 mod connect;
 mod paging;
-mod rbac;
 mod read;
 mod transport;
 
@@ -27,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
+
 use serde_json::Value;
 
 use crate::reads::{self, Read, ReadOn};
@@ -36,8 +35,8 @@ use crate::snapshot::{
     SNAPSHOT_FORMAT_VERSION, Snapshot,
 };
 
+pub use crate::snapshot::{Manifest, ManifestRequest};
 pub use connect::ConnectError;
-pub use rbac::rbac_manifest;
 
 use connect::Routes;
 use transport::Ctx;
@@ -168,44 +167,6 @@ impl std::fmt::Debug for CollectOptions {
             .field("progress", &self.progress.is_some())
             .finish()
     }
-}
-
-/// What a live collection asked for and what it got: support reads this to see what was read
-/// and what failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// The reads asked for, by [`Read::id`].
-    pub reads: Vec<String>,
-    /// The workload clusters the collection was limited to (`--clusters`), if it was; the
-    /// `clusters` read then holds only these and the global cluster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selected_clusters: Option<Vec<String>>,
-    /// Remarks about the collection as a whole (e.g. a selected cluster that does not exist).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// Every request made, in the order they ended (retries included).
-    pub requests: Vec<ManifestRequest>,
-}
-
-/// One request of a live collection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestRequest {
-    /// Always `GET`.
-    pub method: String,
-    /// The cluster it was made on (`standby` for the standby global cluster).
-    pub cluster: String,
-    /// Path and query, as sent (with the `/kubernetes/<cluster>` prefix through the proxy).
-    pub path: String,
-    /// The HTTP status of the answer, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// The failure class, when there was no answer (timeout, unreachable...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ReadErrorKind>,
-    /// How long it took, in milliseconds.
-    pub duration_ms: u64,
 }
 
 /// Collects the reads of `options` from the live platform.

@@ -9,11 +9,12 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "io")]
 mod mountinfo;
+#[cfg(feature = "io")]
 mod probe;
-#[doc(hidden)]
-pub mod testing;
 
+#[cfg(feature = "io")]
 pub use probe::{mark_shared_filesystems, probe};
 
 /// What the operator asked to probe.
@@ -31,7 +32,6 @@ pub struct HostProbeRequest {
 
 /// Host facts, as stored in a snapshot and shown to rules as `host`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HostFacts {
     /// Host name of the machine probed.
     pub hostname: String,
@@ -57,7 +57,6 @@ pub mod roles {
 
 /// The probe of one path: either its filesystem facts or why they are unknown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PathProbe {
     /// One of [`roles`].
     pub role: String,
@@ -73,7 +72,6 @@ pub struct PathProbe {
 
 /// Facts about the filesystem that holds a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FilesystemFacts {
     /// `st_dev` of the directory: equal ids mean the same mounted filesystem.
     pub device_id: u64,
@@ -94,7 +92,6 @@ pub struct FilesystemFacts {
 
 /// The upgrade package file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PackageProbe {
     /// Path of the package file.
     pub path: String,
@@ -108,7 +105,6 @@ pub struct PackageProbe {
 
 /// One disk from the inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DiskInfo {
     /// Device name (e.g. `/dev/vda1`).
     pub name: String,

@@ -39,11 +39,13 @@
 #![deny(missing_docs)]
 
 pub mod cel;
+#[cfg(feature = "io")]
 pub mod collect;
 pub mod dump;
 pub mod engine;
 pub mod facts;
 pub mod host;
+pub mod rbac;
 pub mod reads;
 pub mod report;
 pub mod rules;

@@ -39,7 +39,7 @@ pub struct Snapshot {
     pub standby: Option<ClusterRecord>,
     /// What a live collection asked for: every request, with its HTTP status or failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<crate::collect::Manifest>,
+    pub manifest: Option<Manifest>,
 }
 
 /// How a snapshot was made.
@@ -84,6 +84,42 @@ pub enum ReadOutcome {
     },
     /// The read failed; facts derived from it are unknown.
     Error(ReadError),
+}
+
+/// What a live collection asked for and what it got: support reads this to see what was read
+/// and what failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The reads asked for, by [`crate::reads::Read::id`].
+    pub reads: Vec<String>,
+    /// The workload clusters the collection was limited to (`--clusters`), if it was; the
+    /// `clusters` read then holds only these and the global cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_clusters: Option<Vec<String>>,
+    /// Remarks about the collection as a whole (e.g. a selected cluster that does not exist).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Every request made, in the order they ended (retries included).
+    pub requests: Vec<ManifestRequest>,
+}
+
+/// One request of a live collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestRequest {
+    /// Always `GET`.
+    pub method: String,
+    /// The cluster it was made on (`standby` for the standby global cluster).
+    pub cluster: String,
+    /// Path and query, as sent (with the `/kubernetes/<cluster>` prefix through the proxy).
+    pub path: String,
+    /// The HTTP status of the answer, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The failure class, when there was no answer (timeout, unreachable...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReadErrorKind>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
 }
 
 /// Why a read failed.

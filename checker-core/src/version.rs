@@ -1,10 +1,19 @@
 //! Version parsing and comparison for Kubernetes and ACP versions.
 //!
 //! Kubernetes `gitVersion`s carry a leading `v` and vendor suffixes (`v1.30.2-eks-1552ad0`,
-//! `v1.30.4+k3s1`, `v1.31.2-gke.1059000`) that `semver` would read as pre-releases and order
-//! *below* the plain version. ACP versions appear with and without the `v` (`v3.18.2`, `4.0.3`).
-//! Both are compared here on their numeric parts only: major, minor and (when given) patch.
-//! A real pre-release (`-rc.1`, `-alpha.2`, `-beta.0`) is kept and orders below its release.
+//! `v1.30.4+k3s1`, `v1.31.2-gke.1059000`); ACP versions appear with and without the `v`
+//! (`v3.18.2`, `4.0.3`) and are often written as `major.minor` only. A raw `gitVersion` is
+//! therefore never given to `semver::Version::parse`: it would reject the `v`, a missing patch
+//! and leading zeros, and it would read `-eks-1552ad0` as a pre-release and order it *below*
+//! the plain version.
+//!
+//! [`Version::parse`] normalises instead: it strips the `v`, reads major, minor and (when given)
+//! patch itself, and sets a vendor build suffix aside, kept as text and ignored when comparing.
+//! Only a real pre-release (`-rc.1`, `-alpha.2`, `-beta.0`) goes to `semver`, checked with
+//! `semver::Prerelease::new`; the result is a `semver::Version` built from those parts, and
+//! [`Version::compare`] is its precedence: a pre-release orders below its release, and
+//! `rc.10` above `rc.2`. The one exception is a missing patch, which compares equal to any
+//! patch on major and minor alone, so `1.30.4` is at least `1.30`.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -12,16 +21,12 @@ use std::fmt;
 /// A parsed Kubernetes or ACP version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
-    /// Major number.
-    pub major: u64,
-    /// Minor number.
-    pub minor: u64,
-    /// Patch number; `None` when the text gave only `major.minor`.
-    pub patch: Option<u64>,
-    /// A real pre-release tag (`rc.1`), never a vendor build suffix.
-    pub pre_release: Option<String>,
+    /// The numbers (patch 0 when not given) and the real pre-release; never build metadata.
+    semver: semver::Version,
+    /// Whether the text gave a patch number.
+    has_patch: bool,
     /// A vendor build suffix (`eks-1552ad0`, `k3s1`), ignored when comparing.
-    pub build: Option<String>,
+    build: Option<String>,
 }
 
 /// Why a text is not a version.
@@ -35,7 +40,8 @@ pub struct VersionError {
 }
 
 impl Version {
-    /// Parses `v1.30.4`, `1.30`, `v1.30.2-eks-1552ad0`, `v1.30.4+k3s1`, `4.0.3`, `v3.18.2`.
+    /// Parses `v1.30.4`, `1.30`, `v1.30.2-eks-1552ad0`, `v1.30.4+k3s1`, `4.0.3`, `v3.18.2`,
+    /// `v1.31.0-rc.1`.
     pub fn parse(text: &str) -> Result<Version, VersionError> {
         let err = |reason| VersionError {
             text: text.to_string(),
@@ -69,38 +75,62 @@ impl Version {
             return Err(err("it has more than three numeric parts"));
         }
         let (pre_release, build) = classify_suffix(suffix);
+        let pre = match pre_release {
+            None => semver::Prerelease::EMPTY,
+            Some(pre) => semver::Prerelease::new(pre).map_err(|_| {
+                err(
+                    "its pre-release must be dot-separated letters, digits and hyphens, \
+                     with no leading zeros in numbers",
+                )
+            })?,
+        };
+        let mut semver = semver::Version::new(major, minor, patch.unwrap_or_default());
+        semver.pre = pre;
         Ok(Version {
-            major,
-            minor,
-            patch,
-            pre_release,
-            build,
+            semver,
+            has_patch: patch.is_some(),
+            build: build.map(str::to_string),
         })
+    }
+
+    /// Major number.
+    pub fn major(&self) -> u64 {
+        self.semver.major
+    }
+
+    /// Minor number.
+    pub fn minor(&self) -> u64 {
+        self.semver.minor
+    }
+
+    /// Patch number; `None` when the text gave only `major.minor`.
+    pub fn patch(&self) -> Option<u64> {
+        self.has_patch.then_some(self.semver.patch)
+    }
+
+    /// The real pre-release (`rc.1`), never a vendor build suffix.
+    pub fn pre_release(&self) -> Option<&str> {
+        Some(self.semver.pre.as_str()).filter(|pre| !pre.is_empty())
+    }
+
+    /// The vendor build suffix (`eks-1552ad0`, `k3s1`), ignored when comparing.
+    pub fn build(&self) -> Option<&str> {
+        self.build.as_deref()
     }
 
     /// `major.minor`, e.g. `1.30`.
     pub fn major_minor(&self) -> String {
-        format!("{}.{}", self.major, self.minor)
+        format!("{}.{}", self.major(), self.minor())
     }
 
-    /// Compares two versions. A missing patch on either side compares equal to any patch, so
-    /// `1.30.4` is at least `1.30`; vendor build suffixes are ignored.
+    /// Compares two versions by semver precedence, vendor build suffixes ignored. A missing
+    /// patch on either side compares equal to any patch (and any pre-release), so `1.30.4` is
+    /// at least `1.30`.
     pub fn compare(&self, other: &Version) -> Ordering {
-        let numbers = (self.major, self.minor)
-            .cmp(&(other.major, other.minor))
-            .then_with(|| match (self.patch, other.patch) {
-                (Some(a), Some(b)) => a.cmp(&b),
-                _ => Ordering::Equal,
-            });
-        if numbers != Ordering::Equal || self.patch.is_none() || other.patch.is_none() {
-            return numbers;
+        if !self.has_patch || !other.has_patch {
+            return (self.major(), self.minor()).cmp(&(other.major(), other.minor()));
         }
-        match (&self.pre_release, &other.pre_release) {
-            (None, None) => Ordering::Equal,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(a), Some(b)) => a.cmp(b),
-        }
+        self.semver.cmp_precedence(&other.semver)
     }
 
     /// Whether this version is at least `minimum` (see [`Version::compare`]).
@@ -111,20 +141,21 @@ impl Version {
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)?;
-        if let Some(patch) = self.patch {
+        write!(f, "{}.{}", self.major(), self.minor())?;
+        if let Some(patch) = self.patch() {
             write!(f, ".{patch}")?;
         }
-        if let Some(pre) = &self.pre_release {
+        if let Some(pre) = self.pre_release() {
             write!(f, "-{pre}")?;
         }
         Ok(())
     }
 }
 
-/// Splits a suffix into a real pre-release or a vendor build. `-rc.1`, `-alpha.N`, `-beta.N` are
-/// pre-releases; everything else (`-eks-…`, `-gke.N`, `+k3s1`, `+rke2r1`) is a vendor build.
-fn classify_suffix(suffix: &str) -> (Option<String>, Option<String>) {
+/// Splits a suffix into a real pre-release and a vendor build. `-rc.1`, `-alpha.N`, `-beta.N`
+/// are pre-releases, and a `+…` after one is its vendor build (`-rc.1+k3s1`); everything else
+/// (`-eks-…`, `-gke.N`, `+k3s1`, `+rke2r1`) is a vendor build.
+fn classify_suffix(suffix: &str) -> (Option<&str>, Option<&str>) {
     let Some(first) = suffix.chars().next() else {
         return (None, None);
     };
@@ -136,10 +167,12 @@ fn classify_suffix(suffix: &str) -> (Option<String>, Option<String>) {
         && ["rc", "alpha", "beta"]
             .iter()
             .any(|tag| rest.starts_with(tag));
-    if is_pre {
-        (Some(rest.to_string()), None)
-    } else {
-        (None, Some(rest.to_string()))
+    if !is_pre {
+        return (None, Some(rest));
+    }
+    match rest.split_once('+') {
+        Some((pre, build)) => (Some(pre), Some(build).filter(|build| !build.is_empty())),
+        None => (Some(rest), None),
     }
 }
 
@@ -168,14 +201,51 @@ mod tests {
             v("1.28.9-eks-036c24b").compare(&v("1.28.9")),
             Ordering::Equal
         );
-        assert_eq!(v("v1.30.4+k3s1").build.as_deref(), Some("k3s1"));
-        assert_eq!(v("v1.30.4+k3s1").pre_release, None);
+        assert_eq!(v("v1.30.4+k3s1").build(), Some("k3s1"));
+        assert_eq!(v("v1.30.4+k3s1").pre_release(), None);
+        assert_eq!(v("v1.31.2-gke.1059000").build(), Some("gke.1059000"));
+        assert_eq!(v("v1.31.2-gke.1059000").pre_release(), None);
     }
 
     #[test]
     fn real_pre_release_orders_below_its_release() {
         assert_eq!(v("1.31.0-rc.1").compare(&v("1.31.0")), Ordering::Less);
         assert!(v("1.31.0-rc.1").at_least(&v("1.30")));
+        assert_eq!(v("v1.31.0-rc.1").pre_release(), Some("rc.1"));
+    }
+
+    #[test]
+    fn pre_releases_order_by_semver_precedence() {
+        assert_eq!(
+            v("1.31.0-rc.10").compare(&v("1.31.0-rc.2")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            v("1.31.0-alpha.3").compare(&v("1.31.0-beta.0")),
+            Ordering::Less
+        );
+        assert_eq!(
+            v("1.31.0-beta.2").compare(&v("1.31.0-rc.0")),
+            Ordering::Less
+        );
+        assert_eq!(v("1.31.0-rc.1").compare(&v("1.30.9")), Ordering::Greater);
+        // A vendor build after a pre-release is set aside like any other.
+        let vendored = v("v1.31.0-rc.1+k3s1");
+        assert_eq!(vendored.pre_release(), Some("rc.1"));
+        assert_eq!(vendored.build(), Some("k3s1"));
+        assert_eq!(vendored.compare(&v("1.31.0-rc.1")), Ordering::Equal);
+        assert_eq!(vendored.to_string(), "1.31.0-rc.1");
+    }
+
+    #[test]
+    fn missing_patch_compares_equal_to_any_patch() {
+        assert_eq!(v("1.30").patch(), None);
+        assert_eq!(v("1.30.4").patch(), Some(4));
+        assert_eq!(v("1.30.4").compare(&v("1.30")), Ordering::Equal);
+        assert_eq!(v("1.30").compare(&v("1.30.0-rc.1")), Ordering::Equal);
+        assert_eq!(v("v1.30").to_string(), "1.30");
+        // Leading zeros are read as numbers, which semver itself would refuse.
+        assert_eq!(v("v1.05.07").to_string(), "1.5.7");
     }
 
     #[test]
@@ -189,7 +259,18 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         for bad in [
-            "", "v", "1", "x.y", "1.30.a", "1..2", "1.2.3.4", "latest", "v1.-1",
+            "",
+            "v",
+            "1",
+            "x.y",
+            "1.30.a",
+            "1..2",
+            "1.2.3.4",
+            "latest",
+            "v1.-1",
+            "1.31.0-rc.01",
+            "1.31.0-rc..1",
+            "1.31.0-beta_1",
         ] {
             assert!(Version::parse(bad).is_err(), "{bad:?} should not parse");
         }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use checker_core::host::testing::{GIB, MountGuard, mount_tmpfs};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use test_apiserver::{FaultAction, FaultRule, Platform, ServerOptions, TestApiServer};
+use test_support::{GIB, MountGuard, mount_tmpfs};
 
 use crate::common::{Run, acp, assert_statuses, fixture, repo, result_of, status_of, statuses};
 

@@ -465,7 +465,7 @@ fn host_command_prints_real_filesystem_facts() {
 /// The 120 GiB threshold on real filesystems: tmpfs mounts of exactly the size (root only).
 #[test]
 fn minio_threshold_on_real_tmpfs() {
-    use checker_core::host::testing::{GIB, mount_tmpfs_or_skip};
+    use test_support::{GIB, mount_tmpfs_or_skip};
     let dir = fixture("ready-3.18");
     for (size, code, status) in [
         (120 * GIB - 100 * (1 << 20), 3, "fail"),

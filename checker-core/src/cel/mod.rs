@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use cel::{Context, Env};
 
 pub use cel::{Program, Value};
-pub use functions::format_bytes;
+pub use functions::{format_bytes, format_size};
 
 /// The functions rules may call: standard CEL, the strings extension, and ours.
 pub const FUNCTIONS: &[&str] = &[

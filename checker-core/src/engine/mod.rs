@@ -57,7 +57,7 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
                 let params = to_cel(&Json::Object(
                     rule.params
                         .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .map(|(k, p)| (k.clone(), p.value.clone()))
                         .collect(),
                 ));
                 let blocked: Vec<Option<Outcome>> = subjects

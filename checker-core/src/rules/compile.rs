@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::diagnostics::Diagnostic;
 use super::spec::{IncludeSpec, RuleSpec, TextSpec};
 use super::yaml::Node;
-use super::{Expr, ParamType, Rule, Scope, Template, TemplatePart, Text, variables};
+use super::{Expr, Param, ParamType, Rule, Scope, Template, TemplatePart, Text, variables};
 
 /// Where a rule's text is, for diagnostics.
 pub(super) struct Source<'a> {
@@ -85,7 +85,13 @@ pub(super) fn rule(
     for (name, param) in &spec.params {
         match param.kind.parse(&param.default) {
             Ok(value) => {
-                params.insert(name.clone(), value);
+                params.insert(
+                    name.clone(),
+                    Param {
+                        kind: param.kind,
+                        value,
+                    },
+                );
             }
             Err(e) => diagnostics.push(source.diag(&format!("params.{name}.default"), e)),
         }
@@ -113,7 +119,13 @@ pub(super) fn rule(
                 }
                 Some(param) => match param.kind.parse(value) {
                     Ok(value) => {
-                        params.insert(name.clone(), value);
+                        params.insert(
+                            name.clone(),
+                            Param {
+                                kind: param.kind,
+                                value,
+                            },
+                        );
                     }
                     Err(e) => diagnostics.push(include.source.diag(&field, e)),
                 },

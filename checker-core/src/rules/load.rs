@@ -16,6 +16,18 @@ pub(super) fn parse_checked<T: serde::de::DeserializeOwned + schemars::JsonSchem
     file: &str,
     text: &str,
 ) -> Result<(T, Node), Vec<Diagnostic>> {
+    let (node, problems) = parse_and_validate::<T>(file, text)?;
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    typed(file, &node, node.to_json()).map(|value| (value, node))
+}
+
+/// A file parsed into a tree and checked against the schema of `T`, with every problem.
+fn parse_and_validate<T: schemars::JsonSchema>(
+    file: &str,
+    text: &str,
+) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
     let node = yaml::parse(text).map_err(|e| {
         vec![Diagnostic::new(
             file,
@@ -27,15 +39,20 @@ pub(super) fn parse_checked<T: serde::de::DeserializeOwned + schemars::JsonSchem
     let schema = crate::facts::schema::of::<T>().to_value();
     let mut problems = Vec::new();
     yaml::validate(&node, &schema, "", &mut problems);
-    if !problems.is_empty() {
-        return Err(problems
-            .into_iter()
-            .map(|p| Diagnostic::new(file, &p.path, Some(p.at), p.message))
-            .collect());
-    }
-    serde_json::from_value(node.to_json())
-        .map(|value| (value, node))
-        .map_err(|e| vec![Diagnostic::new(file, "", None, e.to_string())])
+    let problems = problems
+        .into_iter()
+        .map(|p| Diagnostic::new(file, &p.path, Some(p.at), p.message_in(text)))
+        .collect();
+    Ok((node, problems))
+}
+
+fn typed<T: serde::de::DeserializeOwned>(
+    file: &str,
+    node: &Node,
+    json: serde_json::Value,
+) -> Result<T, Vec<Diagnostic>> {
+    serde_json::from_value(json)
+        .map_err(|e| vec![Diagnostic::new(file, "", Some(node.at), e.to_string())])
 }
 
 /// Loads and checks a pack; its rules are resolved against the bundled rules. `file` names the
@@ -153,9 +170,32 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
         diagnostics,
         sources,
     };
-    let (spec, node) =
-        parse_checked::<PackSpec>(file, text).map_err(|d| fail(d, sources.clone()))?;
-    let mut diagnostics = Vec::new();
+    let (node, mut diagnostics) =
+        parse_and_validate::<PackSpec>(file, text).map_err(|d| fail(d, sources.clone()))?;
+    // Entries of `rules` with schema problems are left out, so that the others are still
+    // resolved and compiled and every problem of the file is reported in one run; problems
+    // elsewhere leave nothing to compile.
+    let broken = |d: &Diagnostic| {
+        d.field
+            .strip_prefix("rules[")
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    if diagnostics.iter().any(|d| broken(d).is_none()) {
+        return Err(fail(diagnostics, sources));
+    }
+    let skipped: std::collections::BTreeSet<usize> =
+        diagnostics.iter().filter_map(broken).collect();
+    let mut json = node.to_json();
+    if let Some(entries) = json
+        .get_mut("rules")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for i in &skipped {
+            entries[*i] = serde_json::Value::String(String::new());
+        }
+    }
+    let spec: PackSpec = typed(file, &node, json).map_err(|d| fail(d, sources.clone()))?;
     let pack_diag = |field: &str, message: String| {
         Diagnostic::new(file, field, Some(node.position_of(field)), message)
     };
@@ -222,6 +262,9 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
     let mut earlier = BTreeMap::new();
     let mut rules = Vec::new();
     for (i, entry) in spec.rules.iter().enumerate() {
+        if skipped.contains(&i) {
+            continue;
+        }
         let field = format!("rules[{i}]");
         let id = rule_id(entry);
         if earlier.contains_key(id) {
@@ -298,6 +341,7 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
         rules.extend(compiled);
     }
     if !diagnostics.is_empty() {
+        diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         return Err(fail(diagnostics, sources));
     }
     Ok(RulePack {

@@ -16,6 +16,7 @@
 mod bundled;
 mod compile;
 pub mod diagnostics;
+pub mod docs;
 mod load;
 mod params;
 pub mod spec;
@@ -163,6 +164,28 @@ impl Text {
     }
 }
 
+/// A rule parameter's value in a pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Its type.
+    pub kind: ParamType,
+    /// The value as rules see it (sizes in bytes).
+    pub value: serde_json::Value,
+}
+
+impl fmt::Display for Param {
+    /// As a pack writes it: `120 GiB`, `1.30`, `20`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.value, self.kind) {
+            (serde_json::Value::Number(n), ParamType::Bytes) => {
+                f.write_str(&crate::cel::format_size(n.as_i64().unwrap_or(i64::MAX)))
+            }
+            (serde_json::Value::String(s), _) => f.write_str(s),
+            (value, _) => write!(f, "{value}"),
+        }
+    }
+}
+
 /// A rule, compiled and checked in the context of its pack.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -176,8 +199,8 @@ pub struct Rule {
     pub scope: Scope,
     /// The upgrade guide's requirement, in its words.
     pub requirement: String,
-    /// Parameter values in this pack, typed, visible as `params.<name>`.
-    pub params: BTreeMap<String, serde_json::Value>,
+    /// Parameter values in this pack, visible as `params.<name>`.
+    pub params: BTreeMap<String, Param>,
     /// Rules that must pass first.
     pub requires: Vec<String>,
     /// Selects the subjects the rule applies to (others get no result).

@@ -283,6 +283,19 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Stands for the value's text as written, in messages; see [`Problem::message_in`].
+pub const QUOTE: &str = "\u{1}";
+
+impl Problem {
+    /// The message, with the value's text as written in `source` where it is quoted.
+    pub fn message_in(&self, source: &str) -> String {
+        let written = source
+            .get(self.at.offset..self.at.offset + self.at.len)
+            .unwrap_or_default();
+        self.message.replace(QUOTE, written)
+    }
+}
+
 /// Checks a tree against a JSON Schema (the subset schemars writes: types, properties,
 /// required, additionalProperties, enum, items, anyOf/oneOf), collecting every problem.
 pub fn validate(node: &Node, schema: &Json, path: &str, problems: &mut Vec<Problem>) {
@@ -338,12 +351,14 @@ pub fn validate(node: &Node, schema: &Json, path: &str, problems: &mut Vec<Probl
         }
     }
     if !type_fits(node, schema) {
+        // The text as written is filled in by the caller, who has the source ([`QUOTE`]).
         let hint = match (&node.value, schema_types(schema).first().copied()) {
-            (NodeValue::Float(f), Some("string")) => {
-                format!(" (write it in quotes: \"{f}\" — an unquoted 4.10 is the number 4.1)")
+            (NodeValue::Float(_), Some("string")) => {
+                format!(" (write it in quotes: \"{QUOTE}\"; unquoted, 4.10 is the number 4.1)")
             }
-            (NodeValue::Int(n), Some("string")) => format!(" (write it in quotes: \"{n}\")"),
-            (NodeValue::Bool(b), Some("string")) => format!(" (write it in quotes: \"{b}\")"),
+            (NodeValue::Int(_) | NodeValue::Bool(_), Some("string")) => {
+                format!(" (write it in quotes: \"{QUOTE}\")")
+            }
             _ => String::new(),
         };
         report(

@@ -11,7 +11,9 @@
 //! - [`kubectl`]: the same reads as a sequential `kubectl get -o json` script;
 //! - [`measure`]: wall time and peak RSS of a child process.
 //!
-//! The `fleet-bench` binary puts them together; `BENCHMARKS.md` at the repository root says how
+//! The `fleet-bench` binary puts them together: `main.rs` and the modules it declares next to
+//! these (`args`, `bench`, `wide_fleet`, `big_global`, `check_runs`, `results`, `targets`,
+//! `report`), which are not part of the library. `BENCHMARKS.md` at the repository root says how
 //! to run it and what it measured.
 
 #![warn(missing_docs)]

@@ -1,32 +1,9 @@
 //! The human table: results grouped by scope, counts and the verdict at the end.
 
-use std::io::IsTerminal;
-
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
-use crate::args::ColorChoice;
-
-/// Whether to colour output: `always`, `never`, or on a terminal unless NO_COLOR is set
-/// (non-empty), TERM is `dumb`, or CLICOLOR is `0`; CLICOLOR_FORCE forces colour in `auto`.
-pub fn styled(choice: ColorChoice) -> bool {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            if env("NO_COLOR").is_some() {
-                return false;
-            }
-            if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
-                return true;
-            }
-            std::io::stdout().is_terminal()
-                && env("TERM").is_none_or(|t| t != "dumb")
-                && env("CLICOLOR").is_none_or(|v| v != "0")
-        }
-    }
-}
+use super::Style;
 
 /// The status as shown: `PASS`, `FAIL`, `WARN`, `INFO`, `ERROR`, `SKIPPED`.
 fn status_label(result: &RuleResult) -> String {
@@ -48,8 +25,8 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
     }
 }
 
-/// A subject as short text: `prod-1`, `/cpaas/minio`, or `platform`.
-pub fn subject_text(result: &RuleResult) -> String {
+/// A subject as short text: `prod-1`, `cp-1:/cpaas/minio`, or `platform`.
+fn subject_text(result: &RuleResult) -> String {
     if let Some(cluster) = result.subject.get("cluster") {
         return cluster.clone();
     }
@@ -62,7 +39,8 @@ pub fn subject_text(result: &RuleResult) -> String {
     "platform".to_string()
 }
 
-fn section(results: &[&RuleResult], subject_header: &str, styled: bool) -> String {
+fn section(results: &[&RuleResult], subject_header: &str, style: &Style) -> String {
+    let styled = style.color;
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
@@ -72,9 +50,7 @@ fn section(results: &[&RuleResult], subject_header: &str, styled: bool) -> Strin
     } else {
         table.force_no_tty();
     }
-    if !std::io::stdout().is_terminal() {
-        table.set_width(140);
-    }
+    table.set_width(style.width);
     table.set_header(vec!["Status", "Rule", subject_header, "Result"]);
     for result in results {
         table.add_row(vec![
@@ -87,8 +63,10 @@ fn section(results: &[&RuleResult], subject_header: &str, styled: bool) -> Strin
     table.to_string()
 }
 
-/// Renders the whole report.
-pub fn table(report: &Report, styled: bool) -> String {
+/// Renders the whole report: results grouped by platform, clusters and host, what to do, the
+/// counts and the verdict.
+pub fn render(report: &Report, style: &Style) -> String {
+    let styled = style.color;
     let mut out = format!(
         "acp-preflight {}: readiness to upgrade to ACP {} ({}), from {} {}{}\n",
         report.tool.version,
@@ -114,7 +92,7 @@ pub fn table(report: &Report, styled: bool) -> String {
     for (title, header, belongs) in groups {
         let rows: Vec<&RuleResult> = report.results.iter().filter(|r| belongs(r)).collect();
         if !rows.is_empty() {
-            out.push_str(&format!("\n{title}\n{}\n", section(&rows, header, styled)));
+            out.push_str(&format!("\n{title}\n{}\n", section(&rows, header, style)));
         }
     }
     let to_fix: Vec<&RuleResult> = report

@@ -1,5 +1,6 @@
-//! Test support: real filesystems of an exact size, for checking free-space thresholds, and a
-//! real filesystem that hangs, for checking probe timeouts.
+//! Test support for acp-preflight: real filesystems of an exact size, for checking free-space
+//! thresholds, and a real filesystem that hangs, for checking probe timeouts. Used by
+//! checker-core's host probe tests and the end-to-end tests; never by production code.
 //!
 //! A tmpfs reports exactly the size it was mounted with as both total and free space, and
 //! costs no memory until written, so a 120 GiB filesystem is cheap. Mounting needs root (or
@@ -7,7 +8,7 @@
 //!
 //! ```no_run
 //! # fn main() -> std::io::Result<()> {
-//! use checker_core::host::testing::{GIB, mount_tmpfs_or_skip};
+//! use test_support::{GIB, mount_tmpfs_or_skip};
 //!
 //! let dir = tempfile::tempdir()?;
 //! // Declared after `dir`, so it is dropped (unmounted) before `dir` is removed.

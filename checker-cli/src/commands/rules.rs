@@ -1,0 +1,148 @@
+//! `acp-preflight rules list | explain | lint | docs`: the rules of a pack, as data.
+
+use checker_core::rules::{self, Linted, Rule, RulePack};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::json;
+
+use crate::args::{LintFormat, ListFormat, RulesCommand};
+use crate::exit::{Exit, Failure};
+use crate::inputs::{PackSource, load_pack};
+use crate::print;
+
+fn bundled(target: &str) -> Result<RulePack, Failure> {
+    load_pack(&PackSource::Bundled(target.to_string()))
+}
+
+/// Runs a `rules` subcommand.
+pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
+    match command {
+        RulesCommand::List { target, format } => {
+            let pack = bundled(target)?;
+            match format {
+                ListFormat::Json => {
+                    let rules: Vec<_> = pack
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            json!({"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "docs": r.docs})
+                        })
+                        .collect();
+                    print(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(
+                            &json!({"pack": pack.name, "target": pack.target, "rules": rules})
+                        )
+                        .map_err(|e| Failure::Internal(e.to_string()))?
+                    ))?;
+                }
+                ListFormat::Table => print(&list_table(&pack))?,
+            }
+            Ok(Exit::Ready)
+        }
+        RulesCommand::Explain { id, target } => {
+            let pack = bundled(target)?;
+            let rule = pack.rule(id).ok_or_else(|| {
+                let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+                Failure::Usage(format!(
+                    "unknown rule ID `{id}` in pack {}; rules: {}",
+                    pack.name,
+                    ids.join(", ")
+                ))
+            })?;
+            print(&explain(rule))?;
+            Ok(Exit::Ready)
+        }
+        RulesCommand::Lint { file, format } => lint(file, *format),
+        RulesCommand::Docs { target } => {
+            print(&rules::docs::markdown(&bundled(target)?))?;
+            Ok(Exit::Ready)
+        }
+    }
+}
+
+/// `rules lint FILE`: every problem of a pack or rule file, with excerpts (or as JSON).
+fn lint(file: &std::path::Path, format: LintFormat) -> Result<Exit, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let name = file.display().to_string();
+    let outcome = rules::load_file(&name, &text);
+    if format == LintFormat::Json {
+        let diagnostics = match &outcome {
+            Ok(_) => Vec::new(),
+            Err(error) => error.diagnostics.clone(),
+        };
+        let json = json!({"file": name, "ok": outcome.is_ok(), "diagnostics": diagnostics});
+        print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).map_err(|e| Failure::Internal(e.to_string()))?
+        ))?;
+        return Ok(if outcome.is_ok() {
+            Exit::Ready
+        } else {
+            Exit::Usage
+        });
+    }
+    match outcome {
+        Ok(Linted::Pack(pack)) => {
+            print(&format!(
+                "{name}: ok, pack {} (target {}), {} rules\n",
+                pack.name,
+                pack.target,
+                pack.rules.len()
+            ))?;
+            Ok(Exit::Ready)
+        }
+        Ok(Linted::Rule { id, packs }) => {
+            let used = if packs.is_empty() {
+                "no bundled pack includes it".to_string()
+            } else {
+                format!("checked in {}", packs.join(", "))
+            };
+            print(&format!("{name}: ok, rule {id} ({used})\n"))?;
+            Ok(Exit::Ready)
+        }
+        Err(error) => Err(Failure::Usage(format!(
+            "{} problem(s) in {name}:\n\n{}",
+            error.diagnostics.len(),
+            error.render_snippets(false).trim_end()
+        ))),
+    }
+}
+
+fn list_table(pack: &RulePack) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_header(vec!["ID", "Severity", "Scope", "Title"]);
+    for rule in &pack.rules {
+        table.add_row(vec![
+            rule.id.clone(),
+            rule.severity.to_string(),
+            rule.scope.to_string(),
+            rule.title.clone(),
+        ]);
+    }
+    format!(
+        "{} ({}, target {})\n{table}\n",
+        pack.title, pack.name, pack.target
+    )
+}
+
+fn explain(rule: &Rule) -> String {
+    let mut out = format!(
+        "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
+        rule.id, rule.severity, rule.scope, rule.title, rule.requirement
+    );
+    for (label, source) in rules::docs::expressions(rule) {
+        out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
+    }
+    out.push_str(&format!("\nExpected\n  {}\n", rule.expected.source()));
+    out.push_str(&format!("\nHow to fix\n  {}\n", rule.remediation));
+    if let Some(notes) = &rule.notes {
+        out.push_str(&format!("\nNotes\n  {notes}\n"));
+    }
+    out.push_str(&format!("\nDocs\n  {}\n", rule.docs));
+    out
+}

@@ -1,0 +1,280 @@
+//! The inputs of a run, resolved from the flags into a [`Plan`] before any IO: which rule pack,
+//! where the platform's objects come from, and where the host facts come from. Commands build a
+//! plan, then [`Plan::load`] does the reading, collecting and probing.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use checker_core::collect::{self, CollectOptions};
+use checker_core::host::{self, HostFacts, HostProbeRequest};
+use checker_core::reads::Read;
+use checker_core::report::Source;
+use checker_core::rules::{self, RulePack};
+use checker_core::snapshot::Snapshot;
+use checker_core::{dump, facts};
+
+use crate::args::{ConnectionArgs, HostPathArgs};
+use crate::exit::Failure;
+
+/// Where MinIO keeps its data on a global control-plane node.
+pub const DEFAULT_MINIO_PATH: &str = "/cpaas/minio";
+
+/// Which rule pack to use.
+#[derive(Debug, Clone)]
+pub enum PackSource {
+    /// The bundled pack of a target version.
+    Bundled(String),
+    /// A pack file (`--rules FILE`).
+    File(PathBuf),
+}
+
+/// Where the platform's objects come from.
+#[derive(Debug, Clone)]
+pub enum PlatformSource {
+    /// A snapshot file or a dump directory (`--snapshot`, `--from-dump`).
+    Saved(PathBuf),
+    /// The live platform.
+    Live(Box<ConnectionArgs>),
+}
+
+/// Where the host facts come from.
+#[derive(Debug, Clone)]
+pub enum HostSource {
+    /// Whatever the snapshot or dump holds.
+    Recorded,
+    /// This host, probed.
+    Probe(HostProbeRequest),
+}
+
+/// Everything a run reads, decided before reading anything.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The rule pack (none for commands that evaluate nothing).
+    pub pack: Option<PackSource>,
+    /// The platform.
+    pub platform: PlatformSource,
+    /// The host facts.
+    pub host: HostSource,
+}
+
+/// What a plan loaded.
+pub struct Loaded {
+    /// The pack, when the plan names one.
+    pub pack: Option<RulePack>,
+    /// The snapshot, host facts included.
+    pub snapshot: Snapshot,
+    /// Where it came from, as the report records it.
+    pub source: Source,
+}
+
+impl Plan {
+    /// The plan for these flags. With a saved snapshot, giving a host path probes this host
+    /// instead of using the recorded host facts; a live run always probes this host (with the
+    /// default MinIO path).
+    pub fn new(
+        pack: Option<PackSource>,
+        saved: Option<&Path>,
+        connection: &ConnectionArgs,
+        host: &HostPathArgs,
+    ) -> Plan {
+        let (platform, host) = match saved {
+            Some(path) => (
+                PlatformSource::Saved(path.to_path_buf()),
+                if host.any_given() {
+                    HostSource::Probe(host.probe_request(false))
+                } else {
+                    HostSource::Recorded
+                },
+            ),
+            None => (
+                PlatformSource::Live(Box::new(connection.clone())),
+                HostSource::Probe(host.probe_request(true)),
+            ),
+        };
+        Plan {
+            pack,
+            platform,
+            host,
+        }
+    }
+
+    /// Loads the pack, then reads the snapshot (or collects the reads the pack's rules need, or
+    /// `reads` when given) and the host facts.
+    pub fn load(&self, reads: Option<Vec<&'static Read>>) -> Result<Loaded, Failure> {
+        let pack = self.pack.as_ref().map(load_pack).transpose()?;
+        let (mut snapshot, kind, location) = match &self.platform {
+            PlatformSource::Saved(path) => {
+                let snapshot = dump::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
+                let kind = if path.is_dir() {
+                    "kubectl-dump"
+                } else {
+                    "snapshot"
+                };
+                (snapshot, kind, path.display().to_string())
+            }
+            PlatformSource::Live(connection) => {
+                let reads = reads.unwrap_or_else(|| match &pack {
+                    Some(pack) => facts::reads_for(
+                        pack.rules
+                            .iter()
+                            .flat_map(|rule| rule.reads.iter().map(String::as_str)),
+                    ),
+                    None => checker_core::reads::ALL.iter().collect(),
+                });
+                let probe = match &self.host {
+                    HostSource::Probe(request) => Some(request.clone()),
+                    HostSource::Recorded => None,
+                };
+                let snapshot = collect_live(connection, reads, probe)?;
+                let location = snapshot.collector.source.clone();
+                (snapshot, "live", location)
+            }
+        };
+        if let (PlatformSource::Saved(_), HostSource::Probe(request)) = (&self.platform, &self.host)
+        {
+            snapshot.host = Some(host::probe(request));
+        }
+        let source = checker_core::source_of(&snapshot, kind, &location);
+        Ok(Loaded {
+            pack,
+            snapshot,
+            source,
+        })
+    }
+}
+
+/// Loads the pack from a file, or the bundled one for a target.
+pub fn load_pack(source: &PackSource) -> Result<RulePack, Failure> {
+    match source {
+        PackSource::File(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                Failure::Usage(format!("cannot read rule pack {}: {e}", file.display()))
+            })?;
+            rules::load(&file.display().to_string(), &text).map_err(|e| {
+                Failure::Usage(format!(
+                    "invalid rule pack {}:\n{}",
+                    file.display(),
+                    e.render()
+                ))
+            })
+        }
+        PackSource::Bundled(target) => rules::for_target(target)
+            .map_err(|e| {
+                Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render()))
+            })?
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "no rule pack for target {target}; bundled targets: {}",
+                    rules::targets().join(", ")
+                ))
+            }),
+    }
+}
+
+impl HostPathArgs {
+    /// Whether any host path was given.
+    pub fn any_given(&self) -> bool {
+        self.minio_path.is_some() || self.package.is_some() || self.extract_dir.is_some()
+    }
+
+    /// The probe of these paths; `default_minio` adds `/cpaas/minio` when no MinIO path is given.
+    pub fn probe_request(&self, default_minio: bool) -> HostProbeRequest {
+        let text = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        HostProbeRequest {
+            minio_path: text(&self.minio_path)
+                .or_else(|| default_minio.then(|| DEFAULT_MINIO_PATH.to_string())),
+            package: text(&self.package),
+            extract_dir: text(&self.extract_dir),
+            timeout: Duration::from_secs(self.probe_timeout.max(1)),
+        }
+    }
+}
+
+/// Probes this host's paths.
+pub fn probe_host(request: &HostProbeRequest) -> HostFacts {
+    host::probe(request)
+}
+
+/// Reads `reads` from the live platform while this host is probed, on a runtime of its own.
+/// Bad connection input (kubeconfig, context, token file) is a usage error; failed reads are
+/// recorded in the snapshot.
+fn collect_live(
+    connection: &ConnectionArgs,
+    reads: Vec<&'static Read>,
+    probe: Option<HostProbeRequest>,
+) -> Result<Snapshot, Failure> {
+    let mut options = CollectOptions {
+        kubeconfig: connection.kubeconfig.clone(),
+        context: connection.context.clone(),
+        cluster_contexts: connection.cluster_context.clone(),
+        clusters: connection.clusters.clone(),
+        platform_url: connection.platform_url.clone(),
+        token_file: connection.token_file.clone(),
+        platform_ca: connection.platform_ca.clone(),
+        standby_context: connection.standby_context.clone(),
+        standby_url: connection.standby_url.clone(),
+        insecure_skip_tls_verify: connection.insecure_skip_tls_verify,
+        concurrency: usize::from(connection.concurrency),
+        request_timeout: Duration::from_secs(connection.request_timeout),
+        deadline: Duration::from_secs(connection.deadline),
+        page_size: connection.page_size,
+        ..CollectOptions::new(reads)
+    };
+    if connection.insecure_skip_tls_verify {
+        warn_insecure("--insecure-skip-tls-verify was given");
+    }
+    // A line counter on stderr, for runs long enough to need one, never into a file or pipe.
+    let shown = Arc::new(AtomicBool::new(false));
+    if std::io::stderr().is_terminal() {
+        let started = Instant::now();
+        let shown = shown.clone();
+        options.progress = Some(Arc::new(move |p: collect::Progress| {
+            if started.elapsed() >= Duration::from_secs(1) {
+                shown.store(true, Ordering::Relaxed);
+                let _ = write!(
+                    std::io::stderr(),
+                    "\rreading clusters: {}/{}",
+                    p.done,
+                    p.total
+                );
+            }
+        }));
+    }
+    let probe = probe.map(|request| std::thread::spawn(move || probe_host(&request)));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(format!("cannot start the async runtime: {e}")))?;
+    let collected = runtime.block_on(collect::collect(&options));
+    // Requests still open past the deadline are abandoned, not waited for.
+    runtime.shutdown_background();
+    if shown.load(Ordering::Relaxed) {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    let mut snapshot = collected.map_err(|e| Failure::Usage(e.to_string()))?;
+    if snapshot.collector.insecure_skip_tls_verify && !connection.insecure_skip_tls_verify {
+        warn_insecure("the kubeconfig sets insecure-skip-tls-verify");
+    }
+    if let Some(probe) = probe {
+        snapshot.host = Some(
+            probe
+                .join()
+                .map_err(|_| Failure::Internal("the host probe failed".to_string()))?,
+        );
+    }
+    Ok(snapshot)
+}
+
+/// The loud warning for unverified TLS.
+fn warn_insecure(why: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "WARNING: TLS certificates are NOT verified ({why}): anyone on the network path can \
+         impersonate the API server and capture the credentials sent to it. The report records \
+         this."
+    );
+}

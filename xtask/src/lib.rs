@@ -1,0 +1,39 @@
+//! The files of the repository that are generated, and what they must contain: one list, one
+//! command that writes them (`cargo xtask generate`) and one test that fails when any is stale.
+
+use std::path::{Path, PathBuf};
+
+/// Every generated file: (path from the repository root, contents).
+pub fn generated() -> Result<Vec<(PathBuf, String)>, String> {
+    let packs = checker_core::rules::bundled().map_err(|e| e.render_snippets(false))?;
+    let mut files: Vec<(PathBuf, String)> = packs
+        .iter()
+        .map(|pack| {
+            (
+                PathBuf::from(format!("docs/rules-{}.md", pack.target)),
+                checker_core::rules::docs::markdown(pack),
+            )
+        })
+        .collect();
+    files.push((
+        PathBuf::from("deploy/rbac.yaml"),
+        checker_core::rbac::manifest(),
+    ));
+    Ok(files)
+}
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The generated files whose contents on disk differ from what they must be.
+pub fn stale() -> Result<Vec<PathBuf>, String> {
+    Ok(generated()?
+        .into_iter()
+        .filter(|(path, text)| {
+            std::fs::read_to_string(root().join(path)).ok().as_deref() != Some(text.as_str())
+        })
+        .map(|(path, _)| path)
+        .collect())
+}

@@ -1,0 +1,33 @@
+//! `cargo xtask generate` writes every generated file; `cargo xtask check` lists the stale ones
+//! and exits 1.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let outcome = match command.as_str() {
+        "generate" => xtask::generated().and_then(|files| {
+            for (path, text) in files {
+                std::fs::write(xtask::root().join(&path), text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(true)
+        }),
+        "check" => xtask::stale().map(|stale| {
+            for path in &stale {
+                eprintln!("stale: {} (run `cargo xtask generate`)", path.display());
+            }
+            stale.is_empty()
+        }),
+        _ => Err("usage: cargo xtask generate | check".to_string()),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
