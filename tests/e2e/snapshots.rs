@@ -469,8 +469,28 @@ fn usage_errors() {
         ("unknown_flag", &["check", "--bogus"][..]),
         ("unknown_target", &["check", "--target", "9.9"]),
         (
+            "unknown_target_with_snapshot",
+            &[
+                "check",
+                "--target",
+                "9.9",
+                "--snapshot",
+                "fixtures/ready-3.18",
+            ],
+        ),
+        (
             "snapshot_with_cluster_access",
             &["check", "--snapshot", "X", "--clusters", "a"],
+        ),
+        (
+            "snapshot_with_context",
+            &[
+                "check",
+                "--snapshot",
+                "fixtures/ready-3.18",
+                "--context",
+                "prod",
+            ],
         ),
         ("bad_fail_on", &["check", "--fail-on", "sometimes"]),
         ("no_command", &[]),
