@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    // Read at run time: a build script compiled for one checkout may run for another that
+    // shares the target directory.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let rules = Path::new(&manifest_dir).join("../rules");
     let mut code = String::new();
     for (dir, constant) in [("checks", "BUNDLED_CHECKS"), ("packs", "BUNDLED_PACKS")] {
         let dir_path = rules.join(dir);

@@ -35,7 +35,10 @@ fn valid_packs_load_with_inline_and_bundled_rules() {
     let loaded = rules::load("pack.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render()));
     let minio = loaded.rule("MinioDiskSpace").unwrap();
     assert_eq!(minio.severity, rules::Severity::Warning);
-    assert_eq!(minio.params["min_free"].value, serde_json::json!(200u64 << 30));
+    assert_eq!(
+        minio.params["min_free"].value,
+        serde_json::json!(200u64 << 30)
+    );
     assert_eq!(minio.params["min_free"].to_string(), "200 GiB");
     assert_eq!(minio.docs, "https://example.com/minio");
     assert_eq!(minio.defined_at.0, "rules/checks/MinioDiskSpace.yaml");

@@ -73,18 +73,20 @@ impl Host {
 
 /// The bundled 4.1 pack without its `host_path` rules, written into `dir`.
 fn pack_without_host_checks(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(repo().join("rules/acp-4.1.yaml")).expect("pack");
-    let mut kept = String::new();
-    for (i, chunk) in text.split("\n  - id: ").enumerate() {
-        if i == 0 {
-            kept.push_str(chunk);
-        } else if !chunk.contains("\n    scope: host_path\n") {
-            kept.push_str("\n  - id: ");
-            kept.push_str(chunk);
-        }
-    }
+    let text = std::fs::read_to_string(repo().join("rules/packs/acp-4.1.yaml")).expect("pack");
+    let library = checker_core::rules::library();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            let id = line.trim().trim_start_matches("- ");
+            library
+                .rules
+                .get(id)
+                .is_none_or(|r| r.spec.scope != checker_core::rules::Scope::HostPath)
+        })
+        .collect();
     let file = dir.join("acp-4.1-no-host.yaml");
-    std::fs::write(&file, kept).expect("pack file");
+    std::fs::write(&file, kept.join("\n") + "\n").expect("pack file");
     file
 }
 

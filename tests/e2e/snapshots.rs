@@ -339,7 +339,11 @@ fn rules_lint_of_the_bundled_pack_and_a_missing_file() {
     let _settings = settings().bind_to_scope();
     assert_cmd_snapshot!(
         "rules_lint_bundled",
-        acp().args(["rules", "lint", "rules/acp-4.1.yaml"])
+        acp().args(["rules", "lint", "rules/packs/acp-4.1.yaml"])
+    );
+    assert_cmd_snapshot!(
+        "rules_lint_bundled_rule",
+        acp().args(["rules", "lint", "rules/checks/MinioDiskSpace.yaml"])
     );
     assert_cmd_snapshot!(
         "rules_lint_missing_file",

@@ -135,6 +135,15 @@ fn explain(rule: &Rule) -> String {
         "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
         rule.id, rule.severity, rule.scope, rule.title, rule.requirement
     );
+    if !rule.requires.is_empty() {
+        out.push_str(&format!(
+            "\nRequires (checked only when they pass)\n  {}\n",
+            rule.requires.join(", ")
+        ));
+    }
+    for (name, param) in &rule.params {
+        out.push_str(&format!("\nParameter `params.{name}`\n  {param}\n"));
+    }
     for (label, source) in rules::docs::expressions(rule) {
         out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
     }

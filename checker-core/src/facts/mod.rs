@@ -312,9 +312,10 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// The items of a platform read grouped by the value of label `key` (e.g. ModuleInfos by
-    /// `cpaas.io/cluster-name`), computed once however many clusters ask.
-    pub fn platform_items_by_label(
+    /// The items of a read on the global cluster grouped by the value of label `key` (e.g.
+    /// ModuleInfos by `cpaas.io/cluster-name`), computed once however many clusters ask; an
+    /// absent resource type has no items.
+    pub fn global_items_by_label(
         &self,
         read: &'static Read,
         key: &'static str,
@@ -323,7 +324,7 @@ impl<'a> Input<'a> {
             return Ok(groups.clone());
         }
         let mut groups = Groups::new();
-        for item in self.platform_items(read)? {
+        for item in self.items(self.global, read)? {
             groups
                 .entry(raw::label(item, key).unwrap_or_default())
                 .or_default()

@@ -51,7 +51,7 @@ pub(super) fn module_infos<'a>(
     input: &Input<'a>,
     cluster: &str,
 ) -> Result<Vec<&'a Value>, FactError> {
-    let groups = input.platform_items_by_label(&reads::MODULE_INFOS, "cpaas.io/cluster-name")?;
+    let groups = input.global_items_by_label(&reads::MODULE_INFOS, "cpaas.io/cluster-name")?;
     Ok(groups.get(cluster).cloned().unwrap_or_default())
 }
 

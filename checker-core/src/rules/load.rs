@@ -267,9 +267,10 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
         }
         let field = format!("rules[{i}]");
         let id = rule_id(entry);
-        if earlier.contains_key(id) {
+        // A second entry of the same ID is reported, and still checked on its own.
+        let duplicate = earlier.contains_key(id);
+        if duplicate {
             diagnostics.push(pack_diag(&field, format!("rule `{id}` is listed twice")));
-            continue;
         }
         let found = match entry {
             PackRuleSpec::Inline(spec) => Some((
@@ -337,8 +338,10 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
                 sources.insert(d.file.clone(), text.to_string());
             }
         }
-        earlier.insert(rule_spec.id.clone(), rule_spec.scope);
-        rules.extend(compiled);
+        if !duplicate {
+            earlier.insert(rule_spec.id.clone(), rule_spec.scope);
+            rules.extend(compiled);
+        }
     }
     if !diagnostics.is_empty() {
         diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
