@@ -2,16 +2,21 @@
 //! `~/.kube/config`) or the pod's service account for the global cluster; the ACP proxy
 //! `https://<platform>/kubernetes/<cluster>` or a context of their own for workload clusters.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod files;
+mod url;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use http::HeaderValue;
 use http::header::USER_AGENT;
-use http::{HeaderValue, Uri};
-use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::config::AuthInfo;
 use secrecy::SecretString;
 
 use super::transport::Endpoint;
 use super::{CollectOptions, USER_AGENT as AGENT};
+use files::{context_config, default_kubeconfig, load_kubeconfig, read_ca, read_token_file};
+use url::{parse_url, platform_root, proxy_cluster_url, redact_userinfo, split_proxy_url};
 
 /// Why the platform cannot be reached at all: bad input, named precisely. Messages never
 /// contain credentials.
@@ -147,12 +152,6 @@ impl Routes {
             self.global_url
         )
     }
-}
-
-/// A kubeconfig read from its files, and how to name it in messages.
-struct Loaded {
-    config: Kubeconfig,
-    name: String,
 }
 
 /// Sets up every route of `options`.
@@ -356,325 +355,9 @@ fn token_auth(token: &SecretString) -> AuthInfo {
     }
 }
 
-/// The token of a token file, without the surrounding whitespace (`kubectl create token > FILE`
-/// ends it with a newline, which kube would otherwise send).
-fn read_token_file(path: &Path) -> Result<SecretString, ConnectError> {
-    let fail = |message: String| ConnectError::TokenFile {
-        path: path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let text = std::str::from_utf8(&text).map_err(|_| fail("not text".to_string()))?;
-    if text.trim().is_empty() {
-        return Err(fail("the file is empty".to_string()));
-    }
-    if text.trim().contains(char::is_whitespace) {
-        return Err(fail(
-            "the file must hold just the token, on one line".to_string(),
-        ));
-    }
-    Ok(SecretString::from(text.trim()))
-}
-
-/// Checks that a CA file is readable PEM; kube reads it (and re-reads it when it changes).
-fn read_ca(path: &Path) -> Result<PathBuf, ConnectError> {
-    let fail = |message: String| ConnectError::CaFile {
-        path: path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
-        return Err(fail("no PEM CERTIFICATE block".to_string()));
-    }
-    Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
-}
-
-/// `url` as [`check_url`] accepts it, else an error naming `flag`.
-fn parse_url(flag: &str, url: &str) -> Result<Uri, ConnectError> {
-    check_url(url).map_err(|message| ConnectError::Url {
-        flag: flag.to_string(),
-        value: redact_userinfo(url),
-        message: message.to_string(),
-    })
-}
-
-/// `url` as a URI with an `https` or `http` scheme and a host; else what is wrong.
-fn check_url(url: &str) -> Result<Uri, &'static str> {
-    let uri: Uri = url.parse().map_err(|_| "not a URL")?;
-    if !matches!(uri.scheme_str(), Some("https" | "http")) {
-        return Err("the URL must start with https://");
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host");
-    }
-    Ok(uri)
-}
-
-/// The platform root of a `--platform-url` value: no trailing `/`, and no `/kubernetes/<name>`
-/// if one was given by mistake. Errors say what is wrong.
-pub(crate) fn platform_root(url: &str) -> Result<String, String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let uri = check_url(trimmed).map_err(str::to_string)?;
-    if uri.query().is_some() {
-        return Err("the URL must not have a query".to_string());
-    }
-    Ok(match split_proxy_url(trimmed) {
-        Some((root, _)) => root,
-        None => trimmed.to_string(),
-    })
-}
-
-/// Splits a proxy URL `https://<platform>[/prefix]/kubernetes/<name>` into the platform root and
-/// the cluster name; `None` when the URL does not end in `/kubernetes/<name>`.
-pub(crate) fn split_proxy_url(url: &str) -> Option<(String, String)> {
-    let url = url.trim_end_matches('/');
-    let (root, name) = url.rsplit_once("/kubernetes/")?;
-    let scheme_end = root.find("://")? + 3;
-    if name.is_empty() || name.contains('/') || root.len() <= scheme_end {
-        return None;
-    }
-    Some((root.to_string(), name.to_string()))
-}
-
-/// The proxy URL of a cluster: the platform root with `/kubernetes/<cluster>`.
-pub(crate) fn proxy_cluster_url(root: &str, cluster: &str) -> String {
-    format!("{}/kubernetes/{cluster}", root.trim_end_matches('/'))
-}
-
-/// A URL without any `user:password@` part.
-pub(crate) fn redact_userinfo(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_string(),
-    }
-}
-
-fn default_kubeconfig() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|home| PathBuf::from(home).join(".kube").join("config"))
-}
-
-/// The kubeconfig, as kubectl finds it: `--kubeconfig`, else the files of `KUBECONFIG`
-/// (missing ones skipped, the others merged), else `~/.kube/config`; `None` when there is none.
-fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Loaded>, ConnectError> {
-    if let Some(path) = explicit {
-        return read_one(path).map(Some);
-    }
-    if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        let paths: Vec<PathBuf> = std::env::split_paths(&value)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect();
-        let mut merged: Option<Kubeconfig> = None;
-        let mut names = Vec::new();
-        for path in paths.iter().filter(|p| p.exists()) {
-            let loaded = read_one(path)?;
-            names.push(loaded.name);
-            merged = Some(match merged {
-                None => loaded.config,
-                Some(m) => m
-                    .merge(loaded.config)
-                    .map_err(|e| ConnectError::Kubeconfig {
-                        path: path.display().to_string(),
-                        message: e.to_string(),
-                    })?,
-            });
-        }
-        return match merged {
-            Some(config) => Ok(Some(Loaded {
-                config,
-                name: names.join(":"),
-            })),
-            None => Err(ConnectError::Kubeconfig {
-                path: value.to_string_lossy().into_owned(),
-                message: "KUBECONFIG names no existing file".to_string(),
-            }),
-        };
-    }
-    match default_kubeconfig() {
-        Some(path) if path.exists() => read_one(&path).map(Some),
-        _ => Ok(None),
-    }
-}
-
-fn read_one(path: &Path) -> Result<Loaded, ConnectError> {
-    let config = Kubeconfig::read_from(path).map_err(|error| ConnectError::Kubeconfig {
-        path: path.display().to_string(),
-        message: kubeconfig_message(&error),
-    })?;
-    Ok(Loaded {
-        config,
-        name: path.display().to_string(),
-    })
-}
-
-/// A kubeconfig error without any of the file's content (which may hold credentials).
-fn kubeconfig_message(error: &KubeconfigError) -> String {
-    match error {
-        KubeconfigError::ReadConfig(source, _) => source.to_string(),
-        KubeconfigError::Parse(parse) => match parse.location() {
-            Some(at) => format!(
-                "not a valid kubeconfig (YAML error at line {}, column {})",
-                at.line(),
-                at.column()
-            ),
-            None => "not a valid kubeconfig (YAML error)".to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// The client config of a context (`None`: the current context).
-async fn context_config(
-    loaded: &Loaded,
-    context: Option<&str>,
-) -> Result<kube::Config, ConnectError> {
-    let available = || {
-        let names: Vec<&str> = loaded
-            .config
-            .contexts
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        if names.is_empty() {
-            "(none)".to_string()
-        } else {
-            names.join(", ")
-        }
-    };
-    let name = match context.or(loaded.config.current_context.as_deref()) {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => {
-            return Err(ConnectError::NoCurrentContext {
-                kubeconfig: loaded.name.clone(),
-                available: available(),
-            });
-        }
-    };
-    if !loaded.config.contexts.iter().any(|c| c.name == name) {
-        return Err(ConnectError::UnknownContext {
-            context: name,
-            kubeconfig: loaded.name.clone(),
-            available: available(),
-        });
-    }
-    let options = KubeConfigOptions {
-        context: Some(name.clone()),
-        ..KubeConfigOptions::default()
-    };
-    kube::Config::from_custom_kubeconfig(loaded.config.clone(), &options)
-        .await
-        .map_err(|error| ConnectError::Context {
-            context: name,
-            kubeconfig: loaded.name.clone(),
-            message: match &error {
-                KubeconfigError::LoadClusterOfContext(cluster) => {
-                    format!("its cluster `{cluster}` is not in the kubeconfig")
-                }
-                other => kubeconfig_message(other),
-            },
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn proxy_urls_split_at_the_last_kubernetes_segment() {
-        let split = |u: &str| split_proxy_url(u);
-        assert_eq!(
-            split("https://acp.example.com/kubernetes/global"),
-            Some(("https://acp.example.com".into(), "global".into()))
-        );
-        assert_eq!(
-            split("https://10.0.0.1:8443/kubernetes/prod-1/"),
-            Some(("https://10.0.0.1:8443".into(), "prod-1".into()))
-        );
-        assert_eq!(
-            split("https://acp.example.com/console/kubernetes/global"),
-            Some(("https://acp.example.com/console".into(), "global".into()))
-        );
-        assert_eq!(split("https://10.0.0.1:6443"), None);
-        assert_eq!(split("https://acp.example.com/kubernetes/"), None);
-        assert_eq!(split("https://acp.example.com/kubernetes/a/api"), None);
-        assert_eq!(split("https:///kubernetes/x"), None);
-    }
-
-    #[test]
-    fn workload_urls_replace_the_last_segment() {
-        let (root, name) =
-            split_proxy_url("https://acp.example.com:443/kubernetes/global").expect("a proxy URL");
-        assert_eq!(name, "global");
-        assert_eq!(
-            proxy_cluster_url(&root, "prod-1"),
-            "https://acp.example.com:443/kubernetes/prod-1"
-        );
-    }
-
-    #[test]
-    fn platform_url_flag() {
-        assert_eq!(
-            platform_root("https://acp.example.com/").as_deref(),
-            Ok("https://acp.example.com")
-        );
-        assert_eq!(
-            platform_root(" https://acp.example.com/kubernetes/global ").as_deref(),
-            Ok("https://acp.example.com")
-        );
-        assert_eq!(
-            platform_root("https://acp.example.com/prefix").as_deref(),
-            Ok("https://acp.example.com/prefix")
-        );
-        assert!(platform_root("acp.example.com").is_err());
-        assert!(platform_root("ftp://acp.example.com").is_err());
-        assert!(platform_root("https://acp.example.com/?x=1").is_err());
-        assert_eq!(
-            proxy_cluster_url(
-                &platform_root("https://acp.example.com/").expect("url"),
-                "eks-1"
-            ),
-            "https://acp.example.com/kubernetes/eks-1"
-        );
-    }
-
-    #[test]
-    fn credentials_in_urls_are_dropped() {
-        assert_eq!(
-            redact_userinfo("https://admin:s3cret@acp.example.com/kubernetes/global"),
-            "https://acp.example.com/kubernetes/global"
-        );
-        assert_eq!(
-            redact_userinfo("https://acp.example.com/a@b"),
-            "https://acp.example.com/a@b"
-        );
-    }
-
-    #[test]
-    fn token_files_must_hold_a_token() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("token");
-        std::fs::write(&file, "abc.def\n").expect("write");
-        let token = read_token_file(&file).expect("a token");
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "abc.def");
-        assert!(!format!("{token:?}").contains("abc"));
-        std::fs::write(&file, "  \n").expect("write");
-        let error = read_token_file(&file).expect_err("empty");
-        assert!(error.to_string().contains("is empty"), "{error}");
-        let missing = dir.path().join("missing");
-        let error = read_token_file(&missing).expect_err("missing");
-        assert!(
-            error
-                .to_string()
-                .starts_with(&format!("cannot read token file {}", missing.display())),
-            "{error}"
-        );
-    }
 
     /// Accepts one connection, answers `{}`, and returns the request head it read.
     fn one_shot_server() -> (u16, std::thread::JoinHandle<String>) {
@@ -742,22 +425,5 @@ mod tests {
             "/kubernetes/prod-1/api",
             "the manifest shows the path as sent"
         );
-    }
-
-    #[test]
-    fn kubeconfig_parse_errors_do_not_quote_the_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("config");
-        std::fs::write(
-            &file,
-            "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: [sekrit-token\n",
-        )
-        .expect("write");
-        let Err(error) = read_one(&file) else {
-            panic!("a broken kubeconfig was read");
-        };
-        let message = error.to_string();
-        assert!(message.contains(&file.display().to_string()), "{message}");
-        assert!(!message.contains("sekrit"), "{message}");
     }
 }
