@@ -289,3 +289,34 @@ fn info_results_do_not_count_as_failures() {
 fn with_severity(id: &str, severity: &str) -> String {
     rule(id, "'false'").replace("severity: blocker", &format!("severity: {severity}"))
 }
+
+#[test]
+fn one_rule_serves_two_packs_with_their_own_parameters() {
+    // The MinIO rule is defined once (rules/checks/MinioDiskSpace.yaml); each pack lists it,
+    // one with its default 120 GiB and one with 250 GiB. The ready fixture has 200 GiB free.
+    let pack_with =
+        |target: &str, entry: &str| HEADER.replace("\"9.9\"", &format!("\"{target}\"")) + entry;
+    let default = rules::load("a.yaml", &pack_with("9.9", "  - MinioDiskSpace\n")).unwrap();
+    let stricter = rules::load(
+        "b.yaml",
+        &pack_with(
+            "9.7",
+            "  - id: MinioDiskSpace\n    params: {min_free: 250GiB}\n",
+        ),
+    )
+    .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/ready-3.18");
+    let facts = checker_core::facts::Facts::derive(&checker_core::dump::load(&dir).unwrap());
+    let outcome = |pack: &rules::RulePack| {
+        let results = checker_core::engine::evaluate(pack, &facts);
+        (results[0].status, results[0].expected.clone())
+    };
+    assert_eq!(
+        outcome(&default),
+        (Status::Pass, ">= 120 GiB free".to_string())
+    );
+    assert_eq!(
+        outcome(&stricter),
+        (Status::Fail, ">= 250 GiB free".to_string())
+    );
+}

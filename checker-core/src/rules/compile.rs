@@ -83,15 +83,9 @@ pub(super) fn rule(
         .collect();
     let mut params = BTreeMap::new();
     for (name, param) in &spec.params {
-        match param.kind.parse(&param.default) {
+        match typed(param.kind, &param.default) {
             Ok(value) => {
-                params.insert(
-                    name.clone(),
-                    Param {
-                        kind: param.kind,
-                        value,
-                    },
-                );
+                params.insert(name.clone(), value);
             }
             Err(e) => diagnostics.push(source.diag(&format!("params.{name}.default"), e)),
         }
@@ -117,15 +111,9 @@ pub(super) fn rule(
                         ),
                     ));
                 }
-                Some(param) => match param.kind.parse(value) {
+                Some(param) => match typed(param.kind, value) {
                     Ok(value) => {
-                        params.insert(
-                            name.clone(),
-                            Param {
-                                kind: param.kind,
-                                value,
-                            },
-                        );
+                        params.insert(name.clone(), value);
                     }
                     Err(e) => diagnostics.push(include.source.diag(&field, e)),
                 },
@@ -239,6 +227,11 @@ pub(super) fn rule(
         reads,
         defined_at: (source.file.to_string(), line),
     })
+}
+
+/// A parameter value of a type, as the rule sees it.
+fn typed(kind: ParamType, value: &super::spec::ParamValueSpec) -> Result<Param, String> {
+    kind.parse(value).map(|value| Param { kind, value })
 }
 
 /// Compiles the expressions of one rule and checks their fact paths.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::bundled::{Library, LibraryRule};
 use super::compile::{self, Include, PackContext, Source};
 use super::diagnostics::{Diagnostic, PackError};
+use super::schema_check;
 use super::spec::{PackRuleSpec, PackSpec, RuleSpec};
 use super::yaml::{self, Node};
 use super::{RulePack, UpgradePath};
@@ -38,7 +39,7 @@ fn parse_and_validate<T: schemars::JsonSchema>(
     })?;
     let schema = crate::facts::schema::of::<T>().to_value();
     let mut problems = Vec::new();
-    yaml::validate(&node, &schema, "", &mut problems);
+    schema_check::validate(&node, &schema, "", &mut problems);
     let problems = problems
         .into_iter()
         .map(|p| Diagnostic::new(file, &p.path, Some(p.at), p.message_in(text)))
@@ -297,7 +298,7 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
                         let known: Vec<&str> = library.rules.keys().map(String::as_str).collect();
                         let mut d =
                             pack_diag(&field, format!("no rule `{id}` among the bundled rules"));
-                        if let Some(close) = yaml::suggest(id, &known) {
+                        if let Some(close) = schema_check::suggest(id, &known) {
                             d = d.with_help(format!("did you mean `{close}`?"));
                         }
                         diagnostics.push(d);

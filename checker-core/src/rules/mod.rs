@@ -19,6 +19,7 @@ pub mod diagnostics;
 pub mod docs;
 mod load;
 mod params;
+mod schema_check;
 pub mod spec;
 pub mod variables;
 pub mod yaml;
