@@ -398,7 +398,7 @@ mod tests {
             .filter(|r| r.on == ReadOn::EveryCluster)
             .collect();
         let record = collect_workload(&ctx, &routes, "prod-1".to_string(), &every_cluster).await;
-        assert_eq!(record.reads.len(), 2);
+        assert_eq!(record.reads.len(), every_cluster.len());
         for outcome in record.reads.values() {
             let ReadOutcome::Error(error) = outcome else {
                 panic!("{outcome:?}");

@@ -70,79 +70,61 @@ impl Read {
     }
 }
 
-/// ProductBase `base`: the installed ACP version.
-pub const PRODUCT_BASES: Read = Read {
-    id: "productbases",
-    group: "product.alauda.io",
-    versions: &["v1alpha2", "v1alpha1"],
-    kind: "ProductBase",
-    plural: "productbases",
-    namespace: None,
-    on: ReadOn::Global,
-    custom: true,
-    purpose: "platform version (ProductBase `base`, status.version)",
-};
+pub use crate::facts::clusters::CLUSTERS;
+pub use crate::facts::elasticsearch::ELASTICSEARCH_STATEFULSETS;
+pub use crate::facts::istio::ISTIO_DEPLOYMENTS;
+pub use crate::facts::nodes::NODES;
+pub use crate::facts::platform::PRODUCT_BASES;
+pub use crate::facts::plugins::MODULE_INFOS;
 
-/// tkestack Cluster objects: every cluster, its type, Kubernetes version and phase.
-pub const CLUSTERS: Read = Read {
-    id: "clusters",
-    group: "platform.tkestack.io",
-    versions: &["v1"],
-    kind: "Cluster",
-    plural: "clusters",
-    namespace: None,
-    on: ReadOn::Global,
-    custom: true,
-    purpose: "clusters: name, global or workload, On-Premises or Managed, Kubernetes version, phase",
-};
+/// Every read, in a stable order: the reads the fact families declare ([`crate::facts::FAMILIES`],
+/// platform-level families first, then the cluster inventory, then cluster-level families),
+/// each once. Use it as a slice: `reads::ALL.iter()`, `for read in reads::ALL`.
+pub const ALL: Catalogue = Catalogue;
 
-/// ModuleInfo objects: one per installed cluster plugin, on the global cluster.
-pub const MODULE_INFOS: Read = Read {
-    id: "moduleinfoes",
-    group: "cluster.alauda.io",
-    versions: &["v1alpha1"],
-    kind: "ModuleInfo",
-    plural: "moduleinfoes",
-    namespace: None,
-    on: ReadOn::Global,
-    custom: true,
-    purpose: "installed cluster plugins per cluster (module, display name, version, phase)",
-};
+/// The read catalogue, computed once from the fact families (see [`ALL`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Catalogue;
 
-/// Deployments in `istio-system`: the istiod control-plane revisions.
-pub const ISTIO_DEPLOYMENTS: Read = Read {
-    id: "istio-deployments",
-    group: "apps",
-    versions: &["v1"],
-    kind: "Deployment",
-    plural: "deployments",
-    namespace: Some("istio-system"),
-    on: ReadOn::EveryCluster,
-    custom: false,
-    purpose: "Istio control-plane (istiod) revisions and versions",
-};
+impl std::ops::Deref for Catalogue {
+    type Target = [Read];
 
-/// StatefulSets in `cpaas-system`: the Elasticsearch log-storage nodes.
-pub const ELASTICSEARCH_STATEFULSETS: Read = Read {
-    id: "cpaas-statefulsets",
-    group: "apps",
-    versions: &["v1"],
-    kind: "StatefulSet",
-    plural: "statefulsets",
-    namespace: Some("cpaas-system"),
-    on: ReadOn::EveryCluster,
-    custom: false,
-    purpose: "Elasticsearch log storage StatefulSets and their node-role settings",
-};
+    fn deref(&self) -> &[Read] {
+        catalogue()
+    }
+}
 
-/// Every read, in a stable order.
-pub const ALL: &[Read] = &[
-    PRODUCT_BASES,
-    CLUSTERS,
-    MODULE_INFOS,
-    ISTIO_DEPLOYMENTS,
-    ELASTICSEARCH_STATEFULSETS,
-];
+/// The catalogue's reads, computed on first use.
+fn catalogue() -> &'static [Read] {
+    {
+        static READS: std::sync::OnceLock<Vec<Read>> = std::sync::OnceLock::new();
+        READS.get_or_init(|| {
+            use crate::facts::{FAMILIES, Level};
+            let platform = FAMILIES.iter().filter(|f| f.level() == Level::Platform);
+            let cluster = FAMILIES.iter().filter(|f| f.level() == Level::Cluster);
+            let mut all: Vec<Read> = Vec::new();
+            let declared = platform
+                .flat_map(|f| f.reads())
+                .chain(crate::facts::clusters::READS)
+                .chain(cluster.flat_map(|f| f.reads()));
+            for read in declared {
+                if !all.iter().any(|r| r.id == read.id) {
+                    all.push(**read);
+                }
+            }
+            all
+        })
+    }
+}
+
+impl IntoIterator for Catalogue {
+    type Item = &'static Read;
+    type IntoIter = std::slice::Iter<'static, Read>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        catalogue().iter()
+    }
+}
 
 /// Looks a read up by its identifier.
 pub fn by_id(id: &str) -> Option<&'static Read> {

@@ -633,7 +633,10 @@ fn collect_then_check_snapshot_gives_the_live_results() {
     assert_eq!(snapshot["collector"]["method"], "live");
     assert!(snapshot["host"]["paths"].is_array());
     let manifest = &snapshot["manifest"];
-    assert_eq!(manifest["reads"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        manifest["reads"].as_array().map(Vec::len),
+        Some(checker_core::reads::ALL.len())
+    );
     let requests = manifest["requests"].as_array().expect("requests");
     let forbidden: Vec<&Value> = requests.iter().filter(|r| r["status"] == 403).collect();
     assert_eq!(forbidden.len(), 1, "{forbidden:?}");
@@ -805,8 +808,13 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
                 .is_some_and(|p| p.starts_with("/kubernetes/standby/"))
     }));
     let counts = live.requests_per_cluster();
-    assert_eq!(counts.get("standby"), Some(&5));
-    assert_eq!(counts.get("prod-1"), Some(&2));
+    assert_eq!(counts.get("standby"), Some(&checker_core::reads::ALL.len()));
+    // One list per read made on every cluster.
+    let every_cluster = checker_core::reads::ALL
+        .iter()
+        .filter(|r| r.on == checker_core::reads::ReadOn::EveryCluster)
+        .count();
+    assert_eq!(counts.get("prod-1"), Some(&every_cluster));
 }
 
 #[test]

@@ -6,10 +6,23 @@ use serde::{Deserialize, Serialize};
 
 use super::raw::{label, name, text};
 use super::{FactError, Input};
-use crate::reads::{self, Read};
+use crate::reads::{Read, ReadOn};
+
+/// tkestack Cluster objects: every cluster, its type, Kubernetes version and phase.
+pub const CLUSTERS: Read = Read {
+    id: "clusters",
+    group: "platform.tkestack.io",
+    versions: &["v1"],
+    kind: "Cluster",
+    plural: "clusters",
+    namespace: None,
+    on: ReadOn::Global,
+    custom: true,
+    purpose: "clusters: name, global or workload, On-Premises or Managed, Kubernetes version, phase",
+};
 
 /// The reads the inventory needs.
-pub const READS: &[&Read] = &[&reads::CLUSTERS];
+pub const READS: &[&Read] = &[&CLUSTERS];
 
 /// One cluster of the platform (variable `cluster`, elements of `clusters`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -44,7 +57,7 @@ impl ClusterBase {
 
 /// Every cluster of the tkestack Cluster list, the global one first, then by name.
 pub fn derive(input: &Input<'_>) -> Result<Vec<ClusterBase>, FactError> {
-    let items = input.platform_items(&reads::CLUSTERS)?;
+    let items = input.platform_items(&CLUSTERS)?;
     let mut clusters: Vec<ClusterBase> = items
         .iter()
         .map(|item| {

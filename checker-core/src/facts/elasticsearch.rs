@@ -7,7 +7,20 @@ use serde_json::Value;
 
 use super::raw::{container, label, name, text};
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use crate::reads::{self, Read};
+use crate::reads::{Read, ReadOn};
+
+/// StatefulSets in `cpaas-system`: the Elasticsearch log-storage nodes.
+pub const ELASTICSEARCH_STATEFULSETS: Read = Read {
+    id: "cpaas-statefulsets",
+    group: "apps",
+    versions: &["v1"],
+    kind: "StatefulSet",
+    plural: "statefulsets",
+    namespace: Some("cpaas-system"),
+    on: ReadOn::EveryCluster,
+    custom: false,
+    purpose: "Elasticsearch log storage StatefulSets and their node-role settings",
+};
 
 /// The name of the Elasticsearch data StatefulSet (and of its container).
 const ES_DATA: &str = "cpaas-elasticsearch";
@@ -49,12 +62,12 @@ impl Provider for Elasticsearch {
     const NAME: &'static str = "elasticsearch";
     const LEVEL: Level = Level::Cluster;
     const READS: &'static [&'static Read] =
-        &[&reads::MODULE_INFOS, &reads::ELASTICSEARCH_STATEFULSETS];
+        &[&super::plugins::MODULE_INFOS, &ELASTICSEARCH_STATEFULSETS];
 
     /// The StatefulSets are required; the plugin list only refines the scale, so when it could
     /// not be read the scale comes from the StatefulSets alone.
     fn derive(input: &Input<'_>, cluster: &ClusterBase) -> Result<ElasticsearchFacts, FactError> {
-        let statefulsets = input.items(&cluster.name, &reads::ELASTICSEARCH_STATEFULSETS)?;
+        let statefulsets = input.items(&cluster.name, &ELASTICSEARCH_STATEFULSETS)?;
         let node_set = |wanted: &str| {
             statefulsets
                 .iter()

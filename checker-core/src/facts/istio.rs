@@ -6,7 +6,20 @@ use serde_json::Value;
 
 use super::raw::{container, label, name};
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use crate::reads::{self, Read};
+use crate::reads::{Read, ReadOn};
+
+/// Deployments in `istio-system`: the istiod control-plane revisions.
+pub const ISTIO_DEPLOYMENTS: Read = Read {
+    id: "istio-deployments",
+    group: "apps",
+    versions: &["v1"],
+    kind: "Deployment",
+    plural: "deployments",
+    namespace: Some("istio-system"),
+    on: ReadOn::EveryCluster,
+    custom: false,
+    purpose: "Istio control-plane (istiod) revisions and versions",
+};
 
 /// The Istio control plane of one cluster (`cluster.istio`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,12 +45,12 @@ impl Provider for Istio {
     type Value = IstioFacts;
     const NAME: &'static str = "istio";
     const LEVEL: Level = Level::Cluster;
-    const READS: &'static [&'static Read] = &[&reads::ISTIO_DEPLOYMENTS];
+    const READS: &'static [&'static Read] = &[&ISTIO_DEPLOYMENTS];
 
     fn derive(input: &Input<'_>, cluster: &ClusterBase) -> Result<IstioFacts, FactError> {
         Ok(IstioFacts {
             revisions: input
-                .items(&cluster.name, &reads::ISTIO_DEPLOYMENTS)?
+                .items(&cluster.name, &ISTIO_DEPLOYMENTS)?
                 .iter()
                 .filter_map(istiod_revision)
                 .collect(),

@@ -6,17 +6,21 @@
 //! ([`Provider::derive`]) and, through the doc comments of that type (via `schemars`), what each
 //! field means. Everything else follows from the declarations in [`FAMILIES`]: the CEL view rules
 //! see, the fact paths `rules lint` accepts, the facts reference in the rule docs, and the reads a
-//! live run makes ([`reads_for`]). Adding a family = one file and one line in [`FAMILIES`].
+//! live run makes ([`reads_for`]), the read catalogue ([`crate::reads::ALL`]) with the dump
+//! layout and the RBAC role. Adding a family = one file (with its reads) and one line in
+//! [`FAMILIES`].
 //!
 //! A fact whose read failed is [`Fact::Unknown`] with the cause; in CEL it is `null`, and rules
 //! that read it are reported as `error`, never as `pass`.
 
-mod clusters;
-mod elasticsearch;
-mod host;
-mod istio;
-mod platform;
-mod plugins;
+pub mod clusters;
+pub mod elasticsearch;
+pub mod host;
+pub mod istio;
+pub mod nodes;
+pub mod platform;
+pub mod plugins;
+mod raw;
 pub mod schema;
 
 use std::cell::RefCell;
@@ -46,6 +50,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<plugins::Plugins>::NEW,
     &Registered::<istio::Istio>::NEW,
     &Registered::<elasticsearch::Elasticsearch>::NEW,
+    &Registered::<nodes::Nodes>::NEW,
 ];
 
 /// A fact that is either known or unknown with the reason.
@@ -435,56 +440,6 @@ pub fn reads_for<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<&'static R
     needed
 }
 
-/// Helpers for reading raw Kubernetes objects.
-pub(crate) mod raw {
-    use serde_json::Value;
-
-    /// `metadata.name`, or empty.
-    pub fn name(item: &Value) -> &str {
-        item.pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-
-    /// A label's value.
-    pub fn label(item: &Value, key: &str) -> Option<String> {
-        item.pointer("/metadata/labels")
-            .and_then(|l| l.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-
-    /// An annotation's value.
-    pub fn annotation(item: &Value, key: &str) -> Option<String> {
-        item.pointer("/metadata/annotations")
-            .and_then(|l| l.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-
-    /// A non-empty string at a path of keys.
-    pub fn text(item: &Value, path: &[&str]) -> Option<String> {
-        let mut value = item;
-        for key in path {
-            value = value.get(key)?;
-        }
-        value.as_str().map(str::to_string).filter(|s| !s.is_empty())
-    }
-
-    /// The containers of a workload's pod template.
-    pub fn containers(item: &Value) -> impl Iterator<Item = &Value> {
-        item.pointer("/spec/template/spec/containers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-    }
-
-    /// The container named `name` of a workload's pod template.
-    pub fn container<'a>(item: &'a Value, name: &str) -> Option<&'a Value> {
-        containers(item).find(|c| c.get("name").and_then(Value::as_str) == Some(name))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,7 +468,8 @@ mod tests {
                 "clusters",
                 "moduleinfoes",
                 "istio-deployments",
-                "cpaas-statefulsets"
+                "cpaas-statefulsets",
+                "nodes"
             ]
         );
         assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());

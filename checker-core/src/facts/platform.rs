@@ -5,8 +5,21 @@ use serde::{Deserialize, Serialize};
 
 use super::raw::{name, text};
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use crate::reads::{self, Read};
+use crate::reads::{Read, ReadOn};
 use crate::snapshot::{ReadError, ReadErrorKind};
+
+/// ProductBase `base`: the installed ACP version.
+pub const PRODUCT_BASES: Read = Read {
+    id: "productbases",
+    group: "product.alauda.io",
+    versions: &["v1alpha2", "v1alpha1"],
+    kind: "ProductBase",
+    plural: "productbases",
+    namespace: None,
+    on: ReadOn::Global,
+    custom: true,
+    purpose: "platform version (ProductBase `base`, status.version)",
+};
 
 /// Platform-wide facts (variable `platform`), from ProductBase `base`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -24,10 +37,10 @@ impl Provider for Platform {
     type Value = PlatformFacts;
     const NAME: &'static str = "platform";
     const LEVEL: Level = Level::Platform;
-    const READS: &'static [&'static Read] = &[&reads::PRODUCT_BASES];
+    const READS: &'static [&'static Read] = &[&PRODUCT_BASES];
 
     fn derive(input: &Input<'_>, _global: &ClusterBase) -> Result<PlatformFacts, FactError> {
-        let read = &reads::PRODUCT_BASES;
+        let read = &PRODUCT_BASES;
         let items = input.platform_items(read)?;
         let missing = |message: &str| {
             FactError::read(

@@ -7,7 +7,20 @@ use serde_json::Value;
 
 use super::raw::{annotation, label, name, text};
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use crate::reads::{self, Read};
+use crate::reads::{Read, ReadOn};
+
+/// ModuleInfo objects: one per installed cluster plugin, on the global cluster.
+pub const MODULE_INFOS: Read = Read {
+    id: "moduleinfoes",
+    group: "cluster.alauda.io",
+    versions: &["v1alpha1"],
+    kind: "ModuleInfo",
+    plural: "moduleinfoes",
+    namespace: None,
+    on: ReadOn::Global,
+    custom: true,
+    purpose: "installed cluster plugins per cluster (module, display name, version, phase)",
+};
 
 /// An installed cluster plugin (elements of `cluster.plugins`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -34,7 +47,7 @@ impl Provider for Plugins {
     type Value = Plugins;
     const NAME: &'static str = "plugins";
     const LEVEL: Level = Level::Cluster;
-    const READS: &'static [&'static Read] = &[&reads::MODULE_INFOS];
+    const READS: &'static [&'static Read] = &[&MODULE_INFOS];
 
     fn derive(input: &Input<'_>, cluster: &ClusterBase) -> Result<Plugins, FactError> {
         Ok(Plugins(
@@ -51,7 +64,7 @@ pub(super) fn module_infos<'a>(
     input: &Input<'a>,
     cluster: &str,
 ) -> Result<Vec<&'a Value>, FactError> {
-    let groups = input.global_items_by_label(&reads::MODULE_INFOS, "cpaas.io/cluster-name")?;
+    let groups = input.global_items_by_label(&MODULE_INFOS, "cpaas.io/cluster-name")?;
     Ok(groups.get(cluster).cloned().unwrap_or_default())
 }
 
