@@ -59,17 +59,63 @@ pub(super) struct Subject {
     pub bindings: Bindings,
 }
 
-/// A cluster as CEL sees it: inventory fields plus every family (null when unknown).
-fn cluster_json(cluster: &ClusterFacts, bindings: &mut Bindings) -> Json {
+/// What of the facts the pack's rules read: converting a fact to CEL costs time in proportion
+/// to its size (a cluster's nodes, the whole fleet as `clusters`), so only those are bound.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Used {
+    /// Whether a rule reads `clusters`.
+    clusters: bool,
+    /// The cluster-level families a rule reads (all of them when one reads a whole cluster).
+    families: std::collections::BTreeSet<String>,
+    /// Whether a rule reads a whole cluster value.
+    every_family: bool,
+}
+
+impl Used {
+    /// What the rules of a pack read.
+    pub(super) fn by(pack: &RulePack) -> Used {
+        let mut used = Used::default();
+        for path in pack.rules.iter().flat_map(|r| r.reads.iter()) {
+            let mut parts = path.split('.');
+            let root = parts.next().unwrap_or_default();
+            let field = parts.next();
+            match (root, field) {
+                ("clusters", _) => {
+                    used.clusters = true;
+                    match field {
+                        None => used.every_family = true,
+                        Some(field) => {
+                            used.families.insert(field.to_string());
+                        }
+                    }
+                }
+                ("cluster", None) => used.every_family = true,
+                ("cluster", Some(field)) => {
+                    used.families.insert(field.to_string());
+                }
+                _ => {}
+            }
+        }
+        used
+    }
+
+    fn family(&self, name: &str) -> bool {
+        self.every_family || self.families.contains(name)
+    }
+}
+
+/// A cluster as CEL sees it: inventory fields plus the families rules read (null when
+/// unknown).
+fn cluster_json(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) -> Json {
     let mut value = serde_json::to_value(&cluster.base).unwrap_or(Json::Null);
-    for (name, family) in &cluster.families {
+    for (name, family) in cluster.families.iter().filter(|(n, _)| used.family(n)) {
         value[name.as_str()] = bindings.family(&format!("cluster.{name}"), family);
     }
     value
 }
 
 /// The platform-wide variables shared by every rule.
-pub(super) fn global(pack: &RulePack, facts: &Facts) -> Bindings {
+pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used) -> Bindings {
     let mut bindings = Bindings::default();
     bindings.set("target", &json!(pack.target));
     for (name, family) in &facts.platform {
@@ -85,12 +131,13 @@ pub(super) fn global(pack: &RulePack, facts: &Facts) -> Bindings {
     let upgrade = upgrade(pack, facts, &mut bindings);
     bindings.set("upgrade", &upgrade);
     let clusters = match &facts.clusters {
+        Fact::Known(_) if !used.clusters => Json::Null,
         Fact::Known(clusters) => {
             let mut scratch = Bindings::default();
             Json::Array(
                 clusters
                     .iter()
-                    .map(|c| cluster_json(c, &mut scratch))
+                    .map(|c| cluster_json(c, used, &mut scratch))
                     .collect(),
             )
         }
@@ -146,6 +193,7 @@ pub(super) fn subjects(
     scope: Scope,
     facts: &Facts,
     global: &Bindings,
+    used: &Used,
 ) -> Result<Vec<Subject>, String> {
     match scope {
         Scope::Platform => Ok(vec![Subject {
@@ -158,7 +206,7 @@ pub(super) fn subjects(
                 .iter()
                 .map(|cluster| {
                     let mut bindings = global.clone();
-                    let value = cluster_json(cluster, &mut bindings);
+                    let value = cluster_json(cluster, used, &mut bindings);
                     bindings.set("cluster", &value);
                     Subject {
                         label: BTreeMap::from([("cluster".to_string(), cluster.base.name.clone())]),

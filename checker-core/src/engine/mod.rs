@@ -23,14 +23,15 @@ use bindings::{Bindings, Subject};
 
 /// Evaluates every rule of the pack; results are in rule order, then subject order.
 pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
-    let global = bindings::global(pack, facts);
+    let used = bindings::Used::by(pack);
+    let global = bindings::global(pack, facts, &used);
     // Subjects depend only on the scope: build each scope's once, not once per rule.
     let mut by_scope: BTreeMap<Scope, Result<Vec<Subject>, String>> = BTreeMap::new();
     let mut results: Vec<RuleResult> = Vec::new();
     for rule in &pack.rules {
         let subjects = by_scope
             .entry(rule.scope)
-            .or_insert_with(|| bindings::subjects(rule.scope, facts, &global));
+            .or_insert_with(|| bindings::subjects(rule.scope, facts, &global, &used));
         let make = |subject: BTreeMap<String, String>, outcome: Outcome| RuleResult {
             rule: rule.id.clone(),
             title: rule.title.clone(),
