@@ -46,16 +46,12 @@ pub enum Failure {
     Usage(String),
     /// A bug or an environment problem: exit 1.
     Internal(String),
-    /// stdout was closed (e.g. `| head`): exit quietly with 0.
-    BrokenPipe,
 }
 
+/// Output that could not be written. A closed stdout is not one: [`crate::print`] drops the
+/// text and the command keeps its exit code.
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Failure {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::BrokenPipe
-        } else {
-            Failure::Internal(format!("cannot write output: {error}"))
-        }
+        Failure::Internal(format!("cannot write output: {error}"))
     }
 }

@@ -40,7 +40,6 @@ fn main() -> ExitCode {
     };
     let exit = match result {
         Ok(exit) => exit,
-        Err(Failure::BrokenPipe) => Exit::Ready,
         Err(Failure::Usage(message)) => {
             let _ = writeln!(std::io::stderr(), "error: {message}");
             Exit::Usage
@@ -84,10 +83,13 @@ pub fn tool() -> Tool {
     }
 }
 
-/// Writes to stdout; a closed pipe becomes [`Failure::BrokenPipe`].
+/// Writes to stdout. A closed stdout (`| head` that has read enough) is not a failure: the text
+/// is dropped, quietly, and the command goes on to return the exit code it would have returned
+/// had the reader stayed (`check` its verdict's), so `set -o pipefail` scripts still see it.
 pub fn print(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.map_err(Failure::from),
+    }
 }

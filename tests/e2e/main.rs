@@ -3,4 +3,5 @@
 mod common;
 mod live;
 mod offline;
+mod robustness;
 mod snapshots;

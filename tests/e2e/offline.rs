@@ -281,7 +281,8 @@ fn rules_docs_documents_every_rule_and_fact() {
 
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    // `acp-preflight rules docs | head -1`: the reader goes away; exit 0, no panic.
+    // `acp-preflight rules docs | head -1`: the reader goes away; `rules docs` still exits 0
+    // (its exit code had stdout stayed open), with no panic and nothing on stderr.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
         .args(["rules", "docs"])
         .stdout(std::process::Stdio::piped())
@@ -292,7 +293,7 @@ fn a_closed_stdout_is_not_an_error() {
     let output = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr, "");
 }
 
 #[test]
