@@ -199,6 +199,19 @@ pub struct CheckArgs {
     /// Also write the JSON report to this file (for support), whatever the output format.
     #[arg(long, value_name = "FILE")]
     pub report_file: Option<PathBuf>,
+    /// Host facts of another node (the output of `acp-preflight host` run there), repeatable:
+    /// merged with the snapshot's and this host's, so every control-plane node can be checked
+    /// from one run.
+    #[arg(long, value_name = "FILE")]
+    pub host_facts: Vec<PathBuf>,
+    /// Exclude these rules (comma-separated IDs, repeatable): they are not evaluated, and the
+    /// report and the verdict line list them as excluded.
+    #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Exclude every host check (free space on this node), for a run that is not on a global
+    /// control-plane node; the report and the verdict line list them as excluded.
+    #[arg(long)]
+    pub skip_host: bool,
     /// Which results make the exit code non-zero.
     #[arg(long, value_enum, default_value_t = FailOn::Blocker)]
     pub fail_on: FailOn,

@@ -58,6 +58,9 @@ pub struct Plan {
     pub platform: PlatformSource,
     /// The host facts.
     pub host: HostSource,
+    /// Host facts of other nodes (`--host-facts FILE`), merged with the recorded and probed
+    /// ones.
+    pub host_files: Vec<PathBuf>,
 }
 
 /// What a plan loaded.
@@ -71,14 +74,16 @@ pub struct Loaded {
 }
 
 impl Plan {
-    /// The plan for these flags. With a saved snapshot, giving a host path probes this host
-    /// instead of using the recorded host facts; a live run always probes this host (with the
-    /// default MinIO path).
+    /// The plan for these flags. With a saved snapshot, giving a host path probes those paths
+    /// on this host, merged with the recorded host facts; a live run always probes this host
+    /// (with the default MinIO path, unless host facts of other nodes are given). Host-facts
+    /// files are merged in, in the order given.
     pub fn new(
         pack: Option<PackSource>,
         saved: Option<&Path>,
         connection: &ConnectionArgs,
         host: &HostPathArgs,
+        host_files: &[PathBuf],
     ) -> Plan {
         let (platform, host) = match saved {
             Some(path) => (
@@ -91,13 +96,14 @@ impl Plan {
             ),
             None => (
                 PlatformSource::Live(Box::new(connection.clone())),
-                HostSource::Probe(host.probe_request(true)),
+                HostSource::Probe(host.probe_request(host_files.is_empty())),
             ),
         };
         Plan {
             pack,
             platform,
             host,
+            host_files: host_files.to_vec(),
         }
     }
 
@@ -133,9 +139,20 @@ impl Plan {
                 (snapshot, "live", location)
             }
         };
+        for file in &self.host_files {
+            let other = read_host_facts(file)?;
+            snapshot.host = Some(match snapshot.host.take() {
+                Some(recorded) => recorded.merge(other),
+                None => other,
+            });
+        }
         if let (PlatformSource::Saved(_), HostSource::Probe(request)) = (&self.platform, &self.host)
         {
-            snapshot.host = Some(host::probe(request));
+            let probed = host::probe(request);
+            snapshot.host = Some(match snapshot.host.take() {
+                Some(recorded) => recorded.merge(probed),
+                None => probed,
+            });
         }
         let source = checker_core::source_of(&snapshot, kind, &location);
         Ok(Loaded {
@@ -144,6 +161,19 @@ impl Plan {
             source,
         })
     }
+}
+
+/// A host-facts file (the output of `acp-preflight host` on another node); anything else is a
+/// usage error naming the file and what is wrong.
+fn read_host_facts(file: &Path) -> Result<HostFacts, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Usage(format!("cannot read host facts {}: {e}", file.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::Usage(format!(
+            "{}: not host facts (the output of `acp-preflight host`): {e}",
+            file.display()
+        ))
+    })
 }
 
 /// Loads the pack from a file, or the bundled one for a target.

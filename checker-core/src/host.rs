@@ -62,6 +62,10 @@ pub struct PathProbe {
     pub role: String,
     /// The path as given by the operator.
     pub path: String,
+    /// The node the path was probed on, when it is not the record's `hostname` (paths merged
+    /// from another node's host facts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// The filesystem facts, when the probe succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filesystem: Option<FilesystemFacts>,
@@ -116,4 +120,73 @@ pub struct DiskInfo {
     pub total_bytes: u64,
     /// Available bytes.
     pub available_bytes: u64,
+}
+
+impl HostFacts {
+    /// These facts with `other`'s merged in: paths probed on another node are kept beside
+    /// this record's (tagged with that node), a path of the same role on the same node is
+    /// replaced by `other`'s, and `other`'s package, when it has one, is used. So host facts
+    /// from a snapshot, `--host-facts` files and this node's probes add up instead of
+    /// replacing each other.
+    pub fn merge(mut self, other: HostFacts) -> HostFacts {
+        let same_node = other.hostname == self.hostname;
+        for mut probe in other.paths {
+            if !same_node {
+                probe.host.get_or_insert_with(|| other.hostname.clone());
+            }
+            let node = probe.host.clone();
+            self.paths
+                .retain(|p| !(p.role == probe.role && p.host == node));
+            self.paths.push(probe);
+        }
+        if other.package.is_some() {
+            self.package = other.package;
+        }
+        self.disks.extend(other.disks);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(hostname: &str, roles: &[&str]) -> HostFacts {
+        HostFacts {
+            hostname: hostname.to_string(),
+            paths: roles
+                .iter()
+                .map(|role| PathProbe {
+                    role: role.to_string(),
+                    path: format!("/{hostname}/{role}"),
+                    host: None,
+                    filesystem: None,
+                    error: None,
+                })
+                .collect(),
+            package: None,
+            disks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn merging_adds_other_nodes_and_replaces_the_same_role_on_the_same_node() {
+        let merged = record("cp-1", &["minio", "package_dir"])
+            .merge(record("cp-1", &["package_dir", "extract_dir"]))
+            .merge(record("cp-2", &["minio"]));
+        let paths: Vec<(&str, Option<&str>, &str)> = merged
+            .paths
+            .iter()
+            .map(|p| (p.role.as_str(), p.host.as_deref(), p.path.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("minio", None, "/cp-1/minio"),
+                ("package_dir", None, "/cp-1/package_dir"),
+                ("extract_dir", None, "/cp-1/extract_dir"),
+                ("minio", Some("cp-2"), "/cp-2/minio"),
+            ]
+        );
+    }
 }

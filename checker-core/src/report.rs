@@ -29,6 +29,8 @@ pub enum Status {
     Error,
     /// The rule does not apply to this subject.
     Skipped,
+    /// The operator excluded the rule (`--skip`, `--skip-host`): not evaluated, and said so.
+    Excluded,
 }
 
 impl Status {
@@ -41,6 +43,7 @@ impl Status {
             Status::Info => "info",
             Status::Error => "error",
             Status::Skipped => "skipped",
+            Status::Excluded => "excluded",
         }
     }
 }
@@ -75,7 +78,8 @@ pub struct RuleResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// No blocker failed and every check was evaluated.
+    /// No blocker failed and every selected check was evaluated (checks the operator excluded
+    /// are listed as `excluded`).
     Ready,
     /// A blocker failed.
     NotReady,
@@ -122,6 +126,8 @@ pub struct Summary {
     pub error: usize,
     /// `skipped` results.
     pub skipped: usize,
+    /// `excluded` results (one per excluded rule).
+    pub excluded: usize,
 }
 
 impl Summary {
@@ -139,6 +145,7 @@ impl Summary {
                 Status::Info => &mut summary.info,
                 Status::Error => &mut summary.error,
                 Status::Skipped => &mut summary.skipped,
+                Status::Excluded => &mut summary.excluded,
             } += 1;
         }
         summary

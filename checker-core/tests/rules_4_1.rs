@@ -95,6 +95,7 @@ fn host_with_minio_free(free_bytes: u64) -> HostFacts {
     HostFacts {
         hostname: "cp-1".to_string(),
         paths: vec![PathProbe {
+            host: None,
             role: "minio".to_string(),
             path: "/cpaas/minio".to_string(),
             filesystem: Some(FilesystemFacts {
@@ -451,21 +452,21 @@ fn elasticsearch_legacy_roles_fail_only_at_big_scale() {
 }
 
 #[test]
-fn host_rules_are_skipped_with_the_reason_when_no_host_was_probed() {
+fn host_rules_are_errors_saying_what_to_give_when_no_host_was_probed() {
     let mut snapshot = fixture("ready-3.18");
     snapshot.host = None;
     let results = evaluate(&snapshot);
-    let minio: Vec<_> = results
-        .iter()
-        .filter(|r| r.rule == "MinioDiskSpace")
-        .collect();
-    assert_eq!(minio.len(), 1);
-    assert_eq!(minio[0].status, Status::Skipped);
-    assert!(
-        minio[0].message.contains("no host facts"),
-        "{}",
-        minio[0].message
-    );
+    for rule in ["MinioDiskSpace", "PackageExtractionDiskSpace"] {
+        let found: Vec<_> = results.iter().filter(|r| r.rule == rule).collect();
+        assert_eq!(found.len(), 1, "{rule}");
+        assert_eq!(found[0].status, Status::Error, "{rule}");
+        assert!(
+            found[0].message.contains("no host facts") && found[0].message.contains("--skip-host"),
+            "{}",
+            found[0].message
+        );
+    }
+    assert_eq!(Verdict::of(&results), Verdict::Incomplete);
 }
 
 fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: u64) -> HostFacts {
@@ -483,12 +484,14 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
         hostname: "cp-1".to_string(),
         paths: vec![
             PathProbe {
+                host: None,
                 role: "package_dir".to_string(),
                 path: "/root".to_string(),
                 filesystem: Some(fs(package_dev, shared("extract_dir"))),
                 error: None,
             },
             PathProbe {
+                host: None,
                 role: "extract_dir".to_string(),
                 path: "/data/upgrade".to_string(),
                 filesystem: Some(fs(extract_dev, shared("package_dir"))),

@@ -5,3 +5,4 @@ mod live;
 mod offline;
 mod robustness;
 mod snapshots;
+mod verdict;

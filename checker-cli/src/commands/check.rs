@@ -1,11 +1,13 @@
 //! `acp-preflight check`: evaluate a pack against the live platform or a saved snapshot, print
 //! the report in the chosen format, and exit with the verdict's code.
 
+use checker_core::engine::Exclusions;
 use checker_core::report::Report;
+use checker_core::rules::{self, RulePack, Scope};
 
 use crate::args::CheckArgs;
 use crate::exit::{Exit, Failure};
-use crate::inputs::{PackSource, Plan};
+use crate::inputs::{HostSource, PackSource, Plan};
 use crate::render::{self, Format, Style};
 use crate::{print, tool};
 
@@ -15,19 +17,26 @@ pub fn run(args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
         Some(file) => PackSource::File(file.clone()),
         None => PackSource::Bundled(args.target.clone()),
     };
-    let plan = Plan::new(
+    let mut plan = Plan::new(
         Some(pack),
         args.snapshot.as_deref(),
         &args.connection,
         &args.host,
+        &args.host_facts,
     );
+    if args.skip_host {
+        // Host checks are done elsewhere: this machine is not probed.
+        plan.host = HostSource::Recorded;
+    }
     let loaded = plan.load(None)?;
     let Some(pack) = &loaded.pack else {
         return Err(Failure::Internal("the plan names no rule pack".to_string()));
     };
+    let excluded = exclusions(pack, args)?;
     let report = checker_core::check(
         pack,
         &loaded.snapshot,
+        &excluded,
         tool(),
         loaded.source.clone(),
         jiff::Timestamp::now(),
@@ -48,4 +57,37 @@ fn emit(report: &Report, args: &CheckArgs, style: &Style) -> Result<Exit, Failur
     }
     print(&render::render(args.format, report, style)?)?;
     Ok(Exit::of(report, args.fail_on))
+}
+
+/// The rules excluded by `--skip` and `--skip-host`, with the reason; an unknown ID is a usage
+/// error with a suggestion.
+fn exclusions(pack: &RulePack, args: &CheckArgs) -> Result<Exclusions, Failure> {
+    let mut excluded = Exclusions::new();
+    for id in args
+        .skip
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+    {
+        if pack.rule(id).is_none() {
+            let known: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+            let hint = rules::suggest(id, &known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(Failure::Usage(format!(
+                "--skip {id}: no such rule in pack {}{hint} (rules: {})",
+                pack.name,
+                known.join(", ")
+            )));
+        }
+        excluded.insert(id.to_string(), "by --skip".to_string());
+    }
+    if args.skip_host {
+        for rule in pack.rules.iter().filter(|r| r.scope == Scope::HostPath) {
+            excluded
+                .entry(rule.id.clone())
+                .or_insert_with(|| "by --skip-host (host checks are done elsewhere)".to_string());
+        }
+    }
+    Ok(excluded)
 }

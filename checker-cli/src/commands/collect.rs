@@ -18,6 +18,7 @@ pub fn run(args: &CollectArgs) -> Result<Exit, Failure> {
         args.from_dump.as_deref(),
         &args.connection,
         &args.host,
+        &[],
     );
     let mut loaded = plan.load(Some(checker_core::reads::ALL.iter().collect()))?;
     if let PlatformSource::Saved(_) = plan.platform {

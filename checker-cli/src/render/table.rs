@@ -21,7 +21,7 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
         Status::Warn => cell.fg(Color::Yellow),
         Status::Info => cell.fg(Color::Cyan),
         Status::Error => cell.fg(Color::Magenta),
-        Status::Skipped => cell.fg(Color::DarkGrey),
+        Status::Skipped | Status::Excluded => cell.fg(Color::DarkGrey),
     }
 }
 
@@ -90,7 +90,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         ("Host", "Path", |r| r.subject.contains_key("path")),
     ];
     for (title, header, belongs) in groups {
-        let rows: Vec<&RuleResult> = report.results.iter().filter(|r| belongs(r)).collect();
+        let rows: Vec<&RuleResult> = report
+            .results
+            .iter()
+            .filter(|r| r.status != Status::Excluded && belongs(r))
+            .collect();
         if !rows.is_empty() {
             out.push_str(&format!("\n{title}\n{}\n", section(&rows, header, style)));
         }
@@ -137,8 +141,8 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped\n",
-        s.total, s.pass, s.fail, s.warn, s.info, s.error, s.skipped
+        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped, {} excluded\n",
+        s.total, s.pass, s.fail, s.warn, s.info, s.error, s.skipped, s.excluded
     ));
     let verdict = match report.verdict {
         Verdict::Ready => "READY: no blocker failed and every check was evaluated",
@@ -147,7 +151,32 @@ pub fn render(report: &Report, style: &Style) -> String {
             "INCOMPLETE: some checks could not be evaluated; no blocker failed among the others"
         }
     };
-    let line = format!("Verdict: {verdict}");
+    let excluded: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Excluded)
+        .collect();
+    if !excluded.is_empty() {
+        out.push_str("Not evaluated, as asked:\n");
+    }
+    for r in &excluded {
+        out.push_str(&format!("- {} {}\n", r.rule, r.message));
+    }
+    // `READY, 2 checks excluded (A, B): ...`: an exclusion is part of the verdict.
+    let line = match (excluded.as_slice(), verdict.split_once(": ")) {
+        ([], _) | (_, None) => format!("Verdict: {verdict}"),
+        (rules, Some((word, rest))) => format!(
+            "Verdict: {word}, {} check{} excluded ({}): {}",
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" },
+            rules
+                .iter()
+                .map(|r| r.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            rest.replace("every check", "every other check")
+        ),
+    };
     if styled {
         let style = match report.verdict {
             Verdict::Ready => anstyle::AnsiColor::Green,

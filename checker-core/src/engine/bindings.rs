@@ -222,10 +222,6 @@ pub(super) fn subjects(
                 Some(Fact::Unknown(error)) => return Err(error.to_string()),
                 None => return Err("no host facts were collected".to_string()),
             };
-            let hostname = host
-                .get("hostname")
-                .and_then(Json::as_str)
-                .unwrap_or_default();
             Ok(host
                 .get("paths")
                 .and_then(Json::as_array)
@@ -246,7 +242,7 @@ pub(super) fn subjects(
                     };
                     Subject {
                         label: BTreeMap::from([
-                            ("host".to_string(), hostname.to_string()),
+                            ("host".to_string(), text("host")),
                             ("path".to_string(), text("path")),
                         ]),
                         bindings,

@@ -23,6 +23,15 @@ use bindings::{Bindings, Subject};
 
 /// Evaluates every rule of the pack; results are in rule order, then subject order.
 pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
+    evaluate_selected(pack, facts, &Exclusions::new())
+}
+
+/// Rules the operator excluded, with the reason (`--skip`, `--skip-host`).
+pub type Exclusions = BTreeMap<String, String>;
+
+/// Like [`evaluate`], with rules excluded by the operator: each gives one `excluded` result
+/// naming the reason, and so does every rule that requires an excluded one.
+pub fn evaluate_selected(pack: &RulePack, facts: &Facts, excluded: &Exclusions) -> Vec<RuleResult> {
     let used = bindings::Used::by(pack);
     let global = bindings::global(pack, facts, &used);
     // Subjects depend only on the scope: build each scope's once, not once per rule.
@@ -45,14 +54,32 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
             docs: rule.docs.clone(),
         };
         let mut own = Vec::new();
+        let excluded_because = excluded.get(&rule.id).cloned().or_else(|| {
+            rule.requires
+                .iter()
+                .find(|r| {
+                    excluded.contains_key(*r)
+                        || results
+                            .iter()
+                            .any(|x| &x.rule == *r && x.status == Status::Excluded)
+                })
+                .map(|r| format!("because it requires {r}, which is excluded"))
+        });
+        if let Some(reason) = excluded_because {
+            results.push(make(
+                BTreeMap::new(),
+                Outcome::only(Status::Excluded, format!("excluded {reason}")),
+            ));
+            continue;
+        }
         match subjects {
+            // No subjects because an input is missing (the cluster list, the host facts): the
+            // rule could not be evaluated.
             Err(cause) => {
-                let status = if rule.scope == Scope::HostPath {
-                    Status::Skipped
-                } else {
-                    Status::Error
-                };
-                own.push(make(BTreeMap::new(), Outcome::only(status, cause.clone())));
+                own.push(make(
+                    BTreeMap::new(),
+                    Outcome::only(Status::Error, cause.clone()),
+                ));
             }
             Ok(subjects) => {
                 let params = to_cel(&Json::Object(
@@ -73,15 +100,18 @@ pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
                 }
             }
         }
+        // No subject matched `where`: with an `unchecked` message, the input the rule needs was
+        // not given (a path not probed), which is an error saying what to give; without one,
+        // the rule does not apply.
         if own.is_empty() {
-            let message = rule
-                .unchecked_message
-                .clone()
-                .unwrap_or_else(|| format!("no {} matches this rule", rule.scope));
-            own.push(make(
-                BTreeMap::new(),
-                Outcome::only(Status::Skipped, message),
-            ));
+            let outcome = match &rule.unchecked_message {
+                Some(message) => Outcome::only(Status::Error, message.clone()),
+                None => Outcome::only(
+                    Status::Skipped,
+                    format!("no {} matches this rule", rule.scope),
+                ),
+            };
+            own.push(make(BTreeMap::new(), outcome));
         }
         results.extend(own);
     }
@@ -131,6 +161,7 @@ fn unmet_requirement(
             Status::Pass => continue,
             Status::Error => (Status::Error, "could not be evaluated"),
             Status::Skipped => (Status::Skipped, "does not apply"),
+            Status::Excluded => (Status::Excluded, "was excluded"),
             Status::Fail | Status::Warn | Status::Info => (Status::Skipped, "did not pass"),
         };
         return Some(Outcome::only(
@@ -217,6 +248,13 @@ fn evaluate_one(
         .find(|u| rule.reads.iter().any(|read| overlaps(read, &u.path)))
     {
         return Some(error(missing.cause.clone()));
+    }
+    for (check, text) in &rule.needs {
+        match run_bool(check, &context) {
+            Ok(true) => {}
+            Ok(false) => return Some(error(text.clone())),
+            Err(e) => return Some(error(format!("could not evaluate `needs`: {e}"))),
+        }
     }
     Some(evaluate_checked(rule, context).unwrap_or_else(error))
 }

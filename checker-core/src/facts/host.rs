@@ -24,6 +24,8 @@ pub struct HostView {
 /// One probed path and the filesystem holding it (variable `path` of host-path rules).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostPath {
+    /// The node the path was probed on.
+    pub host: String,
     /// `minio`, `package_dir` or `extract_dir`.
     pub role: String,
     /// The path as given by the operator.
@@ -76,13 +78,18 @@ impl Provider for Host {
                 error: ReadError::new(
                     ReadErrorKind::NotCollected,
                     "no host facts were collected: run the check (or `collect`) on a global \
-                     control-plane node, or add host.json to the dump directory",
+                     control-plane node, or add host.json to the dump directory, or exclude \
+                     the host checks with --skip-host",
                 ),
             });
         };
         Ok(HostView {
             hostname: host.hostname.clone(),
-            paths: host.paths.iter().map(host_path).collect(),
+            paths: host
+                .paths
+                .iter()
+                .map(|p| host_path(p, &host.hostname))
+                .collect(),
             package: host.package.as_ref().map(|p| PackageView {
                 path: p.path.clone(),
                 size_bytes: p.size_bytes,
@@ -101,9 +108,10 @@ impl Provider for Host {
     }
 }
 
-fn host_path(probe: &PathProbe) -> HostPath {
+fn host_path(probe: &PathProbe, hostname: &str) -> HostPath {
     let fs = probe.filesystem.as_ref();
     HostPath {
+        host: probe.host.clone().unwrap_or_else(|| hostname.to_string()),
         role: probe.role.clone(),
         path: probe.path.clone(),
         device_id: fs.map(|f| f.device_id),

@@ -146,6 +146,7 @@ impl PendingDir {
             }
         });
         let path_probe = PathProbe {
+            host: None,
             role: self.role.to_string(),
             filesystem: filesystem.as_ref().ok().cloned(),
             error: filesystem

@@ -158,6 +158,12 @@ pub(super) fn rule(
         .as_deref()
         .and_then(|e| compiler.expr("where", e));
     let when = spec.when.as_deref().and_then(|e| compiler.expr("when", e));
+    let mut needs = Vec::new();
+    for (i, need) in spec.needs.iter().enumerate() {
+        if let Some(check) = compiler.expr(&format!("needs[{i}].check"), &need.check) {
+            needs.push((check, need.text.clone()));
+        }
+    }
     let mut bindings = Vec::new();
     for (i, binding) in spec.bindings.iter().enumerate() {
         let name = &binding.name;
@@ -213,6 +219,7 @@ pub(super) fn rule(
         requires: spec.requires.clone(),
         filter,
         when,
+        needs,
         bindings,
         require: require?,
         observed,

@@ -9,6 +9,12 @@ pub fn expressions(rule: &Rule) -> Vec<(String, &str)> {
         ("Applies to (where)".to_string(), rule.filter.as_ref()),
         ("Applies when".to_string(), rule.when.as_ref()),
     ];
+    list.extend(rule.needs.iter().map(|(check, text)| {
+        (
+            format!("Needs (otherwise `error`: \"{text}\")"),
+            Some(check),
+        )
+    }));
     list.extend(
         rule.bindings
             .iter()

@@ -35,6 +35,7 @@ pub use bundled::{Library, bundled, for_target, library, targets};
 pub use diagnostics::{Diagnostic, PackError};
 pub use load::{Linted, load, load_file, load_rule};
 pub use params::{ParamType, parse_bytes};
+pub use schema_check::suggest;
 pub use yaml::Position;
 
 /// How much a failed rule matters.
@@ -208,6 +209,8 @@ pub struct Rule {
     pub filter: Option<Expr>,
     /// When false, the result is `skipped` with the `skipped` message.
     pub when: Option<Expr>,
+    /// Inputs the rule needs: when a check is false, the result is `error` with its text.
+    pub needs: Vec<(Expr, String)>,
     /// Named values, in order.
     pub bindings: Vec<(String, Expr)>,
     /// Must hold for the rule to pass.
@@ -222,7 +225,7 @@ pub struct Rule {
     pub fail_message: Text,
     /// Message when `when` is false.
     pub skipped_message: Option<Text>,
-    /// Message when no subject matches `where`.
+    /// Message when no subject matches `where` because an input is missing (then `error`).
     pub unchecked_message: Option<String>,
     /// How to fix a failure.
     pub remediation: String,

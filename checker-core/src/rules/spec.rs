@@ -38,6 +38,10 @@ pub struct RuleSpec {
     /// CEL: when false, the result is `skipped` with the `skipped` message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Inputs the rule cannot be evaluated without (a flag given, a path probed): when a
+    /// check is false the result is `error` with its text, which says what to give.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<NeedSpec>,
     /// Named CEL values, computed in order before `require`.
     #[serde(rename = "let", default, skip_serializing_if = "Vec::is_empty")]
     pub bindings: Vec<LetSpec>,
@@ -58,6 +62,16 @@ pub struct RuleSpec {
     /// Interpretations and caveats, where the rule goes beyond the guide's words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// An input a rule needs.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedSpec {
+    /// CEL: true when the input is there.
+    pub check: String,
+    /// What to give when it is not (shown as the `error` message).
+    pub text: String,
 }
 
 /// A named value computed before `require`.
@@ -126,7 +140,9 @@ pub struct MessagesSpec {
     /// Shown when `when` is false; required when the rule has `when`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<TextSpec>,
-    /// Plain text shown when no subject matches `where` (e.g. a path was not given).
+    /// Plain text for when no subject matches `where` because an input was not given (a path
+    /// not probed): the result is then `error` with this text, which says what to give.
+    /// Without it, no subject means the rule does not apply (`skipped`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unchecked: Option<String>,
 }
