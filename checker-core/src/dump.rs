@@ -94,7 +94,55 @@ pub fn load_file(path: &Path) -> Result<Snapshot, InputError> {
             )));
         }
     }
-    serde_json::from_value(value).map_err(|e| invalid(format!("invalid snapshot: {e}")))
+    match serde_json::from_value(value) {
+        Ok(snapshot) => Ok(snapshot),
+        // A value has no positions: read the text again to say where, down which JSON path.
+        Err(error) => match from_json::<Snapshot>(&text, path, "invalid snapshot") {
+            Err(located) => Err(located),
+            Ok(_) => Err(invalid(format!("invalid snapshot: {error}"))),
+        },
+    }
+}
+
+/// Reads a `host.json` file (the output of `acp-preflight host`) as [`HostFacts`]; `None` when
+/// there is no such file.
+pub fn load_host_facts(file: &Path) -> Result<Option<HostFacts>, InputError> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => from_json(&text, file, "invalid host facts").map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(file)(e)),
+    }
+}
+
+/// `text` as a `T`, or an error naming the file with `:line:column` and the JSON path of what
+/// is wrong: `snapshot.json:9:17: invalid snapshot: clusters[0].name: invalid type: integer
+/// `5`, expected a string`.
+fn from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+    what: &str,
+) -> Result<T, InputError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = serde_path_to_error::deserialize(&mut de)
+        .map(|value| de.end().map(|()| value).map_err(|e| (None, e)))
+        .unwrap_or_else(|e| Err((Some(e.path().to_string()), e.into_inner())));
+    parsed.map_err(|(field, error)| {
+        let position = format!(" at line {} column {}", error.line(), error.column());
+        let detail = error.to_string();
+        let detail = detail.strip_suffix(&position).unwrap_or(&detail);
+        let field = field
+            .filter(|field| field != ".")
+            .map(|field| format!("{field}: "))
+            .unwrap_or_default();
+        InputError::Invalid {
+            path: if error.line() > 0 {
+                format!("{}:{}:{}", file.display(), error.line(), error.column())
+            } else {
+                file.display().to_string()
+            },
+            message: format!("{what}: {field}{detail}"),
+        }
+    })
 }
 
 /// Reads a dump directory: `<dir>/<cluster>/<read id>.json`, `global/` being the global cluster.
@@ -156,19 +204,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
             reads: outcomes,
         });
     }
-    let host_file = dir.join("host.json");
-    let host = match std::fs::read_to_string(&host_file) {
-        Ok(text) => {
-            Some(
-                serde_json::from_str::<HostFacts>(&text).map_err(|e| InputError::Invalid {
-                    path: format!("{}:{}:{}", host_file.display(), e.line(), e.column()),
-                    message: format!("invalid host facts: {e}"),
-                })?,
-            )
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io(&host_file)(e)),
-    };
+    let host = load_host_facts(&dir.join("host.json"))?;
     let collected_at = newest
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
         .map(|t| t.to_string())
@@ -293,5 +329,89 @@ fn classify_error(message: &str, code: Option<u16>, resource: &str) -> ReadError
         http_status,
         message,
         missing_permission,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#""format": "acp-preflight/snapshot", "format_version": 1,
+"collected_at": "", "collector": {"tool": "t", "version": "", "method": "fixture", "source": ""}"#;
+
+    fn load_text(text: &str) -> Result<Snapshot, String> {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = tmp.path().join("snapshot.json");
+        std::fs::write(&file, text).expect("write");
+        load_file(&file).map_err(|e| {
+            e.to_string()
+                .replace(&tmp.path().display().to_string(), "DIR")
+        })
+    }
+
+    #[test]
+    fn a_wrong_type_in_a_snapshot_names_the_json_path_and_position() {
+        for (body, expected) in [
+            (
+                r#""clusters": [{"name": "global", "reads": {}}, {"name": 5, "reads": {}}]"#,
+                "DIR/snapshot.json:3:56: invalid snapshot: clusters[1].name: invalid type: \
+                 integer `5`, expected a string",
+            ),
+            (
+                r#""clusters": [], "host": {"hostname": "h", "paths": [{"role": 1, "path": "/"}]}"#,
+                "DIR/snapshot.json:3:62: invalid snapshot: host.paths[0].role: invalid type: \
+                 integer `1`, expected a string",
+            ),
+            (
+                r#""clusters": [{"name": "global"}]"#,
+                "DIR/snapshot.json:3:31: invalid snapshot: clusters[0]: missing field `reads`",
+            ),
+            // At the top level there is no path to name.
+            (
+                r#""clusterz": []"#,
+                "DIR/snapshot.json:3:15: invalid snapshot: missing field `clusters`",
+            ),
+        ] {
+            let text = format!("{{{HEAD},\n{body}}}");
+            assert_eq!(load_text(&text).unwrap_err(), expected, "{text}");
+        }
+        let text = format!("{{{HEAD},\n\"clusters\": []}}");
+        assert!(load_text(&text).is_ok());
+    }
+
+    #[test]
+    fn a_wrong_type_in_host_json_names_the_json_path_and_position() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(tmp.path().join("global")).expect("mkdir");
+        let host = tmp.path().join("host.json");
+        for (text, expected) in [
+            (
+                "{\"hostname\": \"h\",\n \"paths\": [{\"role\": 1, \"path\": \"/\"}]}",
+                "host.json:2:21: invalid host facts: paths[0].role: invalid type: integer `1`, \
+                 expected a string",
+            ),
+            (
+                "{\"hostname\": 3}",
+                "host.json:1:14: invalid host facts: hostname: invalid type: integer `3`, \
+                 expected a string",
+            ),
+            (
+                "{\"hostname\": \"h\", \"paths\": []} trailing",
+                "host.json:1:32: invalid host facts: trailing characters",
+            ),
+        ] {
+            std::fs::write(&host, text).expect("write");
+            let error = load_dir(tmp.path()).unwrap_err().to_string();
+            assert_eq!(
+                error.replace(&format!("{}/", tmp.path().display()), ""),
+                expected,
+                "{text}"
+            );
+        }
+        std::fs::write(&host, "{\"hostname\": \"h\", \"paths\": []}").expect("write");
+        assert_eq!(
+            load_dir(tmp.path()).expect("dump").host.map(|h| h.hostname),
+            Some("h".to_string())
+        );
     }
 }

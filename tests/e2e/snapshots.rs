@@ -380,6 +380,7 @@ fn bad_snapshot_files() {
             "future_version",
             "tests/e2e/data/snapshot-future-version.json",
         ),
+        ("wrong_type", "tests/e2e/data/snapshot-wrong-type.json"),
     ] {
         with_suffix(name, || {
             assert_cmd_snapshot!("bad_snapshot", acp().args(["check", "--snapshot", path]));
