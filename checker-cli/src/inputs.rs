@@ -122,6 +122,18 @@ impl Plan {
                 (snapshot, kind, path.display().to_string())
             }
             PlatformSource::Live(connection) => {
+                if connection
+                    .clusters
+                    .iter()
+                    .flatten()
+                    .any(|name| name.trim().is_empty())
+                {
+                    return Err(Failure::Usage(
+                        "--clusters: a cluster name is empty; give names separated by commas, \
+                         e.g. --clusters prod-1,prod-2"
+                            .to_string(),
+                    ));
+                }
                 let reads = reads.unwrap_or_else(|| match &pack {
                     Some(pack) => facts::reads_for(
                         pack.rules
@@ -286,6 +298,7 @@ fn collect_live(
         let _ = write!(std::io::stderr(), "\r\x1b[K");
     }
     let mut snapshot = collected.map_err(|e| Failure::Usage(e.to_string()))?;
+    unknown_clusters(connection, &snapshot)?;
     if snapshot.collector.insecure_skip_tls_verify && !connection.insecure_skip_tls_verify {
         warn_insecure("the kubeconfig sets insecure-skip-tls-verify");
     }
@@ -297,6 +310,48 @@ fn collect_live(
         );
     }
     Ok(snapshot)
+}
+
+/// `--clusters` and `--cluster-context` may only name clusters of the platform (when its
+/// cluster list could be read): a typo would otherwise check fewer clusters than asked.
+fn unknown_clusters(connection: &ConnectionArgs, snapshot: &Snapshot) -> Result<(), Failure> {
+    let Some(platform) = snapshot
+        .manifest
+        .as_ref()
+        .and_then(|m| m.platform_clusters.as_ref())
+    else {
+        return Ok(());
+    };
+    let global = snapshot.clusters.first().map(|c| c.name.as_str());
+    let named = connection
+        .clusters
+        .iter()
+        .flatten()
+        .map(|name| ("--clusters", name.as_str()))
+        .chain(
+            connection
+                .cluster_context
+                .iter()
+                .map(|(name, _)| ("--cluster-context", name.as_str())),
+        );
+    let known: Vec<&str> = platform.iter().map(String::as_str).collect();
+    for (flag, name) in named {
+        if Some(name) == global || known.contains(&name) {
+            continue;
+        }
+        let hint = checker_core::rules::suggest(name, &known)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(Failure::Usage(format!(
+            "{flag} {name}: the platform has no such cluster{hint} (its workload clusters: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    Ok(())
 }
 
 /// The loud warning for unverified TLS.

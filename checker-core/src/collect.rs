@@ -216,6 +216,17 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
         }
         let global_name = global_name(clusters.as_ref(), &hint);
         let (names, notes) = workload_names(clusters.as_ref(), &global_name, options);
+        let platform_clusters = match clusters.as_ref() {
+            Some(ReadOutcome::Ok { items }) => Some(
+                items
+                    .iter()
+                    .map(item_name)
+                    .filter(|name| !name.is_empty() && *name != global_name)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        };
         if let (Some(selected), Some(ReadOutcome::Ok { items })) =
             (&options.clusters, clusters.as_mut())
         {
@@ -241,10 +252,10 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             .collect::<Vec<_>>()
             .await;
         workloads.sort_by(|a, b| a.name.cmp(&b.name));
-        (clusters, global_name, workloads, notes)
+        (clusters, global_name, workloads, notes, platform_clusters)
     };
     let platform = async {
-        let (mut global_reads, (clusters, global_name, workloads, notes)) =
+        let (mut global_reads, (clusters, global_name, workloads, notes, platform_clusters)) =
             futures::join!(global_rest, clusters_then_workloads);
         if let Some(outcome) = clusters {
             global_reads.insert(reads::CLUSTERS.id.to_string(), outcome);
@@ -253,7 +264,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             name: global_name,
             reads: global_reads,
         };
-        (global, workloads, notes)
+        (global, workloads, notes, platform_clusters)
     };
     let standby = async {
         let endpoint = routes.standby.as_ref()?;
@@ -265,7 +276,8 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             reads: outcomes,
         })
     };
-    let ((global, mut workloads, notes), standby) = futures::join!(platform, standby);
+    let ((global, mut workloads, notes, platform_clusters), standby) =
+        futures::join!(platform, standby);
 
     add_platform_address(&global, &mut workloads);
     let mut requests = ctx.take_manifest();
@@ -295,6 +307,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
         manifest: Some(Manifest {
             reads: wanted.iter().map(|r| r.id.to_string()).collect(),
             selected_clusters: options.clusters.clone(),
+            platform_clusters,
             notes,
             requests,
         }),

@@ -91,6 +91,14 @@ pub fn check(
         source,
         generated_at: now.to_string(),
         verdict: Verdict::of(&results),
+        scope: snapshot.manifest.as_ref().and_then(|m| {
+            m.selected_clusters
+                .clone()
+                .map(|selected| report::CheckedScope {
+                    selected,
+                    platform: m.platform_clusters.clone(),
+                })
+        }),
         summary: Summary::of(&results),
         results,
         facts,

@@ -176,6 +176,17 @@ pub struct Source {
     pub insecure_skip_tls_verify: bool,
 }
 
+/// Which workload clusters were checked, when the operator selected some (`--clusters`): a
+/// partial scope, shown with the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckedScope {
+    /// The workload clusters selected and checked.
+    pub selected: Vec<String>,
+    /// Every workload cluster of the platform, when its cluster list could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Vec<String>>,
+}
+
 /// The rule pack used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackInfo {
@@ -202,6 +213,9 @@ pub struct Report {
     pub generated_at: String,
     /// The verdict.
     pub verdict: Verdict,
+    /// Which clusters were checked, when only some were (`--clusters`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<CheckedScope>,
     /// Counts per status.
     pub summary: Summary,
     /// Every result, in rule order.

@@ -96,6 +96,10 @@ pub struct Manifest {
     /// `clusters` read then holds only these and the global cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_clusters: Option<Vec<String>>,
+    /// Every workload cluster of the platform's cluster list (before `--clusters` selected
+    /// among them), when the list could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_clusters: Option<Vec<String>>,
     /// Remarks about the collection as a whole (e.g. a selected cluster that does not exist).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

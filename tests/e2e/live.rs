@@ -740,6 +740,44 @@ fn platform_url_token_file_and_cluster_selection() {
     let counts = live.requests_per_cluster();
     assert_eq!(counts.get("prod-1"), Some(&2));
     assert_eq!(counts.get("eks-1"), None, "not selected, not read");
+    // The partial scope is recorded and said with the verdict.
+    assert_eq!(report["scope"]["selected"], serde_json::json!(["prod-1"]));
+    assert_eq!(
+        report["scope"]["platform"],
+        serde_json::json!(["eks-1", "prod-1"])
+    );
+    let selection = [
+        "--platform-url",
+        platform_url.as_str(),
+        "--platform-ca",
+        ca.to_str().expect("utf-8"),
+        "--token-file",
+        token.to_str().expect("utf-8"),
+    ];
+    let mut table_args = selection.to_vec();
+    table_args.extend(["--clusters", "prod-1", "--color", "never"]);
+    let table = acp(&live.args("check", &table_args));
+    assert!(
+        table
+            .stdout
+            .contains("Verdict: READY, only 1 of 2 workload clusters checked (prod-1): "),
+        "{}",
+        table.stdout
+    );
+    // A name the platform does not have is a usage error with a suggestion, not a smaller run.
+    for (names, expected) in [
+        (
+            "prod-l",
+            "--clusters prod-l: the platform has no such cluster; did you mean `prod-1`?",
+        ),
+        ("prod-1,,eks-1", "--clusters: a cluster name is empty"),
+    ] {
+        let mut args = selection.to_vec();
+        args.extend(["--clusters", names]);
+        let run = live.check(&args);
+        assert_eq!(run.code, 2, "{names}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{names}: {}", run.stderr);
+    }
 
     // Without the CA, the platform's certificate is not trusted: honest errors, exit 5.
     live.server.clear_requests();

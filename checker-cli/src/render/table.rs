@@ -162,19 +162,45 @@ pub fn render(report: &Report, style: &Style) -> String {
     for r in &excluded {
         out.push_str(&format!("- {} {}\n", r.rule, r.message));
     }
-    // `READY, 2 checks excluded (A, B): ...`: an exclusion is part of the verdict.
-    let line = match (excluded.as_slice(), verdict.split_once(": ")) {
-        ([], _) | (_, None) => format!("Verdict: {verdict}"),
-        (rules, Some((word, rest))) => format!(
-            "Verdict: {word}, {} check{} excluded ({}): {}",
-            rules.len(),
-            if rules.len() == 1 { "" } else { "s" },
-            rules
+    // `READY, 2 checks excluded (A, B), 1 of 3 workload clusters checked (prod-1): ...`:
+    // exclusions and a partial scope are part of the verdict.
+    let mut qualifiers = Vec::new();
+    if !excluded.is_empty() {
+        qualifiers.push(format!(
+            "{} check{} excluded ({})",
+            excluded.len(),
+            if excluded.len() == 1 { "" } else { "s" },
+            excluded
                 .iter()
                 .map(|r| r.rule.as_str())
                 .collect::<Vec<_>>()
-                .join(", "),
-            rest.replace("every check", "every other check")
+                .join(", ")
+        ));
+    }
+    if let Some(scope) = &report.scope {
+        let total = scope.platform.as_ref().map(Vec::len);
+        let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
+        qualifiers.push(format!(
+            "only {}{of} workload cluster{} checked ({})",
+            scope.selected.len(),
+            if total.unwrap_or(scope.selected.len()) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            scope.selected.join(", ")
+        ));
+    }
+    let line = match (qualifiers.is_empty(), verdict.split_once(": ")) {
+        (true, _) | (_, None) => format!("Verdict: {verdict}"),
+        (false, Some((word, rest))) => format!(
+            "Verdict: {word}, {}: {}",
+            qualifiers.join(", "),
+            if excluded.is_empty() {
+                rest.to_string()
+            } else {
+                rest.replace("every check", "every other check")
+            }
         ),
     };
     if styled {
