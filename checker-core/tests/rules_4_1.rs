@@ -580,3 +580,43 @@ fn a_context_that_is_not_the_global_cluster_is_an_error_not_an_empty_platform() 
     );
     assert_eq!(status(&results, "VersionUpgradePath", ""), Status::Error);
 }
+
+#[test]
+fn a_list_with_items_that_are_not_objects_is_an_error_not_a_partial_answer() {
+    // Planted failures would otherwise turn into pass or skipped: the deprecated plugin is
+    // among the list, next to an item that is not an object.
+    let cases: &[(&str, &str, &str, serde_json::Value)] = &[
+        (
+            "global",
+            "moduleinfoes",
+            "DeprecatedCostPluginsAbsent",
+            serde_json::json!("oops"),
+        ),
+        (
+            "prod-1",
+            "istio-deployments",
+            "IstioVersionSupported",
+            serde_json::json!({"kind": "Deployment"}),
+        ),
+        (
+            "global",
+            "clusters",
+            "KubernetesVersionSupported",
+            serde_json::json!(42),
+        ),
+    ];
+    for (cluster, read, rule, bad) in cases {
+        let mut snapshot = fixture("not-ready-3.18");
+        items_mut(&mut snapshot, cluster, read).push(bad.clone());
+        let results = evaluate(&snapshot);
+        let mine: Vec<&RuleResult> = results.iter().filter(|r| r.rule == *rule).collect();
+        assert!(
+            mine.iter().all(|r| r.status != Status::Pass),
+            "{read}: {mine:#?}"
+        );
+        assert!(
+            mine.iter().any(|r| r.status == Status::Error && r.message.contains("not a Kubernetes object")),
+            "{read}: {mine:#?}"
+        );
+    }
+}

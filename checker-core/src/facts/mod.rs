@@ -377,7 +377,17 @@ impl<'a> Input<'a> {
             )));
         };
         match record.reads.get(read.id) {
-            Some(ReadOutcome::Ok { items }) => Ok(items.as_slice()),
+            Some(ReadOutcome::Ok { items }) => match items.iter().position(|i| !well_formed(i)) {
+                // A list that is not all objects is not what the API serves: none of it is used.
+                Some(index) => Err(fail(ReadError::new(
+                    ReadErrorKind::Invalid,
+                    format!(
+                        "item {index} of the list is not a Kubernetes object with \
+                         metadata.name, so the answer is not used"
+                    ),
+                ))),
+                None => Ok(items.as_slice()),
+            },
             Some(ReadOutcome::Absent { .. }) => Ok(EMPTY.as_slice()),
             Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
             None => Err(fail(ReadError::new(
@@ -386,6 +396,13 @@ impl<'a> Input<'a> {
             ))),
         }
     }
+}
+
+/// Whether a list item is a Kubernetes object: a map with a non-empty `metadata.name`.
+fn well_formed(item: &Value) -> bool {
+    item.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .is_some_and(|name| !name.is_empty())
 }
 
 /// `plural.group` (or just `plural` for the core group), as kubectl names a resource.
