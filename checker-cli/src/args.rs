@@ -98,8 +98,9 @@ pub struct HostPathArgs {
     /// The directory the package will be extracted into.
     #[arg(long, value_name = "DIR")]
     pub extract_dir: Option<PathBuf>,
-    /// Give up on a host path after this many seconds (a dead network mount can hang).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    /// Give up on a host path after this long (a dead network mount can hang): seconds, or
+    /// with a unit (`30s`, `2m`), at most a day.
+    #[arg(long, value_name = "DURATION", default_value = "10", value_parser = parse_seconds)]
     pub probe_timeout: u64,
 }
 
@@ -150,19 +151,49 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "N", default_value_t = collect::DEFAULT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// Give up on one request after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Give up on one request after this long: seconds, or with a unit (`30s`, `2m`), at most
+    /// a day.
+    #[arg(long, value_name = "DURATION", default_value = "10", value_parser = parse_seconds)]
     pub request_timeout: u64,
-    /// Give up on the whole collection after this many seconds; unfinished reads are reported
-    /// as timed out.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Give up on the whole collection after this long (seconds, or `90s`, `5m`, at most a
+    /// day); unfinished reads are reported as timed out.
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = parse_seconds)]
     pub deadline: u64,
     /// Objects per list page (for tests).
     #[arg(long, value_name = "N", default_value_t = checker_core::collect::DEFAULT_PAGE_SIZE,
           value_parser = clap::value_parser!(u32).range(1..), hide = true)]
     pub page_size: u32,
+}
+
+/// The longest duration accepted: a day. Longer ones are mistakes, and durations far beyond
+/// it overflow the clock.
+const MAX_SECONDS: u64 = 24 * 60 * 60;
+
+/// Parses a duration as kubectl users write it: `10` (seconds), `10s`, `2m`, `1h`; from 1 s to
+/// a day.
+fn parse_seconds(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let (number, unit) = value.split_at(
+        value
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(value.len()),
+    );
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        _ => {
+            return Err(format!(
+                "`{value}`: expected seconds or a duration such as 30s, 2m, 1h"
+            ));
+        }
+    };
+    let seconds = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|s| (1..=MAX_SECONDS).contains(s));
+    seconds.ok_or_else(|| format!("`{value}`: expected a duration from 1s to 24h"))
 }
 
 /// Parses `NAME=CONTEXT`.
@@ -284,4 +315,31 @@ pub enum RulesCommand {
         #[arg(long, value_name = "VERSION", default_value = "4.1")]
         target: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let cases: &[(&str, Option<u64>)] = &[
+            ("10", Some(10)),
+            ("10s", Some(10)),
+            ("2m", Some(120)),
+            ("1h", Some(3600)),
+            ("24h", Some(86_400)),
+            ("25h", None),
+            ("0", None),
+            ("9223372036854775807", None),
+            ("18446744073709551615m", None),
+            ("1.5s", None),
+            ("10ms", None),
+            ("", None),
+            ("-1", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_seconds(text).ok(), *expected, "{text}");
+        }
+    }
 }

@@ -308,3 +308,29 @@ fn the_readme_lists_every_rule_of_the_pack() {
         );
     }
 }
+
+#[test]
+fn durations_are_bounded_and_accept_units() {
+    // A huge value used to overflow the clock and panic; kubectl users write `2m`.
+    for (value, code) in [("9223372036854775807", 2), ("0", 2), ("10ms", 2), ("2m", 0)] {
+        let dir = fixture("ready-3.18");
+        let run = acp(&[
+            "check",
+            "--snapshot",
+            dir.to_str().expect("path"),
+            "--probe-timeout",
+            value,
+            "--skip-host",
+        ]);
+        assert_eq!(run.code, code, "{value}: {}", run.stderr);
+    }
+    let run = acp(&[
+        "collect",
+        "-o",
+        "/dev/null",
+        "--request-timeout",
+        "9223372036854775807",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("from 1s to 24h"), "{}", run.stderr);
+}
