@@ -991,3 +991,44 @@ fn discovery_tells_an_absent_crd_and_finds_an_older_served_version() {
         "pass"
     );
 }
+
+#[test]
+fn an_unreadable_global_cluster_is_said_once_with_its_fix() {
+    let live = Live::start(platform("ready-3.18"));
+    let kubeconfig = std::fs::read_to_string(&live.kubeconfig).expect("kubeconfig");
+    let wrong = live.file(
+        "wrong-kubeconfig",
+        &kubeconfig.replace(TOKEN, "wrong-token"),
+    );
+    let mut args = vec!["check", "--kubeconfig", wrong.to_str().expect("utf-8")];
+    args.extend(["--context", "global", "--skip-host", "--color", "never"]);
+    let run = acp(&args);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("(HTTP 401)").count(),
+        1,
+        "the cause once:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Fix: the credentials were rejected"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("see above"), "{}", run.stdout);
+    // The JSON keeps every result's own message.
+    args.extend(["-o", "json"]);
+    let report = acp(&args).json();
+    let errors: Vec<&Value> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["status"] == "error")
+        .collect();
+    assert!(errors.len() >= 5, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|r| r["message"].as_str().is_some_and(|m| m.contains("401")))
+    );
+}

@@ -1,6 +1,7 @@
 //! The human table: results grouped by scope, counts and the verdict at the end.
 
 use checker_core::report::{Report, RuleResult, Status, Verdict};
+use checker_core::snapshot::ReadErrorKind;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use super::Style;
@@ -39,7 +40,12 @@ fn subject_text(result: &RuleResult) -> String {
     "platform".to_string()
 }
 
-fn section(results: &[&RuleResult], subject_header: &str, style: &Style) -> String {
+fn section(
+    results: &[&RuleResult],
+    subject_header: &str,
+    style: &Style,
+    unreadable: Option<&GlobalUnreadable>,
+) -> String {
     let styled = style.color;
     let mut table = Table::new();
     table
@@ -57,10 +63,73 @@ fn section(results: &[&RuleResult], subject_header: &str, style: &Style) -> Stri
             status_cell(result, styled),
             Cell::new(&result.rule),
             Cell::new(subject_text(result)),
-            Cell::new(&result.message),
+            Cell::new(match unreadable {
+                Some(u) if u.explains(result) => {
+                    "not evaluated: the global cluster could not be read (see above)"
+                }
+                _ => result.message.as_str(),
+            }),
         ]);
     }
     table.to_string()
+}
+
+/// The one cause when the global cluster could not be read at all (wrong credentials, an
+/// untrusted certificate, the wrong context): said once, with its fix, instead of in every
+/// row. The JSON keeps every result's own message.
+struct GlobalUnreadable {
+    cluster: String,
+    cause: String,
+    fix: &'static str,
+}
+
+impl GlobalUnreadable {
+    fn of(report: &Report) -> Option<GlobalUnreadable> {
+        let platform = report.facts.platform.get("platform")?.fact.error()?;
+        let clusters = report.facts.clusters.error()?;
+        let cluster = platform.cluster.clone()?;
+        if clusters.cluster.as_ref() != Some(&cluster) || clusters.error.kind != platform.error.kind
+        {
+            return None;
+        }
+        let message = &platform.error.message;
+        let fix = if message.contains("UnknownIssuer") || message.contains("certificate") {
+            "the platform's certificate is not trusted: give its CA with --platform-ca FILE, or \
+             fix the kubeconfig's certificate-authority"
+        } else {
+            match platform.error.kind {
+                ReadErrorKind::Unauthorized => {
+                    "the credentials were rejected: check the kubeconfig user, or give an ACP API \
+                     token with --token-file"
+                }
+                ReadErrorKind::Forbidden => {
+                    "the credentials may not read the platform: apply deploy/rbac.yaml, or use a \
+                     token of a user who can read every cluster"
+                }
+                ReadErrorKind::Invalid => {
+                    "this is not the ACP global cluster: choose its context with --context"
+                }
+                _ => {
+                    "the API server could not be reached: check the server address (kubeconfig \
+                      or --platform-url) and the network"
+                }
+            }
+        };
+        Some(GlobalUnreadable {
+            cause: platform.error.to_string(),
+            cluster,
+            fix,
+        })
+    }
+
+    /// Whether a result's message is this failure.
+    fn explains(&self, result: &RuleResult) -> bool {
+        result.status == Status::Error
+            && result
+                .message
+                .contains(&format!("on cluster {}: ", self.cluster))
+            && result.message.contains(&self.cause)
+    }
 }
 
 /// Renders the whole report: results grouped by platform, clusters and host, what to do, the
@@ -83,6 +152,13 @@ pub fn render(report: &Report, style: &Style) -> String {
     if report.source.insecure_skip_tls_verify {
         out.push_str("WARNING: TLS verification was turned off while collecting.\n");
     }
+    let unreadable = GlobalUnreadable::of(report);
+    if let Some(u) = &unreadable {
+        out.push_str(&format!(
+            "\nThe global cluster {} could not be read: {}\nFix: {}\n",
+            u.cluster, u.cause, u.fix
+        ));
+    }
     type Belongs = fn(&RuleResult) -> bool;
     let groups: [(&str, &str, Belongs); 3] = [
         ("Platform", "Subject", |r| r.subject.is_empty()),
@@ -96,7 +172,10 @@ pub fn render(report: &Report, style: &Style) -> String {
             .filter(|r| r.status != Status::Excluded && belongs(r))
             .collect();
         if !rows.is_empty() {
-            out.push_str(&format!("\n{title}\n{}\n", section(&rows, header, style)));
+            out.push_str(&format!(
+                "\n{title}\n{}\n",
+                section(&rows, header, style, unreadable.as_ref())
+            ));
         }
     }
     let to_fix: Vec<&RuleResult> = report
