@@ -620,3 +620,49 @@ fn a_list_with_items_that_are_not_objects_is_an_error_not_a_partial_answer() {
         );
     }
 }
+
+#[test]
+fn the_elasticsearch_fix_counts_only_once_rolled_out() {
+    let cases: &[(&str, serde_json::Value, Status)] = &[
+        (
+            "/status/updatedReplicas",
+            serde_json::json!(3),
+            Status::Pass,
+        ),
+        (
+            "/status/updatedReplicas",
+            serde_json::json!(2),
+            Status::Fail,
+        ),
+        ("/status/readyReplicas", serde_json::json!(1), Status::Fail),
+        (
+            "/status/observedGeneration",
+            serde_json::json!(1),
+            Status::Fail,
+        ),
+        (
+            "/status/updateRevision",
+            serde_json::json!("cpaas-elasticsearch-next"),
+            Status::Fail,
+        ),
+    ];
+    for (pointer, value, expected) in cases {
+        let mut snapshot = fixture("ready-3.18");
+        let items = items_mut(&mut snapshot, "global", "cpaas-statefulsets");
+        let data = items
+            .iter_mut()
+            .find(|i| i["metadata"]["name"] == "cpaas-elasticsearch")
+            .expect("data StatefulSet");
+        *data.pointer_mut(pointer).expect("field") = value.clone();
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "ElasticsearchNodeRolesFixed", "global"),
+            *expected,
+            "{pointer} = {value}"
+        );
+        if *expected == Status::Fail {
+            let text = message(&results, "ElasticsearchNodeRolesFixed", "global");
+            assert!(text.contains("not rolled out yet"), "{text}");
+        }
+    }
+}

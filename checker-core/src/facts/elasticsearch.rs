@@ -52,6 +52,10 @@ pub struct EsNodeSet {
     pub node_data: Option<String>,
     /// Value of the legacy env `node.master`, when set.
     pub node_master: Option<String>,
+    /// Whether the StatefulSet runs what its spec says: the controller has seen the latest
+    /// generation, and every replica is updated to the current revision and ready. A role fix
+    /// counts only once it is rolled out.
+    pub rollout_complete: bool,
 }
 
 /// The `elasticsearch` family.
@@ -106,6 +110,27 @@ impl Provider for Elasticsearch {
     }
 }
 
+/// Whether a StatefulSet's rollout has finished (see [`EsNodeSet::rollout_complete`]).
+fn rollout_complete(item: &Value) -> bool {
+    let number = |pointer: &str| item.pointer(pointer).and_then(Value::as_i64);
+    let wanted = number("/spec/replicas").unwrap_or(1);
+    let generation_seen = match (
+        number("/metadata/generation"),
+        number("/status/observedGeneration"),
+    ) {
+        (Some(generation), Some(observed)) => observed >= generation,
+        _ => false,
+    };
+    let revision = |key: &str| {
+        item.pointer(&format!("/status/{key}"))
+            .and_then(Value::as_str)
+    };
+    generation_seen
+        && number("/status/updatedReplicas") == Some(wanted)
+        && number("/status/readyReplicas") == Some(wanted)
+        && revision("currentRevision") == revision("updateRevision")
+}
+
 fn es_node_set(statefulset: &str, item: &Value) -> EsNodeSet {
     let env: Vec<&Value> = container(item, ES_DATA)
         .and_then(|c| c.get("env").and_then(Value::as_array))
@@ -127,5 +152,6 @@ fn es_node_set(statefulset: &str, item: &Value) -> EsNodeSet {
         node_roles: var("node.roles"),
         node_data: var("node.data"),
         node_master: var("node.master"),
+        rollout_complete: rollout_complete(item),
     }
 }
