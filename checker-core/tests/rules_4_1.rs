@@ -87,8 +87,11 @@ fn items_mut<'a>(
     }
 }
 
+/// Sets the installed version, and the desired one with it (no upgrade in progress).
 fn set_platform_version(snapshot: &mut Snapshot, version: &str) {
-    items_mut(snapshot, "global", "productbases")[0]["status"]["version"] = version.into();
+    let base = &mut items_mut(snapshot, "global", "productbases")[0];
+    base["status"]["version"] = version.into();
+    base["spec"]["version"] = version.into();
 }
 
 fn host_with_minio_free(free_bytes: u64) -> HostFacts {
@@ -663,6 +666,39 @@ fn the_elasticsearch_fix_counts_only_once_rolled_out() {
         if *expected == Status::Fail {
             let text = message(&results, "ElasticsearchNodeRolesFixed", "global");
             assert!(text.contains("not rolled out yet"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn an_upgrade_in_progress_is_not_an_upgradable_platform() {
+    let cases: &[(&str, serde_json::Value, Status)] = &[
+        ("/spec/version", serde_json::json!("v3.18.2"), Status::Pass),
+        ("/spec/version", serde_json::json!("v4.0.1"), Status::Fail),
+        (
+            "/status/phase",
+            serde_json::json!("Upgrading"),
+            Status::Fail,
+        ),
+        ("/status/phase", serde_json::json!("Running"), Status::Pass),
+    ];
+    for (pointer, value, expected) in cases {
+        let mut snapshot = fixture("ready-3.18");
+        let items = items_mut(&mut snapshot, "global", "productbases");
+        *items[0].pointer_mut(pointer).expect("field") = value.clone();
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "VersionUpgradePath", ""),
+            *expected,
+            "{pointer} = {value}"
+        );
+        if *expected == Status::Fail {
+            let text = &results
+                .iter()
+                .find(|r| r.rule == "VersionUpgradePath")
+                .expect("result")
+                .message;
+            assert!(text.contains("in progress"), "{text}");
         }
     }
 }

@@ -28,6 +28,11 @@ pub struct PlatformFacts {
     pub version: String,
     /// Platform access address (`spec.platformURL`), when set.
     pub url: Option<String>,
+    /// The version the platform is being moved to (`spec.version`); ahead of `version` while an
+    /// upgrade is in progress.
+    pub desired_version: Option<String>,
+    /// ProductBase phase (`status.phase`, `Running` when settled).
+    pub phase: Option<String>,
 }
 
 /// The `platform` family.
@@ -56,6 +61,8 @@ impl Provider for Platform {
             version: text(base, &["status", "version"])
                 .ok_or_else(|| missing("ProductBase `base` has no status.version"))?,
             url: text(base, &["spec", "platformURL"]),
+            desired_version: text(base, &["spec", "version"]),
+            phase: text(base, &["status", "phase"]),
         })
     }
 }
