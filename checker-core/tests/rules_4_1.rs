@@ -702,3 +702,24 @@ fn an_upgrade_in_progress_is_not_an_upgradable_platform() {
         }
     }
 }
+
+#[test]
+fn a_desired_kubernetes_version_is_never_taken_for_the_running_one() {
+    let mut snapshot = fixture("ready-3.18");
+    let items = items_mut(&mut snapshot, "global", "clusters");
+    let prod = items
+        .iter_mut()
+        .find(|i| i["metadata"]["name"] == "prod-1")
+        .expect("prod-1");
+    prod["status"]
+        .as_object_mut()
+        .expect("status")
+        .remove("version");
+    prod["spec"]["version"] = "1.32.0".into();
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "prod-1"),
+        Status::Error
+    );
+    assert!(message(&results, "KubernetesVersionSupported", "prod-1").contains("no version"));
+}

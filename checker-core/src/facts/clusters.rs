@@ -35,8 +35,11 @@ pub struct ClusterBase {
     pub provider: String,
     /// The raw `spec.type` of the tkestack Cluster (`Baremetal`, `Imported`…).
     pub cluster_type: Option<String>,
-    /// Running Kubernetes version (`status.version`, else `spec.version`), e.g. `v1.30.4`.
+    /// Running Kubernetes version as the platform records it (`status.version`), e.g.
+    /// `v1.30.4`; null when not recorded (the desired version is never taken for it).
     pub kubernetes_version: Option<String>,
+    /// The Kubernetes version the cluster is being moved to (`spec.version`), when set.
+    pub desired_kubernetes_version: Option<String>,
     /// Cluster phase (`Running` when healthy).
     pub phase: Option<String>,
 }
@@ -50,6 +53,7 @@ impl ClusterBase {
             provider: "on_premises".to_string(),
             cluster_type: None,
             kubernetes_version: None,
+            desired_kubernetes_version: None,
             phase: None,
         }
     }
@@ -74,8 +78,8 @@ pub fn derive(input: &Input<'_>) -> Result<Vec<ClusterBase>, FactError> {
                 role: if is_global { "global" } else { "workload" }.to_string(),
                 provider: provider.to_string(),
                 cluster_type,
-                kubernetes_version: text(item, &["status", "version"])
-                    .or_else(|| text(item, &["spec", "version"])),
+                kubernetes_version: text(item, &["status", "version"]),
+                desired_kubernetes_version: text(item, &["spec", "version"]),
                 phase: text(item, &["status", "phase"]),
                 name,
             }
