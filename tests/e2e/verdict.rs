@@ -204,3 +204,49 @@ fn host_facts_of_another_node_are_used_and_bad_files_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn an_extraction_directory_that_cannot_be_probed_is_an_error_not_a_pass() {
+    let (tmp, dir) = without_host_facts("ready-3.18");
+    let package = tmp.path().join("cpaas.tgz");
+    std::fs::write(&package, b"package").expect("package");
+    let missing = tmp.path().join("no-such-dir");
+    let run = check(
+        &dir,
+        &[
+            "--package",
+            package.to_str().expect("utf-8"),
+            "--extract-dir",
+            missing.to_str().expect("utf-8"),
+            "--skip",
+            "MinioDiskSpace",
+        ],
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let found = results(&run.json(), "PackageExtractionDiskSpace");
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|(s, _)| s == "error"), "{found:?}");
+}
+
+#[test]
+fn a_list_answer_with_items_that_are_not_objects_is_not_used() {
+    let (_tmp, dir) = without_host_facts("not-ready-3.18");
+    let file = dir.join("global/moduleinfoes.json");
+    let mut list: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    list["items"]
+        .as_array_mut()
+        .expect("items")
+        .push("oops".into());
+    std::fs::write(&file, list.to_string()).expect("write");
+    let run = check(&dir, &["--skip-host"]);
+    let found = results(&run.json(), "DeprecatedCostPluginsAbsent");
+    assert!(
+        found
+            .iter()
+            .all(|(s, m)| s == "error" && m.contains("not a Kubernetes object")),
+        "{found:?}"
+    );
+    // The other blockers still fail: not ready, never ready.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+}
