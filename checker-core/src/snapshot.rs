@@ -192,78 +192,227 @@ impl std::fmt::Display for ReadError {
 
 /// Environment variables whose values facts use; every other `env[].value` is redacted.
 const ENV_KEPT: &[&str] = &["node.roles", "node.data", "node.master"];
+/// Annotations whose values facts use (`facts::raw::annotation`); every other annotation value
+/// is redacted.
+const ANNOTATIONS_KEPT: &[&str] = &["cpaas.io/module-name", "cpaas.io/display-name"];
+/// A copy of the whole object as last applied (env, args and annotations included): dropped.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// Removes what a snapshot must not carry: plain-text env values of containers (they may hold
-/// passwords) other than those facts read, and the `last-applied-configuration` annotation (a
-/// copy of the whole object, env included). Applied to every object that enters a snapshot.
+/// Where an object may hold a pod spec: a pod, a workload's pod template, a CronJob's.
+const POD_SPECS: &[&str] = &[
+    "/spec",
+    "/spec/template/spec",
+    "/spec/jobTemplate/spec/template/spec",
+];
+/// Where an object may hold annotations: its own, its pod template's, a CronJob's template's.
+const ANNOTATIONS: &[&str] = &[
+    "/metadata/annotations",
+    "/spec/template/metadata/annotations",
+    "/spec/jobTemplate/spec/template/metadata/annotations",
+];
+
+/// Removes what a snapshot must not carry, which may hold passwords or embed configuration:
+/// every annotation value other than those facts read (the `last-applied-configuration`
+/// annotation, a copy of the whole object, is dropped), and in every container (`containers`,
+/// `initContainers`, `ephemeralContainers`) of a pod or pod template, each `args` and `command`
+/// entry (`--password=...`; the list keeps its length) and each plain-text env value other than
+/// those facts read. Applied to every object that enters a snapshot.
 pub fn redact(item: &mut serde_json::Value) {
-    if let Some(annotations) = item
-        .pointer_mut("/metadata/annotations")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    for pointer in ANNOTATIONS {
+        if let Some(annotations) = item
+            .pointer_mut(pointer)
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            annotations.remove(LAST_APPLIED);
+            for (key, value) in annotations.iter_mut() {
+                if !ANNOTATIONS_KEPT.contains(&key.as_str()) {
+                    *value = REDACTED.into();
+                }
+            }
+        }
     }
-    for pod_spec in ["/spec/template/spec", "/spec"] {
-        for list in ["containers", "initContainers"] {
+    for pod_spec in POD_SPECS {
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
             let containers = item
                 .pointer_mut(&format!("{pod_spec}/{list}"))
                 .and_then(serde_json::Value::as_array_mut);
             for container in containers.into_iter().flatten() {
-                let env = container
-                    .get_mut("env")
-                    .and_then(serde_json::Value::as_array_mut);
-                for var in env.into_iter().flatten() {
-                    let kept = var
-                        .get("name")
-                        .and_then(serde_json::Value::as_str)
-                        .is_some_and(|name| ENV_KEPT.contains(&name));
-                    if let Some(value) = var.get_mut("value").filter(|_| !kept) {
-                        *value = REDACTED.into();
-                    }
-                }
+                redact_container(container);
             }
+        }
+    }
+}
+
+fn redact_container(container: &mut serde_json::Value) {
+    for field in ["args", "command"] {
+        match container.get_mut(field) {
+            Some(serde_json::Value::Array(words)) => {
+                words.iter_mut().for_each(|word| *word = REDACTED.into());
+            }
+            Some(other) => *other = REDACTED.into(),
+            None => {}
+        }
+    }
+    let env = container
+        .get_mut("env")
+        .and_then(serde_json::Value::as_array_mut);
+    for var in env.into_iter().flatten() {
+        let kept = var
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|name| ENV_KEPT.contains(&name));
+        if let Some(value) = var.get_mut("value").filter(|_| !kept) {
+            *value = REDACTED.into();
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
-    fn redact_keeps_only_the_env_values_facts_read() {
-        let mut item = serde_json::json!({
-            "metadata": {"annotations": {
-                "kubectl.kubernetes.io/last-applied-configuration": "{\"env\": \"ELASTIC_PASSWORD=hunter2\"}",
-                "keep": "me"}},
-            "spec": {"template": {"spec": {
-                "initContainers": [{"name": "init", "env": [{"name": "TOKEN", "value": "t0ps3cret"}]}],
-                "containers": [{"name": "cpaas-elasticsearch", "env": [
-                    {"name": "ELASTIC_PASSWORD", "value": "hunter2"},
-                    {"name": "node.roles", "value": "data"},
-                    {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
-                ]}]
-            }}}
-        });
-        redact(&mut item);
-        let text = item.to_string();
-        assert!(
-            !text.contains("hunter2") && !text.contains("t0ps3cret"),
-            "{text}"
-        );
-        assert_eq!(
-            item.pointer("/spec/template/spec/containers/0/env/1/value"),
-            Some(&"data".into())
-        );
-        assert_eq!(
-            item.pointer("/metadata/annotations/keep"),
-            Some(&"me".into())
-        );
-        assert!(
-            item.pointer("/spec/template/spec/containers/0/env/2/valueFrom")
-                .is_some()
-        );
+    fn redact_keeps_only_the_values_facts_read() {
+        for (case, mut item, expected) in [
+            (
+                "a workload's env values, but those facts read and references to secrets",
+                json!({
+                    "metadata": {"annotations": {
+                        "kubectl.kubernetes.io/last-applied-configuration": "{\"env\": \"ELASTIC_PASSWORD=hunter2\"}",
+                        "keep": "me"}},
+                    "spec": {"template": {"spec": {
+                        "initContainers": [{"name": "init", "env": [{"name": "TOKEN", "value": "t0ps3cret"}]}],
+                        "containers": [{"name": "cpaas-elasticsearch", "env": [
+                            {"name": "ELASTIC_PASSWORD", "value": "hunter2"},
+                            {"name": "node.roles", "value": "data"},
+                            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
+                        ]}]
+                    }}}
+                }),
+                json!({
+                    "metadata": {"annotations": {"keep": REDACTED}},
+                    "spec": {"template": {"spec": {
+                        "initContainers": [{"name": "init", "env": [{"name": "TOKEN", "value": REDACTED}]}],
+                        "containers": [{"name": "cpaas-elasticsearch", "env": [
+                            {"name": "ELASTIC_PASSWORD", "value": REDACTED},
+                            {"name": "node.roles", "value": "data"},
+                            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
+                        ]}]
+                    }}}
+                }),
+            ),
+            (
+                "a workload's args and command, each entry, in containers and initContainers",
+                json!({"spec": {"template": {"spec": {
+                    "initContainers": [{"name": "init", "command": ["/bin/sh", "-c", "mysql -phunter2"]}],
+                    "containers": [{"name": "discovery", "image": "istio/pilot:1.22.1",
+                                    "args": ["discovery", "--password=hunter2", "--log_output_level=default:info"],
+                                    "command": []}]
+                }}}}),
+                json!({"spec": {"template": {"spec": {
+                    "initContainers": [{"name": "init", "command": [REDACTED, REDACTED, REDACTED]}],
+                    "containers": [{"name": "discovery", "image": "istio/pilot:1.22.1",
+                                    "args": [REDACTED, REDACTED, REDACTED],
+                                    "command": []}]
+                }}}}),
+            ),
+            (
+                "a pod's containers, init and ephemeral containers",
+                json!({"kind": "Pod", "spec": {
+                    "containers": [{"name": "c", "args": ["--token=t0ps3cret"], "env": [{"name": "A", "value": "hunter2"}]}],
+                    "initContainers": [{"name": "i", "command": ["sh", "-c", "echo hunter2"]}],
+                    "ephemeralContainers": [{"name": "debug", "args": ["hunter2"]}]
+                }}),
+                json!({"kind": "Pod", "spec": {
+                    "containers": [{"name": "c", "args": [REDACTED], "env": [{"name": "A", "value": REDACTED}]}],
+                    "initContainers": [{"name": "i", "command": [REDACTED, REDACTED, REDACTED]}],
+                    "ephemeralContainers": [{"name": "debug", "args": [REDACTED]}]
+                }}),
+            ),
+            (
+                "a CronJob's pod template, its annotations included",
+                json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {
+                    "metadata": {"annotations": {"vault.hashicorp.com/agent-inject-secret-db": "hunter2"}},
+                    "spec": {"containers": [{"name": "backup", "args": ["--password", "hunter2"]}]}
+                }}}}}),
+                json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {
+                    "metadata": {"annotations": {"vault.hashicorp.com/agent-inject-secret-db": REDACTED}},
+                    "spec": {"containers": [{"name": "backup", "args": [REDACTED, REDACTED]}]}
+                }}}}}),
+            ),
+            (
+                "annotations of any object and of a pod template, but those facts read",
+                json!({"kind": "ModuleInfo", "metadata": {
+                    "labels": {"cpaas.io/module-name": "logcenter"},
+                    "annotations": {
+                        "cpaas.io/module-name": "{\"en\": \"Log Center\"}",
+                        "cpaas.io/display-name": "Log Center",
+                        "cpaas.io/config": "{\"password\": \"hunter2\"}",
+                        "kubectl.kubernetes.io/last-applied-configuration": "{\"password\": \"hunter2\"}"
+                    }},
+                    "spec": {"template": {"metadata": {
+                        "labels": {"app": "es"},
+                        "annotations": {"cpaas.io/module-name": "es", "checksum/config": "hunter2"}}}}
+                }),
+                json!({"kind": "ModuleInfo", "metadata": {
+                    "labels": {"cpaas.io/module-name": "logcenter"},
+                    "annotations": {
+                        "cpaas.io/module-name": "{\"en\": \"Log Center\"}",
+                        "cpaas.io/display-name": "Log Center",
+                        "cpaas.io/config": REDACTED
+                    }},
+                    "spec": {"template": {"metadata": {
+                        "labels": {"app": "es"},
+                        "annotations": {"cpaas.io/module-name": "es", "checksum/config": REDACTED}}}}
+                }),
+            ),
+            (
+                "values of the wrong shape are redacted whole",
+                json!({"metadata": {"annotations": {"a": {"password": "hunter2"}}},
+                       "spec": {"containers": [{"name": "c", "args": "--password=hunter2", "command": 7}]}}),
+                json!({"metadata": {"annotations": {"a": REDACTED}},
+                       "spec": {"containers": [{"name": "c", "args": REDACTED, "command": REDACTED}]}}),
+            ),
+            (
+                "an object without secrets is unchanged",
+                json!({"kind": "Node", "metadata": {"name": "n1", "labels": {"node-role.kubernetes.io/control-plane": ""}},
+                       "status": {"nodeInfo": {"kubeletVersion": "v1.31.4"}}}),
+                json!({"kind": "Node", "metadata": {"name": "n1", "labels": {"node-role.kubernetes.io/control-plane": ""}},
+                       "status": {"nodeInfo": {"kubeletVersion": "v1.31.4"}}}),
+            ),
+        ] {
+            redact(&mut item);
+            assert_eq!(item, expected, "{case}");
+            let text = item.to_string();
+            assert!(
+                !text.contains("hunter2") && !text.contains("t0ps3cret"),
+                "{case}: {text}"
+            );
+            redact(&mut item);
+            assert_eq!(item, expected, "{case}: redacting twice");
+        }
+    }
+
+    #[test]
+    fn every_annotation_facts_read_is_kept() {
+        // A fact reading an annotation that redaction removes would silently read `<redacted>`.
+        let facts = concat!(env!("CARGO_MANIFEST_DIR"), "/src/facts");
+        let pattern = regex::Regex::new(r#"annotation\(\s*[a-z_]+,\s*"([^"]+)""#).expect("regex");
+        let mut read = Vec::new();
+        for entry in std::fs::read_dir(facts).expect("facts/") {
+            let source = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+            read.extend(pattern.captures_iter(&source).map(|c| c[1].to_string()));
+        }
+        assert!(!read.is_empty(), "no annotation read found in {facts}");
+        for key in &read {
+            assert!(
+                ANNOTATIONS_KEPT.contains(&key.as_str()),
+                "facts read the annotation {key}: add it to ANNOTATIONS_KEPT"
+            );
+        }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Stdio};
 
+use serde_json::Value;
+
 use crate::common::{acp, fixture, repo};
 
 /// Runs the binary with a stdout whose reader is already gone (`| head` that has exited before
@@ -64,4 +66,93 @@ fn a_closed_stdout_keeps_a_usage_errors_exit_code() {
     let (code, stderr) = run_with_closed_stdout(&["check", "--snapshot", "no/such/dir"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+/// Every `(JSON pointer, value)` under `value` whose last key is one of `keys`.
+fn find<'a>(value: &'a Value, keys: &[&str], at: String, found: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let path = format!("{at}/{key}");
+                if keys.contains(&key.as_str()) {
+                    found.push((path.clone(), child));
+                }
+                find(child, keys, path, found);
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter().enumerate() {
+                find(child, keys, format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn collect_redacts_container_args_and_annotations() {
+    // `--password=...` in a container's args, or configuration in an annotation, must not
+    // leave the customer's site in a snapshot; the facts do not read them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("snapshot.json");
+    let dir = fixture("not-ready-3.18");
+    let collected = acp(&[
+        "collect",
+        "--from-dump",
+        dir.to_str().expect("path"),
+        "-o",
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let text = std::fs::read_to_string(&file).expect("snapshot");
+    let snapshot: Value = serde_json::from_str(&text).expect("JSON");
+    // Both are in the fixture's files: an istiod argument, a Cluster's annotation value.
+    for leaked in ["--monitoringAddr=:15014", "\"containerd\""] {
+        assert!(!text.contains(leaked), "{leaked} is in the snapshot");
+    }
+
+    let mut words = Vec::new();
+    find(&snapshot, &["args", "command"], String::new(), &mut words);
+    assert!(!words.is_empty(), "the fixture has container args");
+    for (path, list) in &words {
+        let list = list
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} is a list"));
+        assert!(!list.is_empty(), "{path} keeps its length");
+        assert!(list.iter().all(|w| w == "<redacted>"), "{path}: {list:?}");
+    }
+
+    let mut annotations = Vec::new();
+    find(&snapshot, &["annotations"], String::new(), &mut annotations);
+    let mut kept = 0;
+    for (path, map) in &annotations {
+        for (key, value) in map.as_object().unwrap_or_else(|| panic!("{path}")) {
+            if key == "cpaas.io/module-name" || key == "cpaas.io/display-name" {
+                assert_ne!(value, "<redacted>", "{path}/{key}: facts read it");
+                kept += 1;
+            } else {
+                assert_eq!(value, "<redacted>", "{path}/{key}");
+            }
+        }
+    }
+    assert!(kept > 0, "the plugins' display names are kept");
+
+    // The facts and results are those of the dump directory itself.
+    let from_file = acp(&[
+        "check",
+        "--snapshot",
+        file.to_str().expect("path"),
+        "-o",
+        "json",
+    ]);
+    let from_dir = acp(&[
+        "check",
+        "--snapshot",
+        dir.to_str().expect("path"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(from_file.code, from_dir.code);
+    assert_eq!(from_file.json()["facts"], from_dir.json()["facts"]);
+    assert_eq!(from_file.json()["results"], from_dir.json()["results"]);
 }
