@@ -178,14 +178,16 @@ impl Plan {
 /// A host-facts file (the output of `acp-preflight host` on another node); anything else is a
 /// usage error naming the file and what is wrong.
 fn read_host_facts(file: &Path) -> Result<HostFacts, Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::Usage(format!("cannot read host facts {}: {e}", file.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Failure::Usage(format!(
-            "{}: not host facts (the output of `acp-preflight host`): {e}",
+    match dump::load_host_facts(file) {
+        Ok(Some(facts)) => Ok(facts),
+        Ok(None) => Err(Failure::Usage(format!(
+            "cannot read host facts {}: no such file",
             file.display()
-        ))
-    })
+        ))),
+        Err(e) => Err(Failure::Usage(format!(
+            "{e} (expected the output of `acp-preflight host`)"
+        ))),
+    }
 }
 
 /// Loads the pack from a file, or the bundled one for a target.
