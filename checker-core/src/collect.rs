@@ -36,7 +36,9 @@ use crate::snapshot::{
 pub use crate::snapshot::{Manifest, ManifestRequest};
 pub use connect::ConnectError;
 
-use clusters::{add_platform_address, global_name, item_name, valid_cluster_name, workload_names};
+use clusters::{
+    add_platform_address, global_name, item_name, listed_names, valid_cluster_name, workload_names,
+};
 use connect::Routes;
 use transport::Ctx;
 
@@ -216,17 +218,8 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
         }
         let global_name = global_name(clusters.as_ref(), &hint);
         let (names, notes) = workload_names(clusters.as_ref(), &global_name, options);
-        let platform_clusters = match clusters.as_ref() {
-            Some(ReadOutcome::Ok { items }) => Some(
-                items
-                    .iter()
-                    .map(item_name)
-                    .filter(|name| !name.is_empty() && *name != global_name)
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        };
+        let platform_clusters = listed_names(clusters.as_ref(), &global_name)
+            .map(|names| names.into_iter().collect::<Vec<_>>());
         if let (Some(selected), Some(ReadOutcome::Ok { items })) =
             (&options.clusters, clusters.as_mut())
         {

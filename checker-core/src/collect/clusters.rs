@@ -29,14 +29,12 @@ pub(super) fn global_name(clusters: Option<&ReadOutcome>, hint: &str) -> String 
         .to_string()
 }
 
-/// The workload clusters to read, sorted, and remarks for the manifest.
-pub(super) fn workload_names(
+/// The workload clusters of the platform's cluster list, when it could be read.
+pub(super) fn listed_names(
     clusters: Option<&ReadOutcome>,
     global: &str,
-    options: &CollectOptions,
-) -> (Vec<String>, Vec<String>) {
-    let mut notes = Vec::new();
-    let listed: Option<BTreeSet<String>> = match clusters {
+) -> Option<BTreeSet<String>> {
+    match clusters {
         Some(ReadOutcome::Ok { items }) => Some(
             items
                 .iter()
@@ -46,7 +44,17 @@ pub(super) fn workload_names(
                 .collect(),
         ),
         _ => None,
-    };
+    }
+}
+
+/// The workload clusters to read, sorted, and remarks for the manifest.
+pub(super) fn workload_names(
+    clusters: Option<&ReadOutcome>,
+    global: &str,
+    options: &CollectOptions,
+) -> (Vec<String>, Vec<String>) {
+    let mut notes = Vec::new();
+    let listed = listed_names(clusters, global);
     let names: BTreeSet<String> = match (listed, &options.clusters) {
         (Some(listed), None) => listed,
         // A cluster given its own context is read even when the list could not be.
