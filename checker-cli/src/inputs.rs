@@ -152,19 +152,11 @@ impl Plan {
             }
         };
         for file in &self.host_files {
-            let other = read_host_facts(file)?;
-            snapshot.host = Some(match snapshot.host.take() {
-                Some(recorded) => recorded.merge(other),
-                None => other,
-            });
+            add_host_facts(&mut snapshot, read_host_facts(file)?);
         }
         if let (PlatformSource::Saved(_), HostSource::Probe(request)) = (&self.platform, &self.host)
         {
-            let probed = host::probe(request);
-            snapshot.host = Some(match snapshot.host.take() {
-                Some(recorded) => recorded.merge(probed),
-                None => probed,
-            });
+            add_host_facts(&mut snapshot, host::probe(request));
         }
         let source = checker_core::source_of(&snapshot, kind, &location);
         Ok(Loaded {
@@ -173,6 +165,14 @@ impl Plan {
             source,
         })
     }
+}
+
+/// Merges host facts into the snapshot's (see [`HostFacts::merge`]).
+fn add_host_facts(snapshot: &mut Snapshot, facts: HostFacts) {
+    snapshot.host = Some(match snapshot.host.take() {
+        Some(recorded) => recorded.merge(facts),
+        None => facts,
+    });
 }
 
 /// A host-facts file (the output of `acp-preflight host` on another node); anything else is a
@@ -237,11 +237,6 @@ impl HostPathArgs {
     }
 }
 
-/// Probes this host's paths.
-pub fn probe_host(request: &HostProbeRequest) -> HostFacts {
-    host::probe(request)
-}
-
 /// Reads `reads` from the live platform while this host is probed, on a runtime of its own.
 /// Bad connection input (kubeconfig, context, token file) is a usage error; failed reads are
 /// recorded in the snapshot.
@@ -287,7 +282,7 @@ fn collect_live(
             }
         }));
     }
-    let probe = probe.map(|request| std::thread::spawn(move || probe_host(&request)));
+    let probe = probe.map(|request| std::thread::spawn(move || host::probe(&request)));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

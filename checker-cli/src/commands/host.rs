@@ -2,12 +2,11 @@
 
 use crate::args::HostArgs;
 use crate::exit::{Exit, Failure};
-use crate::inputs::probe_host;
 use crate::print;
 
 /// Runs `host`.
 pub fn run(args: &HostArgs) -> Result<Exit, Failure> {
-    let facts = probe_host(&args.paths.probe_request(true));
+    let facts = checker_core::host::probe(&args.paths.probe_request(true));
     let json = serde_json::to_string_pretty(&facts)
         .map_err(|e| Failure::Internal(format!("cannot serialise host facts: {e}")))?;
     print(&format!("{json}\n"))?;

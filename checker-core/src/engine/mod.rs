@@ -57,11 +57,11 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, excluded: &Exclusions) 
         let excluded_because = excluded.get(&rule.id).cloned().or_else(|| {
             rule.requires
                 .iter()
+                // A required rule comes earlier, so if excluded its result is already there.
                 .find(|r| {
-                    excluded.contains_key(*r)
-                        || results
-                            .iter()
-                            .any(|x| &x.rule == *r && x.status == Status::Excluded)
+                    results
+                        .iter()
+                        .any(|x| &x.rule == *r && x.status == Status::Excluded)
                 })
                 .map(|r| format!("because it requires {r}, which is excluded"))
         });
