@@ -124,3 +124,20 @@ pub fn result_of<'a>(
         })
         .unwrap_or_else(|| panic!("no {rule} result for {subject}"))
 }
+
+/// `collect --from-dump` of a fixture into a snapshot file in a new temporary directory
+/// (kept alive by the returned guard); the collection must succeed.
+pub fn collect_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("snapshot.json");
+    let dir = fixture(name);
+    let collected = acp(&[
+        "collect",
+        "--from-dump",
+        dir.to_str().expect("path"),
+        "-o",
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    (tmp, file)
+}

@@ -2,7 +2,7 @@
 //! (snapshots.rs) do not show, such as files written, real host probes, environment variables
 //! and the README.
 
-use crate::common::{acp, fixture, repo, result_of, run_with, status_of};
+use crate::common::{acp, collect_fixture, fixture, repo, result_of, run_with, status_of};
 
 fn check_json(scenario: &str, extra: &[&str]) -> crate::common::Run {
     let dir = fixture(scenario);
@@ -50,17 +50,7 @@ fn no_color_wins_over_clicolor_force() {
 
 #[test]
 fn collect_then_check_gives_the_same_results_as_the_dump() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let file = tmp.path().join("snapshot.json");
-    let dir = fixture("not-ready-3.18");
-    let collected = acp(&[
-        "collect",
-        "--from-dump",
-        dir.to_str().expect("path"),
-        "-o",
-        file.to_str().expect("path"),
-    ]);
-    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let (_tmp, file) = collect_fixture("not-ready-3.18");
     let from_dir = check_json("not-ready-3.18", &[]).json();
     let from_file = acp(&[
         "check",

@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{acp, fixture, repo};
+use crate::common::{acp, collect_fixture, fixture, repo};
 
 /// Runs the binary with a stdout whose reader is already gone (`| head` that has exited before
 /// the first write), and returns its exit code and stderr.
@@ -93,17 +93,7 @@ fn find<'a>(value: &'a Value, keys: &[&str], at: String, found: &mut Vec<(String
 fn collect_redacts_container_args_and_annotations() {
     // `--password=...` in a container's args, or configuration in an annotation, must not
     // leave the customer's site in a snapshot; the facts do not read them.
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let file = tmp.path().join("snapshot.json");
-    let dir = fixture("not-ready-3.18");
-    let collected = acp(&[
-        "collect",
-        "--from-dump",
-        dir.to_str().expect("path"),
-        "-o",
-        file.to_str().expect("path"),
-    ]);
-    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let (_tmp, file) = collect_fixture("not-ready-3.18");
     let text = std::fs::read_to_string(&file).expect("snapshot");
     let snapshot: Value = serde_json::from_str(&text).expect("JSON");
     // Both are in the fixture's files: an istiod argument, a Cluster's annotation value.
@@ -148,7 +138,7 @@ fn collect_redacts_container_args_and_annotations() {
     let from_dir = acp(&[
         "check",
         "--snapshot",
-        dir.to_str().expect("path"),
+        fixture("not-ready-3.18").to_str().expect("path"),
         "-o",
         "json",
     ]);
