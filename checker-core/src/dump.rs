@@ -179,7 +179,10 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
                     if let Ok(modified) = std::fs::metadata(&file).and_then(|m| m.modified()) {
                         newest = newest.max(Some(modified));
                     }
-                    parse_kubectl_output(&text, &resource_name(read))
+                    match read.path {
+                        Some(_) => parse_raw_object(&text),
+                        None => parse_kubectl_output(&text, &resource_name(read)),
+                    }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
                     Some(crds) if read.custom && !crds.contains(&resource_name(read)) => {
@@ -244,6 +247,19 @@ fn read_crds(cluster_dir: &Path) -> Result<Option<Vec<String>>, InputError> {
                 .collect(),
         )),
         _ => Ok(None),
+    }
+}
+
+/// Reads what `kubectl get --raw <path>` printed: one JSON object (`/version`).
+fn parse_raw_object(text: &str) -> ReadOutcome {
+    match serde_json::from_str::<Value>(text) {
+        Ok(object) if object.is_object() => ReadOutcome::Ok {
+            items: vec![object],
+        },
+        _ => ReadOutcome::Error(ReadError::new(
+            ReadErrorKind::Invalid,
+            "not one JSON object, as `kubectl get --raw` prints".to_string(),
+        )),
     }
 }
 

@@ -14,7 +14,8 @@ pub enum ReadOn {
     EveryCluster,
 }
 
-/// One list request against one kind of Kubernetes object.
+/// One list request against one kind of Kubernetes object, or (with [`Read::path`]) one GET of
+/// a non-resource URL such as `/version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Read {
     /// Stable identifier; also the file name (`<id>.json`) in a dump directory.
@@ -27,8 +28,14 @@ pub struct Read {
     pub kind: &'static str,
     /// Resource (plural) name.
     pub plural: &'static str,
-    /// Namespace to list in; `None` for cluster-scoped kinds.
+    /// Namespace to list in; `None` for cluster-scoped kinds, and for namespaced kinds listed in
+    /// every namespace.
     pub namespace: Option<&'static str>,
+    /// Label selector of the list (`app=istiod`), when only some objects are wanted.
+    pub label_selector: Option<&'static str>,
+    /// A non-resource URL read with one GET (`/version`); its answer is one object, recorded as
+    /// the only item. `None` for a list of `kind`.
+    pub path: Option<&'static str>,
     /// Which clusters this read is made on.
     pub on: ReadOn,
     /// Whether the kind is served by a CustomResourceDefinition (absent CRD = "not installed").
@@ -40,20 +47,27 @@ pub struct Read {
 impl Read {
     /// The `kubectl` command that produces this read's file in a dump directory.
     pub fn kubectl_command(&self) -> String {
-        let resource = if self.group.is_empty() {
-            self.plural.to_string()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        };
-        match self.namespace {
-            Some(ns) => format!("kubectl get {resource} -n {ns} -o json > {}.json", self.id),
-            None => format!("kubectl get {resource} -o json > {}.json", self.id),
+        if let Some(path) = self.path {
+            return format!("kubectl get --raw {path} > {}.json", self.id);
         }
+        let mut command = format!("kubectl get {}", self.resource());
+        match self.namespace {
+            Some(ns) => command.push_str(&format!(" -n {ns}")),
+            // A selected read looks in every namespace (`-A` is harmless for cluster kinds).
+            None if self.label_selector.is_some() => command.push_str(" -A"),
+            None => {}
+        }
+        if let Some(selector) = self.label_selector {
+            command.push_str(&format!(" -l {selector}"));
+        }
+        format!("{command} -o json > {}.json", self.id)
     }
 
     /// `plural.group` (or just `plural` for the core group), as kubectl and RBAC name it.
     pub fn resource(&self) -> String {
-        if self.group.is_empty() {
+        if let Some(path) = self.path {
+            path.to_string()
+        } else if self.group.is_empty() {
             self.plural.to_string()
         } else {
             format!("{}.{}", self.plural, self.group)
@@ -124,6 +138,43 @@ impl IntoIterator for Catalogue {
     fn into_iter(self) -> Self::IntoIter {
         catalogue().iter()
     }
+}
+
+/// The read catalogue as a Markdown page (`docs/reads.md`, written by `cargo xtask generate`):
+/// each read's file name in a dump directory, where it is made, what it reads, and the exact
+/// `kubectl` command that produces the file.
+pub fn markdown() -> String {
+    let mut page = String::from(
+        "# The reads acp-preflight makes\n\n\
+         Generated from the read catalogue (`checker_core::reads::ALL`, declared by the fact families in \
+         `checker-core/src/facts/<family>.rs`) by `cargo xtask generate`; do not edit.\n\n\
+         Each read is one file `<id>.json` per cluster in a dump directory, holding what its command \
+         prints. Live, a list is read page by page (`limit`/`continue`); the same reads make the RBAC \
+         role in `deploy/rbac.yaml`.\n\n\
+         | Read ID (file name) | Where | What | kubectl command | Used for |\n\
+         |---|---|---|---|---|\n",
+    );
+    for read in ALL {
+        let place = match read.on {
+            ReadOn::Global => "global",
+            ReadOn::EveryCluster => "every cluster",
+        };
+        let mut what = format!("`{}`", read.resource());
+        match (read.namespace, read.label_selector) {
+            (Some(ns), _) => what.push_str(&format!(" in `{ns}`")),
+            (None, Some(selector)) => {
+                what.push_str(&format!(" labelled `{selector}`, in every namespace"))
+            }
+            (None, None) => {}
+        }
+        page.push_str(&format!(
+            "| `{}` | {place} | {what} | `{}` | {} |\n",
+            read.id,
+            read.kubectl_command(),
+            read.purpose
+        ));
+    }
+    page
 }
 
 /// Looks a read up by its identifier.

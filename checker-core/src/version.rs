@@ -133,6 +133,22 @@ impl Version {
         self.semver.cmp_precedence(&other.semver)
     }
 
+    /// The lowest of some version texts (see [`Version::compare`]; of equal ones, the first),
+    /// texts that are not versions left out.
+    pub fn lowest<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        texts
+            .into_iter()
+            .filter_map(|t| Version::parse(t).ok().map(|v| (t, v)))
+            .reduce(|low, next| {
+                if next.1.compare(&low.1) == Ordering::Less {
+                    next
+                } else {
+                    low
+                }
+            })
+            .map(|(text, _)| text)
+    }
+
     /// Whether this version is at least `minimum` (see [`Version::compare`]).
     pub fn at_least(&self, minimum: &Version) -> bool {
         self.compare(minimum) != Ordering::Less

@@ -57,7 +57,7 @@ fn every_problem_is_reported_with_its_place_and_field() {
             1,
             vec![
                 "pack.yaml:16:14: field `rules[0].require`: unknown fact `cluster.kube_version`",
-                "kubernetes_version",
+                "recorded_kubernetes_version",
             ],
         ),
         (
@@ -65,7 +65,7 @@ fn every_problem_is_reported_with_its_place_and_field() {
             pack(&[
                 r(
                     "A",
-                    "versionAtLeast(cluster.kubernetes_version, upgrade.min_kube)",
+                    "versionAtLeast(cluster.recorded_kubernetes_version, upgrade.min_kube)",
                 ),
                 r("B", "path.free_bytes > 0"),
             ]),
@@ -137,7 +137,10 @@ fn every_problem_is_reported_with_its_place_and_field() {
         (
             "unknown and unavailable functions",
             pack(&[
-                r("A", "versionAtleast(cluster.kubernetes_version, '1.30')"),
+                r(
+                    "A",
+                    "versionAtleast(cluster.recorded_kubernetes_version, '1.30')",
+                ),
                 r("B", "max(1, 2) == 2"),
             ]),
             2,

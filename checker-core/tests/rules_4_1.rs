@@ -87,6 +87,24 @@ fn items_mut<'a>(
     }
 }
 
+/// Sets the Kubernetes version `cluster` runs: its API server's `/version` and every kubelet.
+fn set_running_kubernetes(snapshot: &mut Snapshot, cluster: &str, version: &str) {
+    for node in items_mut(snapshot, cluster, "nodes") {
+        node["status"]["nodeInfo"]["kubeletVersion"] = version.into();
+    }
+    let record = snapshot
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster)
+        .expect("cluster record");
+    record.reads.insert(
+        "version".to_string(),
+        ReadOutcome::Ok {
+            items: vec![serde_json::json!({"gitVersion": version})],
+        },
+    );
+}
+
 /// Sets the installed version, and the desired one with it (no upgrade in progress).
 fn set_platform_version(snapshot: &mut Snapshot, version: &str) {
     let base = &mut items_mut(snapshot, "global", "productbases")[0];
@@ -160,7 +178,7 @@ fn not_ready_fixture_fails_every_blocker_on_the_right_subject() {
     assert_eq!(Verdict::of(&results), Verdict::NotReady);
     for (rule, subject, expected) in [
         ("KubernetesVersionSupported", "global", Status::Fail),
-        ("KubernetesVersionSupported", "prod-1", Status::Pass),
+        ("KubernetesVersionSupported", "prod-1", Status::Fail),
         ("KubernetesVersionSupported", "edge-1", Status::Pass),
         ("IstioVersionSupported", "prod-1", Status::Fail),
         ("IstioVersionSupported", "edge-1", Status::Fail),
@@ -241,7 +259,7 @@ fn kubernetes_threshold_from_3_18_is_1_30() {
         ("v1.30.4+k3s1", Status::Pass),
     ] {
         let mut snapshot = fixture("ready-3.18");
-        set_cluster_field(&mut snapshot, "prod-1", "/status/version", version.into());
+        set_running_kubernetes(&mut snapshot, "prod-1", version);
         let results = evaluate(&snapshot);
         assert_eq!(
             status(&results, "KubernetesVersionSupported", "prod-1"),
@@ -261,12 +279,7 @@ fn kubernetes_threshold_depends_on_the_source_version() {
     ] {
         let mut snapshot = fixture("ready-3.18");
         set_platform_version(&mut snapshot, platform);
-        set_cluster_field(
-            &mut snapshot,
-            "prod-1",
-            "/status/version",
-            kubernetes.into(),
-        );
+        set_running_kubernetes(&mut snapshot, "prod-1", kubernetes);
         let results = evaluate(&snapshot);
         assert_eq!(
             status(&results, "KubernetesVersionSupported", "prod-1"),
@@ -279,7 +292,7 @@ fn kubernetes_threshold_depends_on_the_source_version() {
 #[test]
 fn unparsable_versions_are_errors_not_passes() {
     let mut snapshot = fixture("ready-3.18");
-    set_cluster_field(&mut snapshot, "prod-1", "/status/version", "latest".into());
+    set_running_kubernetes(&mut snapshot, "prod-1", "latest");
     let results = evaluate(&snapshot);
     assert_eq!(
         status(&results, "KubernetesVersionSupported", "prod-1"),
@@ -716,10 +729,97 @@ fn a_desired_kubernetes_version_is_never_taken_for_the_running_one() {
         .expect("status")
         .remove("version");
     prod["spec"]["version"] = "1.32.0".into();
+    // A snapshot in which the cluster's own version was not read.
+    let record = snapshot
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == "prod-1")
+        .expect("prod-1");
+    record.reads.remove("nodes");
+    record.reads.remove("version");
     let results = evaluate(&snapshot);
     assert_eq!(
         status(&results, "KubernetesVersionSupported", "prod-1"),
         Status::Error
     );
     assert!(message(&results, "KubernetesVersionSupported", "prod-1").contains("no version"));
+}
+
+#[test]
+fn the_kubernetes_version_is_what_the_cluster_runs() {
+    // (record, API server, kubelets) → status, and what the message must say.
+    type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Status, &'a str);
+    let cases: &[Case] = &[
+        // The platform's record says 1.30, but one node still runs 1.29.
+        (
+            "v1.30.4",
+            Some("v1.30.4"),
+            &["v1.30.4", "v1.29.9"],
+            Status::Fail,
+            "Kubernetes v1.29.9 (the API server runs v1.30.4, the lowest kubelet is v1.29.9 on node n-1",
+        ),
+        // The record lags behind: the cluster was upgraded.
+        (
+            "v1.29.9",
+            Some("v1.30.4"),
+            &["v1.30.4"],
+            Status::Pass,
+            "the platform records v1.29.9",
+        ),
+        // The API server is older than every kubelet (a half-done upgrade).
+        (
+            "v1.30.4",
+            Some("v1.29.9"),
+            &["v1.30.4"],
+            Status::Fail,
+            "the API server runs v1.29.9",
+        ),
+        // `/version` not proxied: the kubelets tell.
+        (
+            "v1.30.4",
+            None,
+            &["v1.30.1"],
+            Status::Pass,
+            "Kubernetes v1.30.1 meets",
+        ),
+    ];
+    for (record, api, kubelets, expected, says) in cases {
+        let mut snapshot = fixture("ready-3.18");
+        set_cluster_field(&mut snapshot, "prod-1", "/status/version", (*record).into());
+        let nodes = items_mut(&mut snapshot, "prod-1", "nodes");
+        let template = nodes[0].clone();
+        *nodes = kubelets
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let mut node = template.clone();
+                node["metadata"]["name"] = format!("n-{i}").into();
+                node["status"]["nodeInfo"]["kubeletVersion"] = (*v).into();
+                node
+            })
+            .collect();
+        let prod = snapshot
+            .clusters
+            .iter_mut()
+            .find(|c| c.name == "prod-1")
+            .expect("prod-1");
+        let version = match api {
+            Some(v) => ReadOutcome::Ok {
+                items: vec![serde_json::json!({"gitVersion": v})],
+            },
+            None => ReadOutcome::Absent {
+                reason: "/version is not served (404)".to_string(),
+            },
+        };
+        prod.reads.insert("version".to_string(), version);
+        let results = evaluate(&snapshot);
+        let case = format!("{record:?} {api:?} {kubelets:?}");
+        assert_eq!(
+            status(&results, "KubernetesVersionSupported", "prod-1"),
+            *expected,
+            "{case}"
+        );
+        let text = message(&results, "KubernetesVersionSupported", "prod-1");
+        assert!(text.contains(says), "{case}: {text}");
+    }
 }

@@ -16,6 +16,10 @@ pub fn generated() -> Result<Vec<(PathBuf, String)>, String> {
         })
         .collect();
     files.push((
+        PathBuf::from("docs/reads.md"),
+        checker_core::reads::markdown(),
+    ));
+    files.push((
         PathBuf::from("deploy/rbac.yaml"),
         checker_core::rbac::manifest(),
     ));

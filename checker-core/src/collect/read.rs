@@ -41,6 +41,9 @@ pub(crate) async fn read(
     cluster: &str,
     read: &Read,
 ) -> ReadOutcome {
+    if let Some(path) = read.path {
+        return get_object(ctx, endpoint, cluster, path).await;
+    }
     let Some(first) = read.versions.first() else {
         return ReadOutcome::Error(ReadError::new(
             ReadErrorKind::Invalid,
@@ -63,6 +66,29 @@ pub(crate) async fn read(
         Ok(Resolved::Served(_)) => ReadOutcome::Error(not_served),
         Ok(Resolved::Absent(reason)) => ReadOutcome::Absent { reason },
         Err(error) => ReadOutcome::Error(error),
+    }
+}
+
+/// A non-resource read: one GET whose JSON object is recorded as the only item; absent when
+/// the path is answered 404 (e.g. a proxy that does not forward it).
+async fn get_object(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &str) -> ReadOutcome {
+    match transport::get(ctx, endpoint, cluster, path).await {
+        Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
+            Ok(object) if object.is_object() => ReadOutcome::Ok {
+                items: vec![object],
+            },
+            _ => ReadOutcome::Error(not_json(path, &h)),
+        },
+        Answer::Http(h) if h.status == 404 && classify::is_status(&h.body) => ReadOutcome::Absent {
+            reason: format!("{path} is not served (404)"),
+        },
+        Answer::Http(h) => ReadOutcome::Error(classify::http(
+            h.status,
+            &h.content_type,
+            &h.body,
+            &format!("get {path}"),
+        )),
+        Answer::Failed(error) => ReadOutcome::Error(error),
     }
 }
 
@@ -213,6 +239,10 @@ async fn list(
     let api_version = read.api_version(version);
     let fetch = |token: Option<String>| {
         let mut query = format!("{path}?limit={}", ctx.page_size);
+        if let Some(selector) = read.label_selector {
+            query.push_str("&labelSelector=");
+            query.push_str(&percent_encode(selector));
+        }
         if let Some(token) = &token {
             query.push_str("&continue=");
             query.push_str(&percent_encode(token));

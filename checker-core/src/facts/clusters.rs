@@ -16,9 +16,11 @@ pub const CLUSTERS: Read = Read {
     kind: "Cluster",
     plural: "clusters",
     namespace: None,
+    label_selector: None,
+    path: None,
     on: ReadOn::Global,
     custom: true,
-    purpose: "clusters: name, global or workload, On-Premises or Managed, Kubernetes version, phase",
+    purpose: "clusters: name, global or workload, On-Premises or Managed, recorded Kubernetes version, phase",
 };
 
 /// The reads the inventory needs.
@@ -35,9 +37,10 @@ pub struct ClusterBase {
     pub provider: String,
     /// The raw `spec.type` of the tkestack Cluster (`Baremetal`, `Imported`…).
     pub cluster_type: Option<String>,
-    /// Running Kubernetes version as the platform records it (`status.version`), e.g.
-    /// `v1.30.4`; null when not recorded (the desired version is never taken for it).
-    pub kubernetes_version: Option<String>,
+    /// The Kubernetes version the platform records for the cluster (`status.version`), e.g.
+    /// `v1.30.4`; null when not recorded (the desired version is never taken for it). What the
+    /// cluster runs is `cluster.kubernetes.version`.
+    pub recorded_kubernetes_version: Option<String>,
     /// The Kubernetes version the cluster is being moved to (`spec.version`), when set.
     pub desired_kubernetes_version: Option<String>,
     /// Cluster phase (`Running` when healthy).
@@ -52,7 +55,7 @@ impl ClusterBase {
             role: "global".to_string(),
             provider: "on_premises".to_string(),
             cluster_type: None,
-            kubernetes_version: None,
+            recorded_kubernetes_version: None,
             desired_kubernetes_version: None,
             phase: None,
         }
@@ -78,7 +81,7 @@ pub fn derive(input: &Input<'_>) -> Result<Vec<ClusterBase>, FactError> {
                 role: if is_global { "global" } else { "workload" }.to_string(),
                 provider: provider.to_string(),
                 cluster_type,
-                kubernetes_version: text(item, &["status", "version"]),
+                recorded_kubernetes_version: text(item, &["status", "version"]),
                 desired_kubernetes_version: text(item, &["spec", "version"]),
                 phase: text(item, &["status", "phase"]),
                 name,

@@ -17,6 +17,8 @@ pub const ELASTICSEARCH_STATEFULSETS: Read = Read {
     kind: "StatefulSet",
     plural: "statefulsets",
     namespace: Some("cpaas-system"),
+    label_selector: None,
+    path: None,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "Elasticsearch log storage StatefulSets and their node-role settings",

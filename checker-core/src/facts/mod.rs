@@ -17,6 +17,7 @@ pub mod clusters;
 pub mod elasticsearch;
 pub mod host;
 pub mod istio;
+pub mod kubernetes;
 pub mod nodes;
 pub mod platform;
 pub mod plugins;
@@ -51,6 +52,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<istio::Istio>::NEW,
     &Registered::<elasticsearch::Elasticsearch>::NEW,
     &Registered::<nodes::Nodes>::NEW,
+    &Registered::<kubernetes::Kubernetes>::NEW,
 ];
 
 /// A fact that is either known or unknown with the reason.
@@ -366,6 +368,37 @@ impl<'a> Input<'a> {
         self.items(self.global, read)
     }
 
+    /// Like [`Input::items`], but `Ok(None)` when the read was not made (a dump directory
+    /// without its file, a snapshot from an older version): for a source that is one of several.
+    pub fn items_if_read(
+        &self,
+        cluster: &str,
+        read: &Read,
+    ) -> Result<Option<&'a [Value]>, FactError> {
+        match self.items(cluster, read) {
+            Err(e) if e.error.kind == ReadErrorKind::NotCollected => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// The answer of a non-resource read ([`Read::path`], `/version`) on one cluster; `Ok(None)`
+    /// when it is not served or was not made.
+    pub fn object(&self, cluster: &str, read: &Read) -> Result<Option<&'a Value>, FactError> {
+        let fail = |error| FactError::read(cluster, read, error);
+        match self.records.get(cluster).and_then(|r| r.reads.get(read.id)) {
+            Some(ReadOutcome::Ok { items }) => match items.as_slice() {
+                [object] if object.is_object() => Ok(Some(object)),
+                _ => Err(fail(ReadError::new(
+                    ReadErrorKind::Invalid,
+                    format!("the answer to {} is not one JSON object", read.resource()),
+                ))),
+            },
+            Some(ReadOutcome::Absent { .. }) | None => Ok(None),
+            Some(ReadOutcome::Error(e)) if e.kind == ReadErrorKind::NotCollected => Ok(None),
+            Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
+        }
+    }
+
     /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.
     pub fn items(&self, cluster: &str, read: &Read) -> Result<&'a [Value], FactError> {
         static EMPTY: Vec<Value> = Vec::new();
@@ -470,7 +503,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(ids(&["upgrade"]), ["productbases"]);
-        assert_eq!(ids(&["cluster.kubernetes_version"]), ["clusters"]);
+        assert_eq!(ids(&["cluster.recorded_kubernetes_version"]), ["clusters"]);
         assert_eq!(
             ids(&["cluster.istio.revisions", "upgrade.min_istio"]),
             ["productbases", "clusters", "istio-deployments"]
@@ -486,8 +519,13 @@ mod tests {
                 "moduleinfoes",
                 "istio-deployments",
                 "cpaas-statefulsets",
-                "nodes"
+                "nodes",
+                "version"
             ]
+        );
+        assert_eq!(
+            ids(&["cluster.kubernetes.version"]),
+            ["clusters", "nodes", "version"]
         );
         assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());
     }

@@ -17,6 +17,8 @@ pub const NODES: Read = Read {
     kind: "Node",
     plural: "nodes",
     namespace: None,
+    label_selector: None,
+    path: None,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "nodes: roles, readiness, kubelet, kernel and container runtime versions",

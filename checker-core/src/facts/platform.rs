@@ -16,6 +16,8 @@ pub const PRODUCT_BASES: Read = Read {
     kind: "ProductBase",
     plural: "productbases",
     namespace: None,
+    label_selector: None,
+    path: None,
     on: ReadOn::Global,
     custom: true,
     purpose: "platform version (ProductBase `base`, status.version)",

@@ -17,6 +17,8 @@ pub const MODULE_INFOS: Read = Read {
     kind: "ModuleInfo",
     plural: "moduleinfoes",
     namespace: None,
+    label_selector: None,
+    path: None,
     on: ReadOn::Global,
     custom: true,
     purpose: "installed cluster plugins per cluster (module, display name, version, phase)",

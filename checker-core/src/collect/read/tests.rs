@@ -22,7 +22,7 @@ fn paths_and_permissions() {
     );
     assert_eq!(
         list_path(&reads::ISTIO_DEPLOYMENTS, "v1"),
-        "/apis/apps/v1/namespaces/istio-system/deployments"
+        "/apis/apps/v1/deployments"
     );
     assert_eq!(
         list_permission(&reads::MODULE_INFOS),
