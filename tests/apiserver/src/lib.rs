@@ -34,7 +34,7 @@ mod selector;
 mod server;
 mod tls;
 
-pub use faults::{FaultAction, FaultRule, PathMatch};
+pub use faults::{AppliedFault, FaultAction, FaultRule, PathMatch};
 pub use fixture::FixtureError;
 pub use model::{Cluster, InvalidObject, Platform, custom_resource_definition, object};
 pub use server::{DEFAULT_TOKEN, RequestRecord, ServerOptions, StartError, TestApiServer};

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{Query, ServedCluster};
-use crate::faults::{self, FaultAction, FaultRule, FaultSet};
+use crate::faults::{self, AppliedFault, Delivery, Effect, FaultRule, FaultSet};
 use crate::model::Platform;
 use crate::reply::Reply;
 
@@ -71,8 +71,9 @@ pub struct RequestRecord {
     pub query: String,
     /// The `Accept` header, if sent.
     pub accept: Option<String>,
-    /// HTTP status answered; 0 for a request left unanswered by [`FaultAction::Hang`] (recorded
-    /// when it starts hanging).
+    /// HTTP status answered; 0 for a request left unanswered by [`crate::FaultAction::Hang`] (recorded
+    /// when it starts hanging) or [`crate::FaultAction::DropConnection`]. A body cut or slowed by a
+    /// fault is recorded with the status sent, when sending starts.
     pub status: u16,
 }
 
@@ -252,9 +253,15 @@ impl TestApiServer {
         self.state.faults.add(rule);
     }
 
-    /// Removes every fault-injection rule.
+    /// Removes every fault-injection rule, and forgets the faults applied so far.
     pub fn clear_faults(&self) {
         self.state.faults.clear();
+    }
+
+    /// Every application of a fault-injection rule since the start or the last
+    /// [`TestApiServer::clear_faults`], in order.
+    pub fn applied_faults(&self) -> Vec<AppliedFault> {
+        self.state.faults.applied()
     }
 
     /// Changes the delay before answering every request.
@@ -271,6 +278,16 @@ impl Drop for TestApiServer {
             let _ = thread.join();
         }
     }
+}
+
+/// What the server does with one request.
+enum Outcome {
+    /// Answers, sending the body as said.
+    Answer(Reply, Delivery),
+    /// Never answers.
+    Hang,
+    /// Closes the connection without answering.
+    Drop,
 }
 
 /// What every connection shares.
@@ -322,26 +339,41 @@ impl State {
         })
     }
 
-    /// The answer to a request, or `None` for one that must never be answered.
-    async fn answer(&self, request: &Parts, cluster: Option<&str>, path: &str) -> Option<Reply> {
+    /// What to do with a request.
+    async fn answer(&self, request: &Parts, cluster: Option<&str>, path: &str) -> Outcome {
+        let whole = |reply| Outcome::Answer(reply, Delivery::Whole);
         if !self.authorized(request.headers.get(AUTHORIZATION)) {
-            return Some(Reply::unauthorized());
+            return whole(Reply::unauthorized());
         }
         if !matches!(request.method, Method::GET | Method::HEAD) {
-            return Some(Reply::method_not_allowed());
+            return whole(Reply::method_not_allowed());
         }
         let query = Query::parse(request.uri.query().unwrap_or(""));
-        match self.faults.take(cluster, path, query.has_continue()) {
-            Some(FaultAction::Delay(delay)) => tokio::time::sleep(delay).await,
-            Some(FaultAction::Hang) => return None,
-            Some(action) => return Some(faults::reply(&action, path, query.is_watch())),
-            None => {}
+        let fault = self.faults.take(cluster, path, query.has_continue());
+        match fault
+            .as_ref()
+            .map(|action| faults::effect(action, path, query.is_watch()))
+        {
+            Some(Effect::Delay(delay)) => tokio::time::sleep(delay).await,
+            Some(Effect::Hang) => return Outcome::Hang,
+            Some(Effect::Drop) => return Outcome::Drop,
+            Some(Effect::Replace(reply)) => return whole(reply),
+            Some(Effect::Rewrite) | None => {}
         }
-        let Some(served) = cluster.and_then(|c| self.clusters.get(c)) else {
-            return Some(Reply::resource_not_found());
+        let normal = match cluster.and_then(|c| self.clusters.get(c)) {
+            Some(served) => {
+                let accept = header(request, ACCEPT).unwrap_or_default();
+                served.serve(path, &query, &accept, self.aggregated_discovery)
+            }
+            None => Reply::resource_not_found(),
         };
-        let accept = header(request, ACCEPT).unwrap_or_default();
-        Some(served.serve(path, &query, &accept, self.aggregated_discovery))
+        match fault {
+            Some(action) => {
+                let (reply, delivery) = faults::rewrite(&action, normal);
+                Outcome::Answer(reply, delivery)
+            }
+            None => whole(normal),
+        }
     }
 
     fn authorized(&self, header: Option<&HeaderValue>) -> bool {

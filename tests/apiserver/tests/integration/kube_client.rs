@@ -374,6 +374,82 @@ async fn injected_faults() {
 }
 
 #[tokio::test]
+async fn faults_on_the_wire_and_in_the_body() {
+    let server = start().await;
+    let api: Api<DynamicObject> = Api::all_with(
+        client(&server, "global", DEFAULT_TOKEN).await,
+        &module_infos(),
+    );
+    let lp = ListParams::default();
+    let path = "/apis/cluster.alauda.io/v1alpha1/moduleinfoes";
+    let once = |action: FaultAction| {
+        server.add_fault(
+            FaultRule::new(action)
+                .cluster("global")
+                .path_prefix(path)
+                .times(1),
+        );
+    };
+
+    // No answer at all, and an answer that stops short of its Content-Length.
+    for action in [FaultAction::DropConnection, FaultAction::CutBody] {
+        once(action.clone());
+        let result = api.list(&lp).await;
+        assert!(
+            matches!(result, Err(Error::HyperError(_) | Error::Service(_))),
+            "{action:?}: {result:?}"
+        );
+        assert_eq!(api.list(&lp).await.unwrap().items.len(), 5, "{action:?}");
+    }
+    // A slow body arrives whole, late.
+    once(FaultAction::SlowBody {
+        chunks: 4,
+        pause: Duration::from_millis(100),
+    });
+    let started = Instant::now();
+    assert_eq!(api.list(&lp).await.unwrap().items.len(), 5);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // Answers that are not the list.
+    for action in [
+        FaultAction::TruncatedJson,
+        FaultAction::StatusInsteadOfList,
+        FaultAction::EmptyObject,
+        FaultAction::NonObjectItems,
+    ] {
+        once(action.clone());
+        assert!(api.list(&lp).await.is_err(), "{action:?}");
+    }
+    once(FaultAction::Unauthorized);
+    assert_eq!(status(api.list(&lp).await).code, 401);
+    once(FaultAction::NotFound);
+    assert_eq!(status(api.list(&lp).await).code, 404);
+    // A huge list is the same list.
+    once(FaultAction::HugeList(4 << 20));
+    let huge = api.list(&lp).await.unwrap();
+    assert_eq!(huge.items.len(), 5);
+    // A first page whose continue token has expired.
+    once(FaultAction::ExpireAfterFirstPage);
+    let first = api.list(&lp).await.unwrap();
+    assert_eq!(first.items.len(), 3);
+    let token = first.metadata.continue_.expect("a continue token");
+    let expired = status(
+        api.list(&ListParams::default().continue_token(&token))
+            .await,
+    );
+    assert_eq!((expired.code, expired.reason.as_str()), (410, "Expired"));
+
+    let applied = server.applied_faults();
+    assert_eq!(applied.len(), 11, "{applied:?}");
+    assert!(
+        applied
+            .iter()
+            .all(|a| a.cluster.as_deref() == Some("global") && a.path == path)
+    );
+    let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses[0], 0, "a dropped connection has no status");
+}
+
+#[tokio::test]
 async fn hang_until_the_client_times_out_and_delays() {
     let server = start().await;
     server.add_fault(FaultRule::new(FaultAction::Hang).path_prefix("/api/v1/nodes"));
