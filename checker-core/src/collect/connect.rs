@@ -288,15 +288,45 @@ pub(crate) async fn connect(options: &CollectOptions) -> Result<Routes, ConnectE
 /// A client for `config`; requests go to its URL (`what` names it in errors).
 fn endpoint(config: kube::Config, what: &str) -> Result<Endpoint, ConnectError> {
     let base = config.cluster_url.path().trim_end_matches('/').to_string();
+    let plugin = config
+        .auth_info
+        .exec
+        .as_ref()
+        .and_then(|exec| exec.command.clone());
     let client = kube::Client::try_from(config).map_err(|error| ConnectError::Client {
         what: what.to_string(),
-        message: super::classify::chain(&error),
+        message: client_error(&error, plugin.as_deref()),
     })?;
     Ok(Endpoint {
         client,
         prefix: String::new(),
         base,
     })
+}
+
+/// Why a client could not be made. kube runs the user's exec credential plugin then, and
+/// its error for a plugin that cannot be started is just the OS error (`No such file or
+/// directory`): the plugin's command is named, so the operator knows what to install.
+fn client_error(error: &kube::Error, plugin: Option<&str>) -> String {
+    let chain = super::classify::chain(error);
+    let Some(command) = plugin else {
+        return chain;
+    };
+    match error {
+        kube::Error::Auth(kube::client::AuthError::AuthExecStart(start)) => match start.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "the kubeconfig user's exec credential plugin `{command}` was not found \
+                 (is it installed, and on the PATH?): {start}"
+            ),
+            _ => format!(
+                "the kubeconfig user's exec credential plugin `{command}` could not be run: {start}"
+            ),
+        },
+        kube::Error::Auth(_) => {
+            format!("the kubeconfig user's exec credential plugin `{command}` failed: {chain}")
+        }
+        _ => chain,
+    }
 }
 
 /// Timeouts, no built-in retries (ours are bounded by the deadline), the User-Agent, and TLS
@@ -379,6 +409,30 @@ mod tests {
             String::from_utf8_lossy(&head).into_owned()
         });
         (port, handle)
+    }
+
+    #[test]
+    fn a_missing_exec_credential_plugin_is_named() {
+        let mut config = kube::Config::new("https://127.0.0.1:9".parse().expect("url"));
+        config.auth_info.exec = Some(
+            serde_json::from_value(serde_json::json!({
+                "apiVersion": "client.authentication.k8s.io/v1",
+                "command": "/nonexistent/plugin",
+            }))
+            .expect("exec config"),
+        );
+        let Err(error) = endpoint(config, "the global cluster") else {
+            panic!("a client with a missing credential plugin");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with("cannot set up the connection to the global cluster: "),
+            "{message}"
+        );
+        assert!(
+            message.contains("exec credential plugin `/nonexistent/plugin` was not found"),
+            "{message}"
+        );
     }
 
     #[tokio::test]
