@@ -247,10 +247,13 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
-        let at = e.location().map(|l| Position {
-            line: l.line(),
-            column: l.column(),
-            ..Position::default()
+        // Syntax errors often come with a line and column only: the excerpt needs the offset.
+        let at = e.location().map(|l| {
+            let mut at = Position::of(&l);
+            if l.span().byte_offset().is_none() {
+                at.offset = offset_of(text, at.line, at.column);
+            }
+            at
         });
         let mut message = e
             .to_string()
@@ -268,6 +271,35 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
         SyntaxError { message, at }
     })
+}
+
+/// The byte offset of a 1-based line and column (in characters), lines broken as YAML breaks
+/// them (`\r\n`, `\r`, `\n`); past the end of a line or of the text, its end.
+fn offset_of(text: &str, line: u64, column: u64) -> usize {
+    let mut chars = text.char_indices().peekable();
+    for _ in 1..line {
+        loop {
+            match chars.next() {
+                None => return text.len(),
+                Some((_, '\n')) => break,
+                Some((_, '\r')) => {
+                    chars.next_if(|(_, c)| *c == '\n');
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let Some(&(mut offset, _)) = chars.peek() else {
+        return text.len();
+    };
+    for _ in 1..column {
+        match chars.next_if(|(_, c)| *c != '\n' && *c != '\r') {
+            Some((i, c)) => offset = i + c.len_utf8(),
+            None => break,
+        }
+    }
+    offset
 }
 
 #[cfg(test)]
@@ -288,6 +320,28 @@ mod tests {
             node.to_json(),
             json!({"a": 1, "list": [{"x": "4.10"}, {"y": 4.1}]})
         );
+    }
+
+    #[test]
+    fn syntax_errors_say_where_in_the_text() {
+        for (text, line, column, at) in [
+            ("[a, 2]true", 1, 7, "true"),
+            ("a: 1\nb: 2\nc\nd: 4\n", 3, 1, "c\nd"),
+            ("é: [\n  x: é,\n  ]]\n", 3, 4, "]\n"),
+            ("a:\r\n  - 1\r\n  -x: {\n", 3, 3, "-x"),
+            ("a: 1\na: 2\n", 2, 1, "a: 2"),
+        ] {
+            let error = parse(text).unwrap_err();
+            let position = error.at.expect("position");
+            assert_eq!((position.line, position.column), (line, column), "{text:?}");
+            assert!(
+                text[position.offset..].starts_with(at),
+                "{text:?}: {position:?}"
+            );
+        }
+        assert_eq!(offset_of("ab\ncd", 2, 9), 5);
+        assert_eq!(offset_of("ab\ncd", 7, 1), 5);
+        assert_eq!(offset_of("é\rx", 2, 1), 3);
     }
 
     #[test]
