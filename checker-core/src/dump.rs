@@ -71,11 +71,16 @@ pub fn load_file(path: &Path) -> Result<Snapshot, InputError> {
         path: format!("{}:{}:{}", path.display(), e.line(), e.column()),
         message: format!("not valid JSON: {e}"),
     })?;
-    match value.get("format").and_then(Value::as_str) {
-        Some(SNAPSHOT_FORMAT) => {}
-        Some(other) => {
+    match value.get("format") {
+        Some(Value::String(format)) if format == SNAPSHOT_FORMAT => {}
+        Some(Value::String(other)) => {
             return Err(invalid(format!(
                 "unknown format `{other}`, expected `{SNAPSHOT_FORMAT}`"
+            )));
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "not an acp-preflight snapshot: `format` is {other}, not \"{SNAPSHOT_FORMAT}\""
             )));
         }
         None => {
@@ -85,13 +90,21 @@ pub fn load_file(path: &Path) -> Result<Snapshot, InputError> {
             )));
         }
     }
-    match value.get("format_version").and_then(Value::as_u64) {
-        Some(v) if v == u64::from(SNAPSHOT_FORMAT_VERSION) => {}
-        other => {
+    let supported = format!("this build reads version {SNAPSHOT_FORMAT_VERSION}");
+    match value.get("format_version") {
+        Some(v) if v.as_u64() == Some(u64::from(SNAPSHOT_FORMAT_VERSION)) => {}
+        Some(Value::Number(v)) if v.is_u64() => {
             return Err(invalid(format!(
-                "snapshot format version {} is not supported (this build reads version {SNAPSHOT_FORMAT_VERSION})",
-                other.map_or("(missing)".to_string(), |v| v.to_string())
+                "snapshot format version {v} is not supported ({supported})"
             )));
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "`format_version` is {other}, not a version number ({supported})"
+            )));
+        }
+        None => {
+            return Err(invalid(format!("no `format_version` field ({supported})")));
         }
     }
     match serde_json::from_value(value) {
@@ -392,6 +405,43 @@ mod tests {
             assert_eq!(load_text(&text).unwrap_err(), expected, "{text}");
         }
         let text = format!("{{{HEAD},\n\"clusters\": []}}");
+        assert!(load_text(&text).is_ok());
+    }
+
+    #[test]
+    fn format_fields_of_the_wrong_type_are_named() {
+        let rest = r#""collected_at": "", "collector": {"tool": "t", "version": "", "method": "fixture", "source": ""}, "clusters": []"#;
+        for (head, expected) in [
+            (
+                r#""format": 1, "format_version": 1"#,
+                "DIR/snapshot.json: not an acp-preflight snapshot: `format` is 1, not \
+                 \"acp-preflight/snapshot\"",
+            ),
+            (
+                r#""format": "acp-preflight/snapshot", "format_version": "1""#,
+                "DIR/snapshot.json: `format_version` is \"1\", not a version number (this build \
+                 reads version 1)",
+            ),
+            (
+                r#""format": "acp-preflight/snapshot", "format_version": 1.5"#,
+                "DIR/snapshot.json: `format_version` is 1.5, not a version number (this build \
+                 reads version 1)",
+            ),
+            (
+                r#""format": "acp-preflight/snapshot""#,
+                "DIR/snapshot.json: no `format_version` field (this build reads version 1)",
+            ),
+            (
+                r#""format": "acp-preflight/snapshot", "format_version": 2"#,
+                "DIR/snapshot.json: snapshot format version 2 is not supported (this build \
+                 reads version 1)",
+            ),
+        ] {
+            let text = format!("{{{head}, {rest}}}");
+            assert_eq!(load_text(&text).unwrap_err(), expected, "{text}");
+        }
+        let text =
+            format!(r#"{{"format": "acp-preflight/snapshot", "format_version": 1, {rest}}}"#);
         assert!(load_text(&text).is_ok());
     }
 
