@@ -37,7 +37,8 @@ pub use crate::snapshot::{Manifest, ManifestRequest};
 pub use connect::ConnectError;
 
 use clusters::{
-    add_platform_address, global_name, item_name, listed_names, valid_cluster_name, workload_names,
+    add_platform_address, global_name, inventory, item_name, listed_names, valid_cluster_name,
+    workload_names,
 };
 use connect::Routes;
 use transport::Ctx;
@@ -201,10 +202,15 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
 
     // The cluster list names the workload clusters, so they wait for it; the global cluster's
     // other reads do not.
+    let inventory_reads: Vec<&'static Read> = wanted
+        .iter()
+        .copied()
+        .filter(|r| crate::facts::clusters::READS.contains(r))
+        .collect();
     let rest: Vec<&'static Read> = wanted
         .iter()
         .copied()
-        .filter(|r| **r != reads::CLUSTERS)
+        .filter(|r| !inventory_reads.contains(r))
         .collect();
     let global_rest = async {
         let outcomes = read::read_all(&ctx, &routes.global, &hint, &rest).await;
@@ -212,21 +218,25 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
         outcomes
     };
     let clusters_then_workloads = async {
-        let mut clusters = None;
-        if wanted.contains(&&reads::CLUSTERS) {
-            clusters = Some(read::read(&ctx, &routes.global, &hint, &reads::CLUSTERS).await);
-        }
+        let mut lists = read::read_all(&ctx, &routes.global, &hint, &inventory_reads).await;
+        let (clusters, mut notes) = inventory(
+            lists.get(reads::CLUSTERS.id),
+            lists.get(reads::CAPI_CLUSTERS.id),
+        );
         let global_name = global_name(clusters.as_ref(), &hint);
-        let (names, notes) = workload_names(clusters.as_ref(), &global_name, options);
+        let (names, more_notes) = workload_names(clusters.as_ref(), &global_name, options);
+        notes.extend(more_notes);
         let platform_clusters = listed_names(clusters.as_ref(), &global_name)
             .map(|names| names.into_iter().collect::<Vec<_>>());
-        if let (Some(selected), Some(ReadOutcome::Ok { items })) =
-            (&options.clusters, clusters.as_mut())
-        {
-            items.retain(|item| {
-                let name = item_name(item);
-                name == global_name || selected.iter().any(|s| s == name)
-            });
+        if let Some(selected) = &options.clusters {
+            for outcome in lists.values_mut() {
+                if let ReadOutcome::Ok { items } = outcome {
+                    items.retain(|item| {
+                        let name = item_name(item);
+                        name == global_name || selected.iter().any(|s| s == name)
+                    });
+                }
+            }
         }
         progress.add_total(names.len());
         let mut workloads = futures::stream::iter(names)
@@ -245,14 +255,12 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             .collect::<Vec<_>>()
             .await;
         workloads.sort_by(|a, b| a.name.cmp(&b.name));
-        (clusters, global_name, workloads, notes, platform_clusters)
+        (lists, global_name, workloads, notes, platform_clusters)
     };
     let platform = async {
-        let (mut global_reads, (clusters, global_name, workloads, notes, platform_clusters)) =
+        let (mut global_reads, (lists, global_name, workloads, notes, platform_clusters)) =
             futures::join!(global_rest, clusters_then_workloads);
-        if let Some(outcome) = clusters {
-            global_reads.insert(reads::CLUSTERS.id.to_string(), outcome);
-        }
+        global_reads.extend(lists);
         let global = ClusterRecord {
             name: global_name,
             reads: global_reads,

@@ -85,7 +85,7 @@ impl Read {
 }
 
 // The reads the collector and tests name directly; a new family needs no line here.
-pub use crate::facts::clusters::CLUSTERS;
+pub use crate::facts::clusters::{CAPI_CLUSTERS, CLUSTERS};
 pub use crate::facts::elasticsearch::ELASTICSEARCH_STATEFULSETS;
 pub use crate::facts::istio::ISTIO_DEPLOYMENTS;
 pub use crate::facts::platform::PRODUCT_BASES;

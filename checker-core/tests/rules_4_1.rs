@@ -823,3 +823,47 @@ fn the_kubernetes_version_is_what_the_cluster_runs() {
         assert!(text.contains(says), "{case}: {text}");
     }
 }
+
+#[test]
+fn clusters_come_from_both_lists_and_an_unreadable_list_is_an_error() {
+    let snapshot = fixture("dump-4.0-patch");
+    let facts = Facts::derive(&snapshot);
+    let clusters = facts.clusters.known().expect("clusters");
+    let found_in = |name: &str| -> Vec<String> {
+        clusters
+            .iter()
+            .find(|c| c.base.name == name)
+            .unwrap_or_else(|| panic!("{name} in the inventory"))
+            .base
+            .found_in
+            .clone()
+    };
+    assert_eq!(found_in("dcs-1"), ["cluster_api"]);
+    assert_eq!(found_in("aks-1"), ["tkestack", "cluster_api"]);
+    assert_eq!(found_in("prod-2"), ["tkestack"]);
+    let results = evaluate(&snapshot);
+    assert_eq!(
+        status(&results, "KubernetesVersionSupported", "dcs-1"),
+        Status::Pass
+    );
+
+    // Without the Cluster API list, a cluster only it names could be missed: no cluster check
+    // passes.
+    let mut snapshot = fixture("dump-4.0-patch");
+    snapshot.clusters[0].reads.insert(
+        "capi-clusters".to_string(),
+        ReadOutcome::Error(checker_core::snapshot::ReadError::new(
+            checker_core::snapshot::ReadErrorKind::Forbidden,
+            "clusters.cluster.x-k8s.io is forbidden",
+        )),
+    );
+    let results = evaluate(&snapshot);
+    let cluster_results: Vec<&RuleResult> = results
+        .iter()
+        .filter(|r| r.rule != "VersionUpgradePath" && !r.rule.contains("Disk"))
+        .collect();
+    assert!(!cluster_results.is_empty());
+    for result in cluster_results {
+        assert_eq!(result.status, Status::Error, "{result:?}");
+    }
+}

@@ -29,6 +29,30 @@ pub(super) fn global_name(clusters: Option<&ReadOutcome>, hint: &str) -> String 
         .to_string()
 }
 
+/// The platform's clusters as one list: the tkestack Cluster list with the Cluster API Clusters
+/// added, so that a cluster only Cluster API lists is read too; `None` when the tkestack list was
+/// not asked for. A failed Cluster API read leaves the tkestack list, with a note saying so.
+pub(super) fn inventory(
+    tkestack: Option<&ReadOutcome>,
+    capi: Option<&ReadOutcome>,
+) -> (Option<ReadOutcome>, Vec<String>) {
+    let mut notes = Vec::new();
+    let merged = tkestack.map(|outcome| match (outcome, capi) {
+        (ReadOutcome::Ok { items }, Some(ReadOutcome::Ok { items: more })) => ReadOutcome::Ok {
+            items: items.iter().chain(more).cloned().collect(),
+        },
+        (ReadOutcome::Ok { .. }, Some(ReadOutcome::Error(error))) => {
+            notes.push(format!(
+                "the Cluster API cluster list (clusters.cluster.x-k8s.io in cpaas-system) could \
+                 not be read ({error}): clusters only it lists were not read"
+            ));
+            outcome.clone()
+        }
+        _ => outcome.clone(),
+    });
+    (merged, notes)
+}
+
 /// The workload clusters of the platform's cluster list, when it could be read.
 pub(super) fn listed_names(
     clusters: Option<&ReadOutcome>,

@@ -1,8 +1,12 @@
-//! The cluster inventory: every cluster the platform manages, from the tkestack Cluster list on
-//! the global cluster. Cluster-level families add their facts to each entry.
+//! The cluster inventory: every cluster the platform manages, from the two lists the global
+//! cluster keeps, the tkestack Clusters and the Cluster API Clusters of `cpaas-system` (imported
+//! and immutable-infrastructure clusters), reconciled by name. Cluster-level families add their
+//! facts to each entry.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use serde_json::Value;
 
 use super::raw::{label, name, text};
 use super::{FactError, Input};
@@ -23,8 +27,28 @@ pub const CLUSTERS: Read = Read {
     purpose: "clusters: name, global or workload, On-Premises or Managed, recorded Kubernetes version, phase",
 };
 
-/// The reads the inventory needs.
-pub const READS: &[&Read] = &[&CLUSTERS];
+/// Cluster API Cluster objects in `cpaas-system`: the clusters ACP 4.x registers through Cluster
+/// API (imported, DCS/vSphere/HCS), some of which have no tkestack Cluster.
+pub const CAPI_CLUSTERS: Read = Read {
+    id: "capi-clusters",
+    group: "cluster.x-k8s.io",
+    versions: &["v1beta1", "v1beta2"],
+    kind: "Cluster",
+    plural: "clusters",
+    namespace: Some("cpaas-system"),
+    label_selector: None,
+    path: None,
+    on: ReadOn::Global,
+    custom: true,
+    purpose: "Cluster API clusters (imported and immutable-infrastructure) the platform manages",
+};
+
+/// The reads the inventory needs: both cluster lists.
+pub const READS: &[&Read] = &[&CLUSTERS, &CAPI_CLUSTERS];
+
+/// Where a cluster was found: `tkestack` (`clusters.platform.tkestack.io`) or `cluster_api`
+/// (`clusters.cluster.x-k8s.io` in `cpaas-system`).
+pub const SOURCES: [(&Read, &str); 2] = [(&CLUSTERS, "tkestack"), (&CAPI_CLUSTERS, "cluster_api")];
 
 /// One cluster of the platform (variable `cluster`, elements of `clusters`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -43,8 +67,12 @@ pub struct ClusterBase {
     pub recorded_kubernetes_version: Option<String>,
     /// The Kubernetes version the cluster is being moved to (`spec.version`), when set.
     pub desired_kubernetes_version: Option<String>,
-    /// Cluster phase (`Running` when healthy).
+    /// Cluster phase (`Running` when healthy; Cluster API phases such as `Provisioned` for a
+    /// cluster only Cluster API lists).
     pub phase: Option<String>,
+    /// Where the platform lists the cluster: `tkestack`, `cluster_api`, or both. A cluster in
+    /// only one list is still checked.
+    pub found_in: Vec<String>,
 }
 
 impl ClusterBase {
@@ -58,36 +86,74 @@ impl ClusterBase {
             recorded_kubernetes_version: None,
             desired_kubernetes_version: None,
             phase: None,
+            found_in: Vec::new(),
         }
     }
 }
 
-/// Every cluster of the tkestack Cluster list, the global one first, then by name.
+/// Every cluster of either list, the global one first, then by name. A cluster in both is
+/// described by its tkestack Cluster; one only Cluster API lists is a workload cluster whose
+/// provider follows its control plane: platform-run (`controlPlaneRef` set) or imported.
 pub fn derive(input: &Input<'_>) -> Result<Vec<ClusterBase>, FactError> {
-    let items = input.platform_items(&CLUSTERS)?;
-    let mut clusters: Vec<ClusterBase> = items
+    let tkestack = input.platform_items(&CLUSTERS)?;
+    let capi = input.items(input.global, &CAPI_CLUSTERS)?;
+    let mut clusters: Vec<ClusterBase> = tkestack
         .iter()
-        .map(|item| {
-            let name = name(item).to_string();
-            let is_global =
-                name == input.global || label(item, "is-global").as_deref() == Some("true");
-            let cluster_type = text(item, &["spec", "type"]);
-            let provider = match cluster_type.as_deref() {
-                Some(t) if t.eq_ignore_ascii_case("baremetal") => "on_premises",
-                None if is_global => "on_premises",
-                _ => "managed",
-            };
-            ClusterBase {
-                role: if is_global { "global" } else { "workload" }.to_string(),
-                provider: provider.to_string(),
-                cluster_type,
-                recorded_kubernetes_version: text(item, &["status", "version"]),
-                desired_kubernetes_version: text(item, &["spec", "version"]),
-                phase: text(item, &["status", "phase"]),
-                name,
-            }
-        })
+        .map(|item| from_tkestack(input, item))
         .collect();
+    for item in capi {
+        match clusters.iter_mut().find(|c| c.name == name(item)) {
+            Some(cluster) => cluster.found_in.push("cluster_api".to_string()),
+            None => clusters.push(from_cluster_api(input, item)),
+        }
+    }
     clusters.sort_by_key(|c| (c.role != "global", c.name.clone()));
     Ok(clusters)
+}
+
+fn from_tkestack(input: &Input<'_>, item: &Value) -> ClusterBase {
+    let name = name(item).to_string();
+    let is_global = name == input.global || label(item, "is-global").as_deref() == Some("true");
+    let cluster_type = text(item, &["spec", "type"]);
+    let provider = match cluster_type.as_deref() {
+        Some(t) if t.eq_ignore_ascii_case("baremetal") => "on_premises",
+        None if is_global => "on_premises",
+        _ => "managed",
+    };
+    ClusterBase {
+        role: if is_global { "global" } else { "workload" }.to_string(),
+        provider: provider.to_string(),
+        cluster_type,
+        recorded_kubernetes_version: text(item, &["status", "version"]),
+        desired_kubernetes_version: text(item, &["spec", "version"]),
+        phase: text(item, &["status", "phase"]),
+        found_in: vec!["tkestack".to_string()],
+        name,
+    }
+}
+
+fn from_cluster_api(input: &Input<'_>, item: &Value) -> ClusterBase {
+    let name = name(item).to_string();
+    let platform_run = item.pointer("/spec/controlPlaneRef").is_some();
+    ClusterBase {
+        role: if name == input.global {
+            "global"
+        } else {
+            "workload"
+        }
+        .to_string(),
+        provider: if platform_run {
+            "on_premises"
+        } else {
+            "managed"
+        }
+        .to_string(),
+        cluster_type: text(item, &["spec", "infrastructureRef", "kind"]),
+        // Cluster API records no running version; `spec.topology.version` is a desired one.
+        recorded_kubernetes_version: None,
+        desired_kubernetes_version: text(item, &["spec", "topology", "version"]),
+        phase: text(item, &["status", "phase"]),
+        found_in: vec!["cluster_api".to_string()],
+        name,
+    }
 }

@@ -503,19 +503,33 @@ mod tests {
                 .collect()
         };
         assert_eq!(ids(&["upgrade"]), ["productbases"]);
-        assert_eq!(ids(&["cluster.recorded_kubernetes_version"]), ["clusters"]);
+        assert_eq!(
+            ids(&["cluster.recorded_kubernetes_version"]),
+            ["clusters", "capi-clusters"]
+        );
         assert_eq!(
             ids(&["cluster.istio.revisions", "upgrade.min_istio"]),
-            ["productbases", "clusters", "istio-deployments"]
+            [
+                "productbases",
+                "clusters",
+                "capi-clusters",
+                "istio-deployments"
+            ]
         );
         assert_eq!(
             ids(&["cluster.elasticsearch"]),
-            ["clusters", "moduleinfoes", "cpaas-statefulsets"]
-        );
-        assert_eq!(
-            ids(&["clusters"]),
             [
                 "clusters",
+                "capi-clusters",
+                "moduleinfoes",
+                "cpaas-statefulsets"
+            ]
+        );
+        assert_eq!(
+            ids(&["clusters", "capi-clusters"]),
+            [
+                "clusters",
+                "capi-clusters",
                 "moduleinfoes",
                 "istio-deployments",
                 "cpaas-statefulsets",
@@ -525,7 +539,7 @@ mod tests {
         );
         assert_eq!(
             ids(&["cluster.kubernetes.version"]),
-            ["clusters", "nodes", "version"]
+            ["clusters", "capi-clusters", "nodes", "version"]
         );
         assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());
     }
