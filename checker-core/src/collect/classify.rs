@@ -120,10 +120,23 @@ fn seconds(duration: Duration) -> String {
 /// DNS, TLS, a timeout in the connector. The cause is found by walking the error's sources,
 /// since kube's own text (`ServiceError: client error (Connect)`) hides it.
 pub(crate) fn transport(error: &kube::Error, timeout: Duration) -> ReadError {
+    without_answer(error, timeout)
+}
+
+/// [`transport`] for any error.
+fn without_answer(error: &(dyn StdError + 'static), timeout: Duration) -> ReadError {
     let chain = chain(error);
     let io_kind = io_kind(error);
     let lower = chain.to_ascii_lowercase();
     use std::io::ErrorKind as Io;
+    // hyper says `(Connect)` for a failure while connecting (TCP, then the TLS handshake);
+    // after it, an end of the stream is the server closing the connection, which rustls words
+    // as a missing TLS close_notify: that is not a handshake failure.
+    let connecting = lower.contains("(connect)");
+    let closed = io_kind == Some(Io::UnexpectedEof)
+        || lower.contains("close_notify")
+        || lower.contains("connection closed before message completed")
+        || lower.contains("end of file before message length reached");
     let (kind, summary) = match io_kind {
         Some(Io::TimedOut) => return timed_out(timeout),
         Some(Io::ConnectionRefused) => (ReadErrorKind::Unreachable, "connection refused"),
@@ -133,9 +146,12 @@ pub(crate) fn transport(error: &kube::Error, timeout: Duration) -> ReadError {
         Some(Io::HostUnreachable | Io::NetworkUnreachable | Io::AddrNotAvailable) => {
             (ReadErrorKind::Unreachable, "host unreachable")
         }
-        _ if lower.contains("certificate") || lower.contains("tls") => {
-            (ReadErrorKind::Unreachable, "TLS handshake failed")
-        }
+        _ if lower.contains("certificate") => (ReadErrorKind::Unreachable, "TLS handshake failed"),
+        _ if closed && !connecting => (
+            ReadErrorKind::Unreachable,
+            "the server closed the connection before answering in full",
+        ),
+        _ if lower.contains("tls") => (ReadErrorKind::Unreachable, "TLS handshake failed"),
         _ if lower.contains("dns") || lower.contains("lookup address") => {
             (ReadErrorKind::Unreachable, "the host name does not resolve")
         }
@@ -316,6 +332,52 @@ mod tests {
         fn source(&self) -> Option<&(dyn StdError + 'static)> {
             self.1.as_deref().map(|e| e as &(dyn StdError + 'static))
         }
+    }
+
+    #[test]
+    fn a_connection_closed_after_the_handshake_is_not_a_tls_failure() {
+        let eof = || {
+            std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "peer closed connection without sending TLS close_notify",
+            )
+        };
+        let after = Wrapper(
+            "client error (SendRequest)",
+            Some(Box::new(Wrapper("connection error", Some(Box::new(eof()))))),
+        );
+        let error = without_answer(&after, Duration::from_secs(1));
+        assert_eq!(error.kind, ReadErrorKind::Unreachable);
+        assert!(
+            error
+                .message
+                .starts_with("the server closed the connection before answering in full: "),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains("handshake"), "{}", error.message);
+
+        // While connecting, it is the handshake that failed.
+        let during = Wrapper("client error (Connect)", Some(Box::new(eof())));
+        let error = without_answer(&during, Duration::from_secs(1));
+        assert!(
+            error.message.starts_with("TLS handshake failed: "),
+            "{}",
+            error.message
+        );
+        let certificate = Wrapper(
+            "client error (Connect)",
+            Some(Box::new(Wrapper(
+                "invalid peer certificate: UnknownIssuer",
+                None,
+            ))),
+        );
+        let error = without_answer(&certificate, Duration::from_secs(1));
+        assert!(
+            error.message.starts_with("TLS handshake failed: "),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
