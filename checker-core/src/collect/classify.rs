@@ -57,6 +57,31 @@ pub(crate) fn http(status: u16, content_type: &str, body: &[u8], permission: &st
     }
 }
 
+/// Why a JSON object answered 200 to a GET of one object (`/version`) is not that object: a
+/// `Status` (as a proxy or an aggregated API server may send with 200), or `{}`. `None` when it
+/// may be the object. Such an answer says nothing, so it must not be taken for an object whose
+/// fields are all missing.
+pub(crate) fn unusable_object(path: &str, object: &Value) -> Option<ReadError> {
+    let message = if object.get("kind").and_then(Value::as_str) == Some("Status") {
+        let said = object
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| format!(": {}", short(m)))
+            .unwrap_or_default();
+        format!("the answer to {path} is a Status, not the object asked for{said}")
+    } else if object.as_object().is_some_and(|o| o.is_empty()) {
+        format!("the answer to {path} is an empty object")
+    } else {
+        return None;
+    };
+    Some(ReadError {
+        kind: ReadErrorKind::Invalid,
+        http_status: Some(200),
+        message,
+        missing_permission: None,
+    })
+}
+
 /// Whether the body is a Kubernetes `Status` object, as kube-apiserver writes its errors.
 pub(crate) fn is_status(body: &[u8]) -> bool {
     serde_json::from_slice::<Value>(body)
@@ -305,6 +330,22 @@ mod tests {
         let long = "x".repeat(1000);
         let e = http(500, "text/plain", long.as_bytes(), "x");
         assert_eq!(e.message.chars().count(), MAX_MESSAGE + 1);
+    }
+
+    #[test]
+    fn a_status_or_an_empty_object_is_not_the_object() {
+        let status = serde_json::json!({"kind": "Status", "status": "Success", "code": 200});
+        let error = unusable_object("/version", &status).expect("a Status is not /version");
+        assert_eq!(error.kind, ReadErrorKind::Invalid);
+        assert_eq!(error.http_status, Some(200));
+        assert_eq!(
+            error.message,
+            "the answer to /version is a Status, not the object asked for"
+        );
+        let error = unusable_object("/version", &serde_json::json!({})).expect("empty");
+        assert_eq!(error.message, "the answer to /version is an empty object");
+        let version = serde_json::json!({"major": "1", "minor": "30", "gitVersion": "v1.30.4"});
+        assert_eq!(unusable_object("/version", &version), None);
     }
 
     #[test]

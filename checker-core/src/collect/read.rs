@@ -74,8 +74,11 @@ pub(crate) async fn read(
 async fn get_object(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &str) -> ReadOutcome {
     match transport::get(ctx, endpoint, cluster, path).await {
         Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
-            Ok(object) if object.is_object() => ReadOutcome::Ok {
-                items: vec![object],
+            Ok(object) if object.is_object() => match classify::unusable_object(path, &object) {
+                Some(error) => ReadOutcome::Error(error),
+                None => ReadOutcome::Ok {
+                    items: vec![object],
+                },
             },
             _ => ReadOutcome::Error(not_json(path, &h)),
         },
