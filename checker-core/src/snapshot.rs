@@ -194,7 +194,14 @@ impl std::fmt::Display for ReadError {
 const ENV_KEPT: &[&str] = &["node.roles", "node.data", "node.master"];
 /// Annotations whose values facts use (`facts::raw::annotation`); every other annotation value
 /// is redacted.
-const ANNOTATIONS_KEPT: &[&str] = &["cpaas.io/module-name", "cpaas.io/display-name"];
+const ANNOTATIONS_KEPT: &[&str] = &[
+    "cpaas.io/module-name",
+    "cpaas.io/display-name",
+    "config.cpaas.io/exempt-for-ver",
+];
+/// Configuration that may embed passwords, of which facts use only the presence: a plugin's
+/// `valuesOverride` and the values a ResourcePatch writes. Non-empty values are redacted whole.
+const CONFIGURATION: &[&str] = &["/spec/valuesOverride"];
 /// A copy of the whole object as last applied (env, args and annotations included): dropped.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// What a redacted value is replaced with.
@@ -218,8 +225,24 @@ const ANNOTATIONS: &[&str] = &[
 /// annotation, a copy of the whole object, is dropped), and in every container (`containers`,
 /// `initContainers`, `ephemeralContainers`) of a pod or pod template, each `args` and `command`
 /// entry (`--password=...`; the list keeps its length) and each plain-text env value other than
-/// those facts read. Applied to every object that enters a snapshot.
+/// those facts read; a plugin's `valuesOverride` and each `value` of a ResourcePatch's
+/// `jsonPatch`. Applied to every object that enters a snapshot.
 pub fn redact(item: &mut serde_json::Value) {
+    for pointer in CONFIGURATION {
+        if let Some(value) = item.pointer_mut(pointer)
+            && holds_configuration(value)
+        {
+            *value = REDACTED.into();
+        }
+    }
+    let patches = item
+        .pointer_mut("/spec/jsonPatch")
+        .and_then(serde_json::Value::as_array_mut);
+    for operation in patches.into_iter().flatten() {
+        if let Some(value) = operation.get_mut("value") {
+            *value = REDACTED.into();
+        }
+    }
     for pointer in ANNOTATIONS {
         if let Some(annotations) = item
             .pointer_mut(pointer)
@@ -242,6 +265,17 @@ pub fn redact(item: &mut serde_json::Value) {
                 redact_container(container);
             }
         }
+    }
+}
+
+/// Whether a configuration value says anything: not null, and not an empty object, list or text.
+pub(crate) fn holds_configuration(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => false,
+        serde_json::Value::Object(map) => !map.is_empty(),
+        serde_json::Value::String(text) => !text.trim().is_empty(),
+        serde_json::Value::Array(list) => !list.is_empty(),
+        _ => true,
     }
 }
 
@@ -278,6 +312,21 @@ mod tests {
     #[test]
     fn redact_keeps_only_the_values_facts_read() {
         for (case, mut item, expected) in [
+            (
+                "a plugin's valuesOverride, whole, when it says anything",
+                json!({"spec": {"valuesOverride": {"db": {"password": "hunter2"}}, "version": "v1"}}),
+                json!({"spec": {"valuesOverride": REDACTED, "version": "v1"}}),
+            ),
+            (
+                "an empty valuesOverride stays empty",
+                json!({"spec": {"valuesOverride": {}}}),
+                json!({"spec": {"valuesOverride": {}}}),
+            ),
+            (
+                "the values a ResourcePatch writes, not where",
+                json!({"spec": {"jsonPatch": [{"op": "replace", "path": "/a", "value": "s3cret"}]}}),
+                json!({"spec": {"jsonPatch": [{"op": "replace", "path": "/a", "value": REDACTED}]}}),
+            ),
             (
                 "a workload's env values, but those facts read and references to secrets",
                 json!({

@@ -867,3 +867,62 @@ fn clusters_come_from_both_lists_and_an_unreadable_list_is_an_error() {
         assert_eq!(result.status, Status::Error, "{result:?}");
     }
 }
+
+#[test]
+fn platform_health_checks_on_both_sides() {
+    let ready = evaluate(&fixture("ready-3.18"));
+    let unhealthy = evaluate(&fixture("unhealthy-3.18"));
+    // (rule, subject, status on the unhealthy platform); each passes on the ready one.
+    let cases = [
+        ("ClusterRunning", "eks-1", Status::Fail),
+        ("ClusterRunning", "prod-1", Status::Pass),
+        ("ModuleInfoStable", "prod-1", Status::Fail),
+        ("ModuleInfoStable", "global", Status::Pass),
+        ("DockerRuntimeUnsupported", "prod-1", Status::Fail),
+        ("DockerRuntimeUnsupported", "global", Status::Pass),
+        ("CustomEtcdBackupCronJobsAbsent", "global", Status::Fail),
+        ("CustomEtcdBackupCronJobsAbsent", "prod-1", Status::Pass),
+        ("ResourcePatchUpgradeable", "global", Status::Warn),
+        ("ResourcePatchUpgradeable", "eks-1", Status::Pass),
+    ];
+    for (rule, subject, expected) in cases {
+        assert_eq!(
+            status(&ready, rule, subject),
+            Status::Pass,
+            "{rule} {subject}"
+        );
+        assert_eq!(
+            status(&unhealthy, rule, subject),
+            expected,
+            "{rule} {subject}"
+        );
+    }
+    let text = message(&unhealthy, "CustomEtcdBackupCronJobsAbsent", "global");
+    assert!(text.contains("etcd-backup-daily-s3"), "{text}");
+    assert!(
+        !text.contains("etcd-backup-default") && !text.contains("log-index"),
+        "{text}"
+    );
+    let text = message(&unhealthy, "ResourcePatchUpgradeable", "global");
+    assert!(
+        text.contains("alb-nginx-worker-connections") && text.contains("Prometheus"),
+        "{text}"
+    );
+
+    // A cluster whose phase is not recorded cannot be said to run.
+    let mut snapshot = fixture("ready-3.18");
+    let items = items_mut(&mut snapshot, "global", "clusters");
+    let prod = items
+        .iter_mut()
+        .find(|i| i["metadata"]["name"] == "prod-1")
+        .expect("prod-1");
+    prod["status"]
+        .as_object_mut()
+        .expect("status")
+        .remove("phase");
+    let results = evaluate(&snapshot);
+    assert_eq!(status(&results, "ClusterRunning", "prod-1"), Status::Error);
+    // A cluster only Cluster API lists runs when Provisioned.
+    let results = evaluate(&fixture("dump-4.0-patch"));
+    assert_eq!(status(&results, "ClusterRunning", "dcs-1"), Status::Pass);
+}

@@ -113,22 +113,17 @@ fn group_version_path(group: &str, version: &str) -> String {
     }
 }
 
-/// Asks discovery, one group version at a time in the catalogue's order, whether the kind is
-/// served. Only when none of them serves it is the group itself asked, to tell "not installed"
-/// from "installed at a version this checker does not know". An error when discovery fails, or
-/// the kind is served only at versions the checker cannot read.
+/// Asks discovery whether the kind is served. For a named group, the group's document first:
+/// when the group is not served the kind is absent, at the cost of one request; otherwise the
+/// catalogue's versions the group serves are asked in order, and then the others, to tell "not
+/// installed" from "installed at a version this checker does not know". An error when discovery
+/// fails, or the kind is served only at versions the checker cannot read.
 async fn resolve(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     read: &Read,
 ) -> Result<Resolved, ReadError> {
-    for version in read.versions {
-        let path = group_version_path(read.group, version);
-        if serves(ctx, endpoint, cluster, &path, read.plural).await? {
-            return Ok(Resolved::Served(version.to_string()));
-        }
-    }
     let resource = resource_name(read);
     let tried = read
         .versions
@@ -139,22 +134,36 @@ async fn resolve(
     let absent = Resolved::Absent(format!(
         "{resource} is not in API discovery at {tried}: its CRD is not installed"
     ));
-    if read.group.is_empty() {
-        return Ok(absent);
-    }
-    // Served at another version?
-    let group_path = format!("/apis/{}", read.group);
-    let Some(group) = discover(ctx, endpoint, cluster, &group_path).await? else {
-        return Ok(absent);
+    let served: Vec<String> = if read.group.is_empty() {
+        read.versions.iter().map(|v| v.to_string()).collect()
+    } else {
+        let group_path = format!("/apis/{}", read.group);
+        let Some(group) = discover(ctx, endpoint, cluster, &group_path).await? else {
+            return Ok(absent);
+        };
+        group
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get("version").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect()
     };
-    let others = group
-        .get("versions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.get("version").and_then(Value::as_str))
-        .filter(|v| !read.versions.contains(v));
-    for version in others {
+    for version in read
+        .versions
+        .iter()
+        .filter(|v| served.iter().any(|s| s == *v))
+    {
+        let path = group_version_path(read.group, version);
+        if serves(ctx, endpoint, cluster, &path, read.plural).await? {
+            return Ok(Resolved::Served(version.to_string()));
+        }
+    }
+    for version in served
+        .iter()
+        .filter(|v| !read.versions.contains(&v.as_str()))
+    {
         let path = group_version_path(read.group, version);
         if serves(ctx, endpoint, cluster, &path, read.plural).await? {
             return Err(ReadError::new(

@@ -13,12 +13,14 @@
 //! A fact whose read failed is [`Fact::Unknown`] with the cause; in CEL it is `null`, and rules
 //! that read it are reported as `error`, never as `pass`.
 
+pub mod backups;
 pub mod clusters;
 pub mod elasticsearch;
 pub mod host;
 pub mod istio;
 pub mod kubernetes;
 pub mod nodes;
+pub mod overrides;
 pub mod platform;
 pub mod plugins;
 mod raw;
@@ -53,6 +55,8 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<elasticsearch::Elasticsearch>::NEW,
     &Registered::<nodes::Nodes>::NEW,
     &Registered::<kubernetes::Kubernetes>::NEW,
+    &Registered::<backups::Backups>::NEW,
+    &Registered::<overrides::Overrides>::NEW,
 ];
 
 /// A fact that is either known or unknown with the reason.
@@ -534,7 +538,10 @@ mod tests {
                 "istio-deployments",
                 "cpaas-statefulsets",
                 "nodes",
-                "version"
+                "version",
+                "cronjobs",
+                "etcdbackupconfigurations",
+                "resourcepatches"
             ]
         );
         assert_eq!(

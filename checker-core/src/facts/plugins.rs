@@ -37,6 +37,16 @@ pub struct Plugin {
     pub version: Option<String>,
     /// Phase (`Running` when healthy).
     pub phase: Option<String>,
+    /// The version the plugin is being moved to (`spec.version`).
+    pub desired_version: Option<String>,
+    /// The version installed (`status.version`).
+    pub installed_version: Option<String>,
+    /// The version an upgrade in flight passes through (`status.transitVersion`); null when no
+    /// upgrade is in flight.
+    pub transit_version: Option<String>,
+    /// Whether `spec.valuesOverride` customises the plugin's configuration (the upgrade asks to
+    /// confirm such overrides).
+    pub values_override: bool,
 }
 
 /// The cluster plugins installed on one cluster (`cluster.plugins`), from its ModuleInfo
@@ -84,5 +94,11 @@ fn plugin(item: &Value) -> Plugin {
         display_name,
         version: text(item, &["status", "version"]).or_else(|| text(item, &["spec", "version"])),
         phase: text(item, &["status", "phase"]),
+        desired_version: text(item, &["spec", "version"]),
+        installed_version: text(item, &["status", "version"]),
+        transit_version: text(item, &["status", "transitVersion"]),
+        values_override: item
+            .pointer("/spec/valuesOverride")
+            .is_some_and(crate::snapshot::holds_configuration),
     }
 }

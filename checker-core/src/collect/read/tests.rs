@@ -134,6 +134,11 @@ async fn read_with(answers: Vec<(&'static str, u16, Value)>) -> ReadOutcome {
 async fn discovery_finds_the_served_version() {
     let outcome = read_with(vec![
         (
+            "/apis/product.alauda.io",
+            200,
+            json!({"kind": "APIGroup", "versions": [{"version": "v1alpha1"}]}),
+        ),
+        (
             "/apis/product.alauda.io/v1alpha1",
             200,
             serving("productbases"),
