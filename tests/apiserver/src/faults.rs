@@ -24,6 +24,8 @@ use crate::resources::ResourceDef;
 pub enum PathMatch {
     /// Every path.
     Any,
+    /// Exactly this path.
+    Exact(String),
     /// Paths starting with this text.
     Prefix(String),
     /// Paths this regular expression matches (anywhere, unless anchored).
@@ -34,6 +36,7 @@ impl PathMatch {
     fn matches(&self, path: &str) -> bool {
         match self {
             PathMatch::Any => true,
+            PathMatch::Exact(exact) => path == exact,
             PathMatch::Prefix(prefix) => path.starts_with(prefix.as_str()),
             PathMatch::Regex(re) => re.is_match(path),
         }
@@ -175,6 +178,12 @@ impl FaultRule {
     /// Restricts the rule to one cluster.
     pub fn cluster(mut self, cluster: &str) -> Self {
         self.cluster = Some(cluster.to_string());
+        self
+    }
+
+    /// Restricts the rule to exactly `path` (e.g. a list, and not the objects in it).
+    pub fn path_exact(mut self, path: &str) -> Self {
+        self.path = PathMatch::Exact(path.to_string());
         self
     }
 
@@ -658,6 +667,12 @@ mod tests {
             Some(FaultAction::Hang)
         );
         assert_eq!(set.take(None, "/apis/x.io/v1/things/t", false), None);
+        set.add(FaultRule::new(FaultAction::NotFound).path_exact("/api/v1/pods"));
+        assert_eq!(set.take(None, "/api/v1/pods/p", false), None);
+        assert_eq!(
+            set.take(None, "/api/v1/pods", false),
+            Some(FaultAction::NotFound)
+        );
         set.clear();
         assert_eq!(set.take(None, "/apis/x.io/v1/things", false), None);
     }

@@ -127,6 +127,12 @@ impl Cluster {
         self.objects.get(&type_key(group, kind))
     }
 
+    /// Whether one of the cluster's CustomResourceDefinitions serves `plural` in `group`.
+    pub fn has_custom_resource(&self, group: &str, plural: &str) -> bool {
+        self.custom_resources()
+            .any(|r| r.group == group && r.plural == plural)
+    }
+
     /// Resources defined by the cluster's CRDs.
     pub(crate) fn custom_resources(&self) -> impl Iterator<Item = &ResourceDef> {
         self.custom_resources.values().flatten()
@@ -255,6 +261,23 @@ pub fn custom_resource_definition(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn custom_resources_are_known_by_group_and_plural() {
+        let mut cluster = Cluster::default();
+        assert!(!cluster.has_custom_resource("x.io", "things"));
+        cluster
+            .add_object(custom_resource_definition(
+                "x.io",
+                "Thing",
+                "things",
+                &["v1"],
+                true,
+            ))
+            .unwrap();
+        assert!(cluster.has_custom_resource("x.io", "things"));
+        assert!(!cluster.has_custom_resource("y.io", "things"));
+    }
 
     #[test]
     fn objects_are_keyed_and_replaced() {
