@@ -1,6 +1,7 @@
 //! End-to-end tests of the built `acp-preflight` binary.
 
 mod common;
+mod faults;
 mod live;
 mod offline;
 mod robustness;
