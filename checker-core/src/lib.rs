@@ -46,6 +46,7 @@ pub mod dump;
 pub mod engine;
 pub mod facts;
 pub mod host;
+pub mod plan;
 pub mod rbac;
 pub mod reads;
 pub mod report;
