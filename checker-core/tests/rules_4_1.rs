@@ -926,3 +926,60 @@ fn platform_health_checks_on_both_sides() {
     let results = evaluate(&fixture("dump-4.0-patch"));
     assert_eq!(status(&results, "ClusterRunning", "dcs-1"), Status::Pass);
 }
+
+#[test]
+fn workload_advisories_list_instances_by_cluster_namespace_and_name() {
+    let results = evaluate(&fixture("dump-4.0-patch"));
+    let cases = [
+        (
+            "PostgresInstancesRestart",
+            "prod-2",
+            Status::Warn,
+            "billing/billing-pg, crm/crm-db",
+        ),
+        (
+            "DataServiceAutoUpgradeRestarts",
+            "prod-2",
+            Status::Warn,
+            "Redis billing/billing-cache, Kafka streaming/events",
+        ),
+        (
+            "DataServicesExtensionsUpgrade",
+            "prod-2",
+            Status::Warn,
+            "PostgreSQL, Redis, Kafka, RabbitMQ",
+        ),
+        (
+            "OperatorsManagedByOLM",
+            "prod-2",
+            Status::Info,
+            "strimzi-kafka-operator (operators, source community)",
+        ),
+        (
+            "PostgresInstancesRestart",
+            "aks-1",
+            Status::Skipped,
+            "no PostgreSQL instance",
+        ),
+        (
+            "DataServicesExtensionsUpgrade",
+            "global",
+            Status::Skipped,
+            "no Data Services kind",
+        ),
+    ];
+    for (rule, cluster, expected, says) in cases {
+        assert_eq!(
+            status(&results, rule, cluster),
+            expected,
+            "{rule} {cluster}"
+        );
+        let text = message(&results, rule, cluster);
+        assert!(text.contains(says), "{rule} {cluster}: {text}");
+    }
+    // The instance with the manual strategy and the platform's own operator are not listed.
+    assert!(
+        !message(&results, "DataServiceAutoUpgradeRestarts", "prod-2").contains("crm-sessions")
+    );
+    assert!(!message(&results, "OperatorsManagedByOLM", "prod-2").contains("rds-operator"));
+}

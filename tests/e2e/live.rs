@@ -241,18 +241,18 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
             ("ElasticsearchNodeRolesFixed", "global", "pass"),
         ],
     );
-    // One request per read: 11 on the global cluster, 7 on each workload cluster (`/version`
-    // and the lists of nodes, istiod, Elasticsearch, CronJobs, etcd backup configurations and
-    // ResourcePatches). Discovery is asked only when a custom kind's list is answered 404, one
-    // request for its group when that is not served: here Cluster API on the global, and
-    // EtcdBackupConfiguration and ResourcePatch everywhere, whose CRDs this platform does not
-    // have. Independent of object counts.
+    // API discovery once per set of reads (`/apis`: twice on the global cluster, for the
+    // cluster lists and for the rest), then one list per read whose kind is served: on each
+    // workload cluster `/version`, nodes, istiod, Elasticsearch and CronJobs; on the global
+    // also ProductBase, the tkestack clusters and ModuleInfo. The custom kinds this platform
+    // has no CRD for (Cluster API, etcd backups, ResourcePatch, data services, OLM) cost no
+    // request. Independent of object counts.
     assert_eq!(
         live.requests_per_cluster(),
         BTreeMap::from([
-            ("global".to_string(), 14),
-            ("prod-1".to_string(), 9),
-            ("eks-1".to_string(), 9),
+            ("global".to_string(), 10),
+            ("prod-1".to_string(), 6),
+            ("eks-1".to_string(), 6),
         ])
     );
 }
@@ -442,7 +442,16 @@ fn a_workload_cluster_answering_502_fails_only_its_checks() {
     );
     // Retried twice (3 attempts) per read, no more.
     let prod = live.requests_per_cluster()["prod-1"];
-    assert_eq!(prod, 21, "7 reads × 3 attempts");
+    // `/apis` fails too, so each read finds out on its own.
+    let reads = checker_core::reads::ALL
+        .iter()
+        .filter(|r| r.on == checker_core::reads::ReadOn::EveryCluster)
+        .count();
+    assert_eq!(
+        prod,
+        3 * (reads + 1),
+        "(/apis + {reads} reads) × 3 attempts"
+    );
 }
 
 #[test]
@@ -505,8 +514,8 @@ fn throttling_and_unavailability_are_retried() {
     let run = live.check(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let counts = live.requests_per_cluster();
-    assert_eq!(counts["prod-1"], 10);
-    assert_eq!(counts["eks-1"], 11);
+    assert_eq!(counts["prod-1"], 7);
+    assert_eq!(counts["eks-1"], 8);
 }
 
 #[test]
@@ -744,7 +753,7 @@ fn platform_url_token_file_and_cluster_selection() {
         .collect();
     assert_eq!(clusters, ["global", "prod-1"]);
     let counts = live.requests_per_cluster();
-    assert_eq!(counts.get("prod-1"), Some(&9));
+    assert_eq!(counts.get("prod-1"), Some(&6));
     assert_eq!(counts.get("eks-1"), None, "not selected, not read");
     // The partial scope is recorded and said with the verdict.
     assert_eq!(report["scope"]["selected"], serde_json::json!(["prod-1"]));
@@ -852,18 +861,27 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
                 .is_some_and(|p| p.starts_with("/kubernetes/standby/"))
     }));
     let counts = live.requests_per_cluster();
-    // One request per read, and one discovery request (the group) for each custom kind this
-    // fixture has no CRD for: Cluster API, EtcdBackupConfiguration and ResourcePatch on the
-    // globals, the last two on a workload cluster.
-    assert_eq!(
-        counts.get("standby"),
-        Some(&(checker_core::reads::ALL.len() + 3))
-    );
+    // API discovery once (`/apis`), then one request per read whose kind is served: the
+    // custom kinds this fixture has no CRD for cost nothing more.
+    let absent_here = |global: bool| {
+        checker_core::reads::ALL
+            .iter()
+            .filter(|r| global || r.on == checker_core::reads::ReadOn::EveryCluster)
+            .filter(|r| r.custom && !matches!(r.id, "productbases" | "clusters" | "moduleinfoes"))
+            .count()
+    };
     let every_cluster = checker_core::reads::ALL
         .iter()
         .filter(|r| r.on == checker_core::reads::ReadOn::EveryCluster)
         .count();
-    assert_eq!(counts.get("prod-1"), Some(&(every_cluster + 2)));
+    assert_eq!(
+        counts.get("standby"),
+        Some(&(1 + checker_core::reads::ALL.len() - absent_here(true)))
+    );
+    assert_eq!(
+        counts.get("prod-1"),
+        Some(&(1 + every_cluster - absent_here(false)))
+    );
 }
 
 #[test]
@@ -971,7 +989,9 @@ fn discovery_tells_an_absent_crd_and_finds_an_older_served_version() {
         global["productbases"]["items"][0]["apiVersion"],
         "product.alauda.io/v1alpha1"
     );
-    // The list at the preferred version was answered 404, then discovery was asked.
+    // API discovery said which ProductBase version is served, so the list went straight to
+    // it. ModuleInfo's group is served (other kinds of it are installed), so its list was
+    // asked, answered 404, and discovery of the group then said the kind is absent.
     let paths: Vec<String> = live
         .server
         .requests()
@@ -980,18 +1000,21 @@ fn discovery_tells_an_absent_crd_and_finds_an_older_served_version() {
         .map(|r| r.path.clone())
         .collect();
     for expected in [
-        "/apis/product.alauda.io/v1alpha2/productbases",
-        "/apis/product.alauda.io",
-        "/apis/product.alauda.io/v1alpha1",
+        "/apis",
         "/apis/product.alauda.io/v1alpha1/productbases",
         "/apis/cluster.alauda.io/v1alpha1/moduleinfoes",
         "/apis/cluster.alauda.io",
+        "/apis/cluster.alauda.io/v1alpha1",
     ] {
         assert!(
             paths.iter().any(|p| p == expected),
             "{expected} not in {paths:#?}"
         );
     }
+    assert!(
+        !paths.iter().any(|p| p.contains("v1alpha2/productbases")),
+        "{paths:#?}"
+    );
 
     // "Not installed" is a fact: no plugins, so no deprecated plugin; the version is read.
     let run = live.check(&[]);

@@ -13,38 +13,93 @@ use crate::facts::resource_name;
 use crate::reads::Read;
 use crate::snapshot::{ReadError, ReadErrorKind, ReadOutcome};
 
-/// Makes `reads` on one cluster, concurrently; the outcomes are keyed by read id.
+/// Makes `reads` on one cluster, concurrently; the outcomes are keyed by read id. When some
+/// reads are of custom kinds, the cluster's API groups are asked first, once (`/apis`): a kind
+/// whose group is not served is absent without a request of its own.
 pub(crate) async fn read_all(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     reads: &[&'static Read],
 ) -> BTreeMap<String, ReadOutcome> {
+    let groups = if reads.iter().any(|r| r.custom) {
+        api_groups(ctx, endpoint, cluster).await
+    } else {
+        None
+    };
+    let groups = groups.as_ref();
     let outcomes = futures::future::join_all(reads.iter().map(|read| async move {
         (
             read.id.to_string(),
-            self::read(ctx, endpoint, cluster, read).await,
+            self::read(ctx, endpoint, cluster, read, groups).await,
         )
     }))
     .await;
     outcomes.into_iter().collect()
 }
 
-/// Makes one read: a paginated list at the first of [`Read::versions`]. For a custom kind
-/// whose list is answered 404 (that version is not served), discovery then picks the first
-/// version the cluster serves, or establishes that none is: the kind is absent. So the usual
-/// case costs one request, and "not installed" is still decided by discovery, never by a
-/// failed request alone.
+/// The API groups a cluster serves, each with its versions (`/apis`, an `APIGroupList`); `None`
+/// when discovery could not be read, and each read then finds out on its own.
+async fn api_groups(ctx: &Ctx, endpoint: &Endpoint, cluster: &str) -> Option<Groups> {
+    let list = discover(ctx, endpoint, cluster, "/apis").await.ok()??;
+    let groups = list.get("groups")?.as_array()?;
+    Some(
+        groups
+            .iter()
+            .filter_map(|g| {
+                let name = g.get("name")?.as_str()?.to_string();
+                let versions = g
+                    .get("versions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.get("version").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
+                Some((name, versions))
+            })
+            .collect(),
+    )
+}
+
+/// API groups by name, with the versions each serves.
+type Groups = BTreeMap<String, Vec<String>>;
+
+/// Makes one read: a paginated list at the first of [`Read::versions`] the cluster serves (by
+/// `groups`, when known), else the first. For a custom kind whose group `groups` does not hold,
+/// the kind is absent. For a custom kind whose list is answered 404 (that version is not
+/// served), discovery then picks the first version the cluster serves, or establishes that none
+/// is: the kind is absent. So the usual case costs one request, and "not installed" is still
+/// decided by discovery, never by a failed request alone.
 pub(crate) async fn read(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     read: &Read,
+    groups: Option<&Groups>,
 ) -> ReadOutcome {
     if let Some(path) = read.path {
         return get_object(ctx, endpoint, cluster, path).await;
     }
-    let Some(first) = read.versions.first() else {
+    let served = groups
+        .filter(|_| read.custom && !read.group.is_empty())
+        .map(|groups| groups.get(read.group));
+    if let Some(None) = served {
+        return ReadOutcome::Absent {
+            reason: format!(
+                "{} is not served: API discovery (/apis) has no group {}, so its CRD is not \
+                 installed",
+                resource_name(read),
+                read.group
+            ),
+        };
+    }
+    let preferred = served.flatten().and_then(|versions| {
+        read.versions
+            .iter()
+            .find(|v| versions.iter().any(|s| s == *v))
+    });
+    let Some(first) = preferred.or(read.versions.first()) else {
         return ReadOutcome::Error(ReadError::new(
             ReadErrorKind::Invalid,
             format!("the catalogue names no version for read {}", read.id),

@@ -15,6 +15,7 @@
 
 pub mod backups;
 pub mod clusters;
+pub mod data_services;
 pub mod elasticsearch;
 pub mod host;
 pub mod istio;
@@ -57,6 +58,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<kubernetes::Kubernetes>::NEW,
     &Registered::<backups::Backups>::NEW,
     &Registered::<overrides::Overrides>::NEW,
+    &Registered::<data_services::DataServices>::NEW,
 ];
 
 /// A fact that is either known or unknown with the reason.
@@ -383,6 +385,16 @@ impl<'a> Input<'a> {
             Err(e) if e.error.kind == ReadErrorKind::NotCollected => Ok(None),
             other => other.map(Some),
         }
+    }
+
+    /// Whether the kind of a read is served on a cluster (its CRD is installed); an error when
+    /// the read failed.
+    pub fn served(&self, cluster: &str, read: &Read) -> Result<bool, FactError> {
+        self.items(cluster, read)?;
+        Ok(!matches!(
+            self.records.get(cluster).and_then(|r| r.reads.get(read.id)),
+            Some(ReadOutcome::Absent { .. })
+        ))
     }
 
     /// The answer of a non-resource read ([`Read::path`], `/version`) on one cluster; `Ok(None)`

@@ -127,7 +127,7 @@ fn serving(plural: &str) -> Value {
 async fn read_with(answers: Vec<(&'static str, u16, Value)>) -> ReadOutcome {
     let ctx = Ctx::new(&crate::collect::CollectOptions::new(Vec::new()));
     let endpoint = discovery_server(answers);
-    read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES).await
+    read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, None).await
 }
 
 #[tokio::test]
@@ -218,4 +218,32 @@ fn continue_tokens_are_encoded() {
         percent_encode("eyJ2Ijo+/=x_y-z.~"),
         "eyJ2Ijo%2B%2F%3Dx_y-z.~"
     );
+}
+
+#[tokio::test]
+async fn api_groups_decide_absence_and_the_version_without_a_request() {
+    let ctx = Ctx::new(&crate::collect::CollectOptions::new(Vec::new()));
+    // The server answers 404 to everything but the v1alpha1 list: any other request would
+    // turn a read into an error or an absence for the wrong reason.
+    let endpoint = discovery_server(vec![(
+        "/apis/product.alauda.io/v1alpha1/productbases?limit=500",
+        200,
+        json!({"items": [{"metadata": {"name": "base"}}]}),
+    )]);
+    let none: Groups = Groups::from([("apps".to_string(), vec!["v1".to_string()])]);
+    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, Some(&none)).await;
+    let ReadOutcome::Absent { reason } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(reason.contains("no group product.alauda.io"), "{reason}");
+
+    let served = Groups::from([(
+        "product.alauda.io".to_string(),
+        vec!["v1alpha1".to_string()],
+    )]);
+    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, Some(&served)).await;
+    let ReadOutcome::Ok { items } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(items[0]["apiVersion"], "product.alauda.io/v1alpha1");
 }
