@@ -111,8 +111,8 @@ pub struct Note {
 pub struct PlannedCluster {
     /// Cluster name.
     pub name: String,
-    /// Whether any check was evaluated about this cluster (no check reads the standby global
-    /// yet).
+    /// Whether any check was evaluated about this cluster (for the standby global: a
+    /// platform-level check, or one that names it).
     pub checked: bool,
     /// Warnings and information to know before upgrading it.
     pub advisories: Vec<Note>,
@@ -206,22 +206,28 @@ struct Sorted {
 }
 
 impl Sorted {
-    fn add(&mut self, result: &RuleResult, subject: Option<String>) {
+    /// Sorts in a result; returns it as a reason to hold back, when it is one.
+    fn add(&mut self, result: &RuleResult, subject: Option<String>) -> Option<Note> {
         let note = || Note {
             rule: result.rule.clone(),
             status: result.status,
             subject: subject.clone(),
             message: result.message.clone(),
         };
-        match result.status {
-            Status::Fail if result.severity == Severity::Blocker => self.reasons.push(note()),
-            Status::Error => self.reasons.push(note()),
-            Status::Fail | Status::Warn | Status::Info => self.advisories.push(note()),
-            Status::Pass | Status::Skipped | Status::Excluded => {}
-        }
         if result.status != Status::Excluded {
             self.checked = true;
         }
+        match result.status {
+            Status::Fail if result.severity == Severity::Blocker => {}
+            Status::Error => {}
+            Status::Fail | Status::Warn | Status::Info => {
+                self.advisories.push(note());
+                return None;
+            }
+            Status::Pass | Status::Skipped | Status::Excluded => return None,
+        }
+        self.reasons.push(note());
+        Some(note())
     }
 
     fn held(&self) -> bool {
@@ -270,9 +276,23 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
             excluded.push(result.rule.clone());
         }
         match result.subject.get("cluster") {
-            None => global.add(result, Some(subject_text(result))),
-            Some(name) if *name == platform.global => global.add(result, None),
-            Some(name) if Some(name) == standby => standby_sorted.add(result, None),
+            None => {
+                // The standby is upgraded first: what the platform as a whole is not ready
+                // for (the upgrade path, the package's space, disaster recovery) holds it
+                // back too. Advisories stay with the global.
+                let reason = global.add(result, Some(subject_text(result)));
+                if platform.standby.is_some() {
+                    // Platform-level facts cover the pair (disaster recovery compares them).
+                    standby_sorted.checked |= result.status != Status::Excluded;
+                    standby_sorted.reasons.extend(reason);
+                }
+            }
+            Some(name) if *name == platform.global => {
+                global.add(result, None);
+            }
+            Some(name) if Some(name) == standby => {
+                standby_sorted.add(result, None);
+            }
             Some(name) => {
                 let index = match workloads.iter().position(|(n, _)| n == name) {
                     Some(index) => index,
@@ -612,7 +632,8 @@ mod tests {
             kinds,
             [StepKind::Standby, StepKind::Global, StepKind::WorkloadWave]
         );
-        // Both are named `global`: the results about `global` are the primary's.
+        // Both are named `global`: the results about `global` are the primary's, and no
+        // platform-level check ran.
         assert_eq!(plan.steps[0].clusters[0].name, "global");
         assert!(!plan.steps[0].clusters[0].checked);
         assert!(plan.steps[0].clusters[0].advisories.is_empty());
@@ -621,6 +642,45 @@ mod tests {
         assert_eq!(plan.steps[2].wave, Some(1));
         assert_eq!(plan.steps[2].number, 3);
         assert_eq!(plan.verdict, PlanVerdict::Ready);
+    }
+
+    #[test]
+    fn what_the_platform_is_not_ready_for_holds_back_the_standby_too() {
+        let results = vec![
+            result("VersionUpgradePath", Severity::Blocker, Status::Fail, None),
+            result(
+                "KubernetesVersionSupported",
+                Severity::Blocker,
+                Status::Fail,
+                Some("global"),
+            ),
+            result(
+                "ResourcePatchUpgradeable",
+                Severity::Warning,
+                Status::Warn,
+                None,
+            ),
+        ];
+        let plan = plan(&report(results), &platform(1, true), 20).unwrap();
+        assert!(plan.steps[0].held_back && plan.steps[1].held_back);
+        assert!(plan.steps[1].waits_for_global && plan.steps[2].waits_for_global);
+        let reasons = |i: usize| -> Vec<&str> {
+            plan.held_back[i]
+                .reasons
+                .iter()
+                .map(|r| r.rule.as_str())
+                .collect()
+        };
+        assert_eq!(plan.held_back[0].role, "standby");
+        assert_eq!(reasons(0), ["VersionUpgradePath"]);
+        assert!(plan.steps[0].clusters[0].checked);
+        assert_eq!(plan.held_back[1].role, "global");
+        assert_eq!(
+            reasons(1),
+            ["VersionUpgradePath", "KubernetesVersionSupported"]
+        );
+        assert!(plan.steps[0].clusters[0].advisories.is_empty());
+        assert_eq!(plan.steps[1].clusters[0].advisories.len(), 1);
     }
 
     #[test]
