@@ -33,6 +33,10 @@ pub enum Command {
     /// directory.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// The order of work: the standby global, the global, then waves of workload clusters,
+    /// with what to know about each and the clusters held back, and why.
+    #[command(after_help = PLAN_EXIT_CODES)]
+    Plan(PlanArgs),
     /// Write a snapshot file (raw objects per cluster plus host facts) for `check --snapshot`
     /// or for support.
     Collect(CollectArgs),
@@ -252,6 +256,40 @@ pub struct CheckArgs {
     /// How to reach the platform when there is no --snapshot.
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+const PLAN_EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing is held back: every cluster is in a step
+  1  internal error
+  2  usage or input error (bad flag, --wave-size outside 1 to 20, unreadable snapshot)
+  3  a failed blocker holds a cluster back
+  4  nothing is held back, but warnings, and --fail-on warning was given
+  5  checks that could not be evaluated hold a cluster back, and no blocker failed";
+
+/// Arguments of `plan`: those of `check`, and the wave size.
+#[derive(Debug, Args)]
+#[command(mut_arg("format", |arg| arg
+    .help("Output format: `table` (the steps, for people) or `json` (docs/plan-format.md)")
+    .hide_possible_values(true)))]
+pub struct PlanArgs {
+    // First, so that the "Cluster access" heading of the flattened arguments does not take it.
+    /// At most this many workload clusters per wave, from 1 to 20 (the upgrade guide's limit).
+    #[arg(long, value_name = "N", default_value_t = checker_core::plan::MAX_WAVE_SIZE,
+          value_parser = parse_wave_size)]
+    pub wave_size: usize,
+    /// The inputs and checks, as for `check`.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// Parses `--wave-size`: 1 to the guide's limit of 20.
+fn parse_wave_size(value: &str) -> Result<usize, String> {
+    let size = value
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| format!("`{value}`: expected a number of clusters from 1 to 20"))?;
+    checker_core::plan::check_wave_size(size)
 }
 
 /// Arguments of `collect`.

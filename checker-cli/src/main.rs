@@ -34,6 +34,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Check(args) => commands::check::run(args, &style(args.color)),
+        Command::Plan(args) => commands::plan::run(args, &style(args.check.color)),
         Command::Collect(args) => commands::collect::run(args),
         Command::Host(args) => commands::host::run(args),
         Command::Rules { command } => commands::rules::run(command),

@@ -4,4 +4,5 @@
 pub mod check;
 pub mod collect;
 pub mod host;
+pub mod plan;
 pub mod rules;
