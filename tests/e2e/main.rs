@@ -4,6 +4,7 @@ mod common;
 mod faults;
 mod live;
 mod offline;
+mod plan;
 mod robustness;
 mod snapshots;
 mod verdict;
