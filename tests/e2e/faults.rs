@@ -112,9 +112,10 @@ fn faults() -> Vec<Fault> {
             true,
             false,
         ),
+        // No wait asked for: the client's own backoff spaces the retries.
         fault(
             "429 always",
-            FaultAction::TooManyRequests,
+            FaultAction::TooManyRequestsRetryAfter(0),
             None,
             false,
             false,
@@ -154,13 +155,17 @@ fn faults() -> Vec<Fault> {
             true,
             false,
         ),
-        fault(
-            "delay past the timeout",
-            FaultAction::Delay(past_timeout),
-            None,
-            false,
-            false,
-        ),
+        // The shortest request timeout the CLI takes, so that the case costs one second.
+        Fault {
+            request_timeout: Duration::from_secs(1),
+            ..fault(
+                "delay past the timeout",
+                FaultAction::Delay(past_timeout),
+                None,
+                false,
+                false,
+            )
+        },
         fault(
             "truncated JSON",
             FaultAction::TruncatedJson,
@@ -543,6 +548,8 @@ struct Findings {
     /// the unfaulted run: the facts were established without the read (a fallback of the fact
     /// family), so the pass is the unfaulted one. Listed, not failed.
     tolerated: Vec<String>,
+    /// (fault, seconds the run took).
+    durations: Vec<(usize, f64)>,
     panics: usize,
     timeouts: usize,
     problems: Vec<String>,
@@ -574,6 +581,9 @@ impl Matrix {
         live.server.add_fault(rule);
 
         let run = check(&live.kubeconfig, fault.request_timeout);
+        findings
+            .durations
+            .push((case.fault, run.took.as_secs_f64()));
         let requests = live.server.requests();
         let applied = live.server.applied_faults();
         let mut problem = |text: String| findings.problems.push(format!("{name}: {text}"));
@@ -682,7 +692,7 @@ fn differences(before: &Results, after: &Results) -> Vec<String> {
 fn fault_matrix() {
     let started = Instant::now();
     let pack = checker_core::rules::for_target("4.1")
-        .expect("the bundled packs load")
+        .unwrap_or_else(|error| panic!("the bundled packs load: {}", error.render()))
         .expect("a 4.1 pack");
     let deps = dependencies(&pack);
     let needed: Vec<&'static Read> = reads::ALL
@@ -790,6 +800,7 @@ fn fault_matrix() {
                     let mut all = findings.lock().unwrap_or_else(|p| p.into_inner());
                     all.false_passes.extend(found.false_passes);
                     all.tolerated.extend(found.tolerated);
+                    all.durations.extend(found.durations);
                     all.panics += found.panics;
                     all.timeouts += found.timeouts;
                     all.problems.extend(found.problems);
@@ -798,6 +809,28 @@ fn fault_matrix() {
         }
     });
     let findings = findings.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut per_fault: Vec<(f64, &str)> = (0..matrix.faults.len())
+        .map(|index| {
+            let took: Vec<f64> = findings
+                .durations
+                .iter()
+                .filter(|(f, _)| *f == index)
+                .map(|(_, s)| *s)
+                .collect();
+            let mean = took.iter().sum::<f64>() / took.len().max(1) as f64;
+            (mean, matrix.faults[index].name)
+        })
+        .collect();
+    per_fault.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = per_fault
+        .iter()
+        .take(4)
+        .map(|(mean, name)| format!("{name} {mean:.1}s"))
+        .collect();
+    eprintln!(
+        "fault matrix: slowest faults per run: {}",
+        slowest.join(", ")
+    );
     for tolerated in &findings.tolerated {
         eprintln!("passed on facts established without the faulted read: {tolerated}");
     }
