@@ -176,49 +176,19 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
         });
     }
     names.sort_by_key(|n| (n != "global", n.clone()));
-    let mut clusters = Vec::new();
     let mut newest = None;
-    for name in names {
-        let cluster_dir = dir.join(&name);
-        let crds = read_crds(&cluster_dir)?;
-        let mut outcomes = BTreeMap::new();
-        for read in reads::ALL {
-            if read.on == ReadOn::Global && name != "global" {
-                continue;
-            }
-            let file = cluster_dir.join(format!("{}.json", read.id));
-            let outcome = match std::fs::read_to_string(&file) {
-                Ok(text) => {
-                    if let Ok(modified) = std::fs::metadata(&file).and_then(|m| m.modified()) {
-                        newest = newest.max(Some(modified));
-                    }
-                    match read.path {
-                        Some(_) => parse_raw_object(&text),
-                        None => parse_kubectl_output(&text, &resource_name(read)),
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
-                    Some(crds) if read.custom && !crds.contains(&resource_name(read)) => {
-                        ReadOutcome::Absent {
-                            reason: format!(
-                                "CRD {} is not in customresourcedefinitions.json",
-                                resource_name(read)
-                            ),
-                        }
-                    }
-                    _ => ReadOutcome::Error(ReadError::new(
-                        ReadErrorKind::NotCollected,
-                        format!("{} is missing from the dump directory", file.display()),
-                    )),
-                },
-                Err(e) => return Err(io(&file)(e)),
-            };
-            outcomes.insert(read.id.to_string(), outcome);
+    // `standby/` is the standby global cluster of a disaster-recovery pair, not a workload one.
+    let standby = match names.iter().position(|n| n == STANDBY_DIR) {
+        Some(index) => {
+            let name = names.remove(index);
+            Some(load_cluster(dir, &name, true, &mut newest)?)
         }
-        clusters.push(ClusterRecord {
-            name,
-            reads: outcomes,
-        });
+        None => None,
+    };
+    let mut clusters = Vec::new();
+    for name in names {
+        let global = name == "global";
+        clusters.push(load_cluster(dir, &name, global, &mut newest)?);
     }
     let host = load_host_facts(&dir.join("host.json"))?;
     let collected_at = newest
@@ -238,8 +208,61 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
         },
         clusters,
         host,
-        standby: None,
+        standby,
         manifest: None,
+    })
+}
+
+/// The subdirectory of a dump directory that holds the standby global cluster, if any.
+pub const STANDBY_DIR: &str = "standby";
+
+/// Reads one cluster subdirectory: the reads made on every cluster, and those made only on a
+/// global one when `global`. `newest` keeps the latest modification time seen.
+fn load_cluster(
+    dir: &Path,
+    name: &str,
+    global: bool,
+    newest: &mut Option<std::time::SystemTime>,
+) -> Result<ClusterRecord, InputError> {
+    let cluster_dir = dir.join(name);
+    let crds = read_crds(&cluster_dir)?;
+    let mut outcomes = BTreeMap::new();
+    for read in reads::ALL {
+        if read.on == ReadOn::Global && !global {
+            continue;
+        }
+        let file = cluster_dir.join(format!("{}.json", read.id));
+        let outcome = match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                if let Ok(modified) = std::fs::metadata(&file).and_then(|m| m.modified()) {
+                    *newest = (*newest).max(Some(modified));
+                }
+                match read.path {
+                    Some(_) => parse_raw_object(&text),
+                    None => parse_kubectl_output(&text, &resource_name(read)),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
+                Some(crds) if read.custom && !crds.contains(&resource_name(read)) => {
+                    ReadOutcome::Absent {
+                        reason: format!(
+                            "CRD {} is not in customresourcedefinitions.json",
+                            resource_name(read)
+                        ),
+                    }
+                }
+                _ => ReadOutcome::Error(ReadError::new(
+                    ReadErrorKind::NotCollected,
+                    format!("{} is missing from the dump directory", file.display()),
+                )),
+            },
+            Err(e) => return Err(io(&file)(e)),
+        };
+        outcomes.insert(read.id.to_string(), outcome);
+    }
+    Ok(ClusterRecord {
+        name: name.to_string(),
+        reads: outcomes,
     })
 }
 

@@ -244,13 +244,14 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
     // API discovery once per set of reads (`/apis`: twice on the global cluster, for the
     // cluster lists and for the rest), then one list per read whose kind is served: on each
     // workload cluster `/version`, nodes, istiod, Elasticsearch and CronJobs; on the global
-    // also ProductBase, the tkestack clusters and ModuleInfo. The custom kinds this platform
+    // also ProductBase, the tkestack clusters, ModuleInfo, Machines and the etcd-sync pods
+    // (read for disaster recovery, here without a standby). The custom kinds this platform
     // has no CRD for (Cluster API, etcd backups, ResourcePatch, data services, OLM) cost no
     // request. Independent of object counts.
     assert_eq!(
         live.requests_per_cluster(),
         BTreeMap::from([
-            ("global".to_string(), 10),
+            ("global".to_string(), 12),
             ("prod-1".to_string(), 6),
             ("eks-1".to_string(), 6),
         ])
@@ -867,7 +868,13 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
         checker_core::reads::ALL
             .iter()
             .filter(|r| global || r.on == checker_core::reads::ReadOn::EveryCluster)
-            .filter(|r| r.custom && !matches!(r.id, "productbases" | "clusters" | "moduleinfoes"))
+            .filter(|r| {
+                r.custom
+                    && !matches!(
+                        r.id,
+                        "productbases" | "clusters" | "moduleinfoes" | "machines"
+                    )
+            })
             .count()
     };
     let every_cluster = checker_core::reads::ALL
@@ -1064,5 +1071,53 @@ fn an_unreadable_global_cluster_is_said_once_with_its_fix() {
         errors
             .iter()
             .all(|r| r["message"].as_str().is_some_and(|m| m.contains("401")))
+    );
+}
+
+#[test]
+fn a_dr_pair_is_checked_on_both_globals() {
+    let live = Live::start(platform("dr-3.18"));
+    let with_standby = live.check(&["--standby-context", "standby"]);
+    let report = with_standby.json();
+    let mut offline_args = vec![
+        "check".to_string(),
+        "--snapshot".to_string(),
+        text(&fixture("dr-3.18")),
+        "-o".to_string(),
+        "json".to_string(),
+    ];
+    offline_args.extend(live.host.rules.iter().cloned());
+    let offline = acp(&offline_args).json();
+    for (rule, expected) in [
+        ("DRStandbyVersionMatches", "pass"),
+        ("DREtcdSyncHealthy", "fail"),
+        ("DRMachinesRunning", "fail"),
+        ("DRStandbyAlternativeURL", "pass"),
+    ] {
+        assert_eq!(
+            status_of(&report, rule, "platform"),
+            expected,
+            "{rule} live"
+        );
+        assert_eq!(
+            status_of(&offline, rule, "platform"),
+            expected,
+            "{rule} offline"
+        );
+    }
+    assert_eq!(with_standby.code, 3, "{}", with_standby.stderr);
+    let machines = result_of(&report, "DRMachinesRunning", "platform")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        machines.contains("mc-192-168-131-13 (Failed)"),
+        "{machines}"
+    );
+    // Without the standby, the DR checks do not apply, and say how to make them.
+    let without = live.check(&[]).json();
+    assert_eq!(
+        status_of(&without, "DRMachinesRunning", "platform"),
+        "skipped"
     );
 }

@@ -249,13 +249,6 @@ fn evaluate_one(
     {
         return Some(error(missing.cause.clone()));
     }
-    for (check, text) in &rule.needs {
-        match run_bool(check, &context) {
-            Ok(true) => {}
-            Ok(false) => return Some(error(text.clone())),
-            Err(e) => return Some(error(format!("could not evaluate `needs`: {e}"))),
-        }
-    }
     Some(evaluate_checked(rule, context).unwrap_or_else(error))
 }
 
@@ -277,6 +270,14 @@ fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String
             None => "does not apply".to_string(),
         };
         return Ok(Outcome::only(Status::Skipped, message));
+    }
+    // A rule that applies cannot be evaluated without what it needs.
+    for (check, text) in &rule.needs {
+        match run_bool(check, &context) {
+            Ok(true) => {}
+            Ok(false) => return Err(text.clone()),
+            Err(e) => return Err(format!("could not evaluate `needs`: {e}")),
+        }
     }
     for (name, expr) in &rule.bindings {
         let value =

@@ -16,6 +16,7 @@
 pub mod backups;
 pub mod clusters;
 pub mod data_services;
+pub mod dr;
 pub mod elasticsearch;
 pub mod host;
 pub mod istio;
@@ -51,6 +52,7 @@ pub use schema::{FactPath, FactType};
 pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<platform::Platform>::NEW,
     &Registered::<host::Host>::NEW,
+    &Registered::<dr::Dr>::NEW,
     &Registered::<plugins::Plugins>::NEW,
     &Registered::<istio::Istio>::NEW,
     &Registered::<elasticsearch::Elasticsearch>::NEW,
@@ -417,33 +419,50 @@ impl<'a> Input<'a> {
 
     /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.
     pub fn items(&self, cluster: &str, read: &Read) -> Result<&'a [Value], FactError> {
-        static EMPTY: Vec<Value> = Vec::new();
-        let fail = |error| FactError::read(cluster, read, error);
         let Some(record) = self.records.get(cluster) else {
-            return Err(fail(ReadError::new(
-                ReadErrorKind::NotCollected,
-                format!("the snapshot has no data for cluster {cluster}"),
-            )));
+            return Err(FactError::read(
+                cluster,
+                read,
+                ReadError::new(
+                    ReadErrorKind::NotCollected,
+                    format!("the snapshot has no data for cluster {cluster}"),
+                ),
+            ));
         };
-        match record.reads.get(read.id) {
-            Some(ReadOutcome::Ok { items }) => match items.iter().position(|i| !well_formed(i)) {
-                // A list that is not all objects is not what the API serves: none of it is used.
-                Some(index) => Err(fail(ReadError::new(
-                    ReadErrorKind::Invalid,
-                    format!(
-                        "item {index} of the list is not a Kubernetes object with \
-                         metadata.name, so the answer is not used"
-                    ),
-                ))),
-                None => Ok(items.as_slice()),
-            },
-            Some(ReadOutcome::Absent { .. }) => Ok(EMPTY.as_slice()),
-            Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
-            None => Err(fail(ReadError::new(
-                ReadErrorKind::NotCollected,
-                format!("the snapshot has no `{}` read for this cluster", read.id),
+        record_items(record, read)
+    }
+
+    /// The items of one read on the standby global cluster, when one was collected.
+    pub fn standby_items(&self, read: &Read) -> Option<Result<&'a [Value], FactError>> {
+        self.snapshot
+            .standby
+            .as_ref()
+            .map(|record| record_items(record, read))
+    }
+}
+
+/// The items of one read in one cluster's record (see [`Input::items`]).
+fn record_items<'a>(record: &'a ClusterRecord, read: &Read) -> Result<&'a [Value], FactError> {
+    static EMPTY: Vec<Value> = Vec::new();
+    let fail = |error| FactError::read(&record.name, read, error);
+    match record.reads.get(read.id) {
+        Some(ReadOutcome::Ok { items }) => match items.iter().position(|i| !well_formed(i)) {
+            // A list that is not all objects is not what the API serves: none of it is used.
+            Some(index) => Err(fail(ReadError::new(
+                ReadErrorKind::Invalid,
+                format!(
+                    "item {index} of the list is not a Kubernetes object with \
+                     metadata.name, so the answer is not used"
+                ),
             ))),
-        }
+            None => Ok(items.as_slice()),
+        },
+        Some(ReadOutcome::Absent { .. }) => Ok(EMPTY.as_slice()),
+        Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
+        None => Err(fail(ReadError::new(
+            ReadErrorKind::NotCollected,
+            format!("the snapshot has no `{}` read for this cluster", read.id),
+        ))),
     }
 }
 
@@ -553,7 +572,13 @@ mod tests {
                 "version",
                 "cronjobs",
                 "etcdbackupconfigurations",
-                "resourcepatches"
+                "resourcepatches",
+                "postgresqls",
+                "perconaxtradbclusters",
+                "redis",
+                "rdskafkas",
+                "rabbitmqclusters",
+                "subscriptions"
             ]
         );
         assert_eq!(

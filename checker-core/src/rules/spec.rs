@@ -38,8 +38,9 @@ pub struct RuleSpec {
     /// CEL: when false, the result is `skipped` with the `skipped` message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
-    /// Inputs the rule cannot be evaluated without (a flag given, a path probed): when a
-    /// check is false the result is `error` with its text, which says what to give.
+    /// Inputs the rule cannot be evaluated without (a flag given, a path probed), checked once
+    /// `when` says the rule applies: when a check is false the result is `error` with its text,
+    /// which says what to give.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<NeedSpec>,
     /// Named CEL values, computed in order before `require`.
