@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use fleet_bench::fleet::{
-    DEFAULT_BIG_GLOBAL_NODES, DEFAULT_BIG_GLOBAL_WORKLOADS, DEFAULT_NODES_PER_CLUSTER,
-    DEFAULT_WORKLOAD_CLUSTERS,
+    DEFAULT_BIG_GLOBAL_NODES, DEFAULT_BIG_GLOBAL_WORKLOADS, DEFAULT_NODE_IMAGES,
+    DEFAULT_NODES_PER_CLUSTER, DEFAULT_WORKLOAD_CLUSTERS,
 };
 
 /// Benchmarks `acp-preflight check` against generated fleets served by the test API server.
@@ -19,6 +19,10 @@ pub struct Args {
     /// Nodes of each cluster of the wide fleet (the global one included).
     #[arg(long, value_name = "M", default_value_t = DEFAULT_NODES_PER_CLUSTER)]
     pub nodes: usize,
+    /// Images listed in each node's status.images (the kubelet lists at most 50); 0 for none,
+    /// as in the fixture's nodes.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_NODE_IMAGES)]
+    pub node_images: usize,
     /// Latency the server adds to every request, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 25)]
     pub latency_ms: u64,
@@ -67,10 +71,11 @@ pub struct Args {
 /// The `fleet-bench` command line that reproduces a run with these arguments.
 pub fn reproduce_command(args: &Args) -> String {
     let mut command = format!(
-        "target/release/fleet-bench --clusters {} --nodes {} --latency-ms {} --runs {} --warmup {} \
-         --connections {} --global-nodes {} --kubectl-clusters {}",
+        "target/release/fleet-bench --clusters {} --nodes {} --node-images {} --latency-ms {} \
+         --runs {} --warmup {} --connections {} --global-nodes {} --kubectl-clusters {}",
         args.clusters,
         args.nodes,
+        args.node_images,
         args.latency_ms,
         args.runs,
         args.warmup,
@@ -81,8 +86,44 @@ pub fn reproduce_command(args: &Args) -> String {
     if args.skip_kubectl {
         command += " --skip-kubectl";
     }
+    if args.skip_big_global {
+        command += " --skip-big-global";
+    }
     for extra in &args.check_args {
         command += &format!(" --check-arg={extra}");
     }
     command
+}
+
+/// The objects per list page of the checks: `--page-size` among the `--check-arg`s, else the
+/// collector's default.
+pub fn page_size(check_args: &[String]) -> u32 {
+    let mut value = None;
+    let mut args = check_args.iter();
+    while let Some(arg) = args.next() {
+        if let Some(v) = arg.strip_prefix("--page-size=") {
+            value = Some(v.to_string());
+        } else if arg == "--page-size" {
+            value = args.next().cloned();
+        }
+    }
+    value
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(checker_core::collect::DEFAULT_PAGE_SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_from_the_check_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(page_size(&[]), 500);
+        assert_eq!(
+            page_size(&args(&["--concurrency=8", "--page-size=100"])),
+            100
+        );
+        assert_eq!(page_size(&args(&["--page-size", "50"])), 50);
+    }
 }

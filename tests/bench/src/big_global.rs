@@ -27,7 +27,8 @@ impl Bench {
             ));
             return Ok(None);
         }
-        let spec = FleetSpec::big_global(self.args.global_nodes, self.args.big_global_clusters);
+        let spec = FleetSpec::big_global(self.args.global_nodes, self.args.big_global_clusters)
+            .with_node_images(self.args.node_images);
         let fleet = Fleet::generate(&spec).map_err(|e| e.to_string())?;
         let objects_on_global = fleet.clusters.first().map_or(0, |c| c.objects);
         progress(&format!(
@@ -39,8 +40,10 @@ impl Bench {
         let requests = RequestCounts::of(&log, &served.clusters);
         drop(served);
 
-        // The same fleet with a small global cluster: the request counts must not change.
-        let twin_spec = FleetSpec::big_global(self.args.nodes, self.args.big_global_clusters);
+        // The same fleet with a small global cluster: only the global cluster's node list pages
+        // may differ.
+        let twin_spec = FleetSpec::big_global(self.args.nodes, self.args.big_global_clusters)
+            .with_node_images(self.args.node_images);
         let twin = self.serve(
             Fleet::generate(&twin_spec).map_err(|e| e.to_string())?,
             "twin",

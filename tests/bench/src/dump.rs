@@ -1,5 +1,9 @@
 //! Writing a served fleet as a dump directory (`<dir>/<cluster>/<read id>.json`, the layout of
-//! `acp-preflight check --snapshot DIR`), read from the server the way kubectl would list it.
+//! `acp-preflight check --snapshot DIR`), read from the server the way the kubectl commands of
+//! `docs/reads.md` would: a list with the read's namespace and label selector, or the raw answer
+//! of a non-resource read (`kubectl get --raw /version`). Each cluster's directory also gets
+//! `customresourcedefinitions.json`, so that a custom kind the cluster does not serve (its list
+//! answered 404, no file written, as kubectl would write none) counts as "not installed".
 //! `check --snapshot` on it evaluates the same facts without any network, which tells the rule
 //! engine's share of a live check.
 
@@ -7,7 +11,10 @@ use std::path::Path;
 
 use crate::fleet::ClusterSummary;
 use crate::replay::{ReplayError, Replayer};
-use crate::requests::{list_path, reads_on};
+use crate::requests::{reads_on, request_path};
+
+/// The list of a cluster's CustomResourceDefinitions, written next to the reads.
+const CRDS_PATH: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 /// Why a dump could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +22,7 @@ pub enum DumpError {
     /// A list could not be read.
     #[error(transparent)]
     Replay(#[from] ReplayError),
-    /// The server did not answer a list with 200.
+    /// The server did not answer a list with 200 (or 404, for a custom kind).
     #[error("{path}: HTTP {status}")]
     Status {
         /// The list path.
@@ -33,8 +40,8 @@ pub enum DumpError {
     },
 }
 
-/// Lists every read of every cluster and writes the answers under `dir`; returns the number of
-/// files written.
+/// Reads every read of every cluster and writes the answers under `dir`; returns the number of
+/// read files written (the CRD lists not counted).
 pub async fn write(
     replayer: &Replayer,
     clusters: &[ClusterSummary],
@@ -47,19 +54,34 @@ pub async fn write(
             path: cluster_dir.display().to_string(),
             source,
         })?;
-        for read in reads_on(position == 0) {
-            let path = list_path(&cluster.name, read);
+        let get = |path: String| async move {
+            let path = format!("/kubernetes/{}{path}", cluster.name);
             let (status, body) = replayer.get(&path, Some("application/json")).await?;
-            if status != 200 {
-                return Err(DumpError::Status { path, status });
+            Ok::<_, DumpError>((path, status, body))
+        };
+        let (path, status, body) = get(CRDS_PATH.to_string()).await?;
+        if status != 200 {
+            return Err(DumpError::Status { path, status });
+        }
+        write_file(&cluster_dir.join("customresourcedefinitions.json"), &body)?;
+        for read in reads_on(position == 0) {
+            let (path, status, body) = get(request_path(read, None)).await?;
+            match status {
+                200 => {}
+                // Not installed: kubectl writes nothing, and the CRD list says why.
+                404 if read.custom => continue,
+                _ => return Err(DumpError::Status { path, status }),
             }
-            let file = cluster_dir.join(format!("{}.json", read.id));
-            std::fs::write(&file, &body).map_err(|source| DumpError::Io {
-                path: file.display().to_string(),
-                source,
-            })?;
+            write_file(&cluster_dir.join(format!("{}.json", read.id)), &body)?;
             files += 1;
         }
     }
     Ok(files)
+}
+
+fn write_file(file: &Path, body: &[u8]) -> Result<(), DumpError> {
+    std::fs::write(file, body).map_err(|source| DumpError::Io {
+        path: file.display().to_string(),
+        source,
+    })
 }

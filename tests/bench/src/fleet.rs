@@ -5,6 +5,11 @@
 //! v1.30.x, and every blocking cluster requirement of the 4.1 rule pack is met, so a check of a
 //! fleet ends with a real verdict (`ready`, with the 1.30 pod-restart warnings), not with errors.
 //! Workload clusters cycle through four [`Profile`]s so their object counts differ.
+//!
+//! A cluster's Kubernetes version is the same everywhere the checker looks: its tkestack
+//! `Cluster` (`status.version`), its `/version` answer (`gitVersion`) and every node's
+//! `kubeletVersion`. Like ACP 3.18, the platform has no Cluster API
+//! (`clusters.cluster.x-k8s.io` is not served): that read is answered "not installed".
 
 mod objects;
 
@@ -13,7 +18,7 @@ use serde_json::Value;
 use test_apiserver::{InvalidObject, Platform};
 
 use crate::templates::{Source, Templates, label, metadata_name};
-use objects::{Rewriter, cluster_object, module_infos, node};
+use objects::{Rewriter, cluster_object, module_infos, node, version_info};
 
 /// The name of the global cluster of every generated fleet.
 pub const GLOBAL: &str = "global";
@@ -29,6 +34,11 @@ pub const DEFAULT_BIG_GLOBAL_WORKLOADS: usize = 4;
 pub const MAX_WORKLOAD_CLUSTERS: usize = 2000;
 /// Most nodes a cluster can have (they must fit its /19).
 pub const MAX_NODES_PER_CLUSTER: usize = 7000;
+/// Default number of images in each node's `status.images`: the kubelet reports at most 50
+/// (`--node-status-max-images`), and a platform node holds more than that.
+pub const DEFAULT_NODE_IMAGES: usize = 50;
+/// Most images a node can list.
+pub const MAX_NODE_IMAGES: usize = 1000;
 
 /// Why a fleet could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +117,8 @@ pub struct FleetSpec {
     pub nodes_per_cluster: usize,
     /// Nodes of the global cluster.
     pub global_nodes: usize,
+    /// Images in each node's `status.images` (0: none, as in the fixture's nodes).
+    pub node_images: usize,
 }
 
 impl FleetSpec {
@@ -116,6 +128,7 @@ impl FleetSpec {
             workload_clusters,
             nodes_per_cluster: nodes,
             global_nodes: nodes,
+            node_images: DEFAULT_NODE_IMAGES,
         }
     }
 
@@ -126,6 +139,15 @@ impl FleetSpec {
             workload_clusters,
             nodes_per_cluster: DEFAULT_NODES_PER_CLUSTER,
             global_nodes,
+            node_images: DEFAULT_NODE_IMAGES,
+        }
+    }
+
+    /// The same fleet with `images` images in each node's `status.images`.
+    pub fn with_node_images(self, images: usize) -> FleetSpec {
+        FleetSpec {
+            node_images: images,
+            ..self
         }
     }
 }
@@ -144,12 +166,19 @@ pub struct ClusterSummary {
     pub name: String,
     /// Its profile.
     pub profile: Profile,
-    /// Its Kubernetes version (`status.version` of its tkestack Cluster).
+    /// Its Kubernetes version: `status.version` of its tkestack Cluster, the `gitVersion` of
+    /// its `/version` and every node's kubelet version.
     pub kubernetes_version: String,
     /// Its nodes.
     pub nodes: usize,
     /// Objects the test server holds for it, CRDs included.
     pub objects: usize,
+    /// The reads made on this cluster whose custom kind it does not serve (no CRD), by id: the
+    /// checker skips them when their group is not in `/apis`, else lists them, is answered 404
+    /// and asks discovery.
+    pub unserved_reads: Vec<String>,
+    /// The API groups its CRDs serve (what `/apis` lists besides the built-in groups).
+    pub custom_groups: Vec<String>,
 }
 
 /// A generated platform, ready to be served by [`test_apiserver::TestApiServer`].
@@ -176,6 +205,12 @@ impl Fleet {
                 "{most_nodes} nodes in a cluster (at most {MAX_NODES_PER_CLUSTER})"
             )));
         }
+        if spec.node_images > MAX_NODE_IMAGES {
+            return Err(FleetError::TooLarge(format!(
+                "{} images per node (at most {MAX_NODE_IMAGES})",
+                spec.node_images
+            )));
+        }
         let templates = Templates::load()?;
         let plans: Vec<Plan> = std::iter::once(Plan::global(spec.global_nodes))
             .chain((1..=spec.workload_clusters).map(|i| Plan::workload(i, spec.nodes_per_cluster)))
@@ -183,6 +218,7 @@ impl Fleet {
 
         let mut platform = Platform::new();
         let mut on_global: Vec<Value> = vec![templates.product_base.clone()];
+        let mut unserved = Vec::new();
         for plan in &plans {
             let parts = Parts::of(&templates, plan.profile);
             let rewrite = Rewriter::new(&plan.name, plan.index);
@@ -195,25 +231,42 @@ impl Fleet {
                 .iter()
                 .chain(&parts.statefulsets)
                 .chain(&parts.istio)
+                .chain(&parts.other_deployments)
             {
                 let mut object = (*template).clone();
                 rewrite.apply(&mut object);
                 cluster.add_object(object)?;
             }
             for n in 0..plan.nodes {
-                cluster.add_object(node(&parts, plan, n))?;
+                cluster.add_object(node(&parts, plan, n, spec.node_images))?;
             }
+            cluster.set_version(version_info(&parts, plan))?;
+            let mut groups: Vec<String> = parts
+                .crds
+                .iter()
+                .filter_map(|crd| crd.pointer("/spec/group")?.as_str())
+                .map(str::to_string)
+                .collect();
+            groups.sort();
+            groups.dedup();
+            unserved.push((
+                unserved_reads(cluster, plan.profile == Profile::Global),
+                groups,
+            ));
         }
         platform.cluster_mut(GLOBAL).add_objects(on_global)?;
 
         let clusters = plans
             .iter()
-            .map(|plan| ClusterSummary {
+            .zip(unserved)
+            .map(|(plan, (unserved_reads, custom_groups))| ClusterSummary {
                 name: plan.name.clone(),
                 profile: plan.profile,
                 kubernetes_version: plan.version.clone(),
                 nodes: plan.nodes,
                 objects: platform.cluster(&plan.name).map_or(0, |c| c.object_count()),
+                unserved_reads,
+                custom_groups,
             })
             .collect();
         Ok(Fleet { platform, clusters })
@@ -278,13 +331,25 @@ impl Plan {
     }
 }
 
+/// The ids of the reads made on a cluster (the global one: `global`) whose custom kind none of
+/// its CRDs serves.
+fn unserved_reads(cluster: &test_apiserver::Cluster, global: bool) -> Vec<String> {
+    crate::requests::reads_on(global)
+        .filter(|read| read.custom && !cluster.has_custom_resource(read.group, read.plural))
+        .map(|read| read.id.to_string())
+        .collect()
+}
+
 /// The templates one profile is made of.
 struct Parts<'a> {
     cluster: &'a Value,
     nodes: &'a Source,
     crds: Vec<&'a Value>,
     statefulsets: Vec<&'a Value>,
+    /// istiod Deployments (`app=istiod`).
     istio: Vec<&'a Value>,
+    /// Other Deployments (in `istio-system`), which the istiod read must leave out.
+    other_deployments: Vec<&'a Value>,
     module_infos: Vec<&'a Value>,
 }
 
@@ -307,6 +372,7 @@ impl<'a> Parts<'a> {
                 crds: all(&t.global.crds),
                 statefulsets: all(&t.global.statefulsets),
                 istio: all(&t.global.istio),
+                other_deployments: Vec::new(),
                 module_infos: all(&t.global.module_infos),
             },
             Profile::Mesh => Parts {
@@ -315,6 +381,7 @@ impl<'a> Parts<'a> {
                 crds: all(&t.prod.crds),
                 statefulsets: all(&t.prod.statefulsets),
                 istio: all(&t.prod.istio),
+                other_deployments: all(&t.prod.other_deployments),
                 module_infos: all(&t.prod.module_infos),
             },
             Profile::Plain => Parts {
@@ -328,6 +395,7 @@ impl<'a> Parts<'a> {
                     .filter(|s| !metadata_name(s).starts_with("cpaas-elasticsearch"))
                     .collect(),
                 istio: Vec::new(),
+                other_deployments: Vec::new(),
                 module_infos: modules(&t.prod, &basic),
             },
             Profile::Managed => Parts {
@@ -336,6 +404,7 @@ impl<'a> Parts<'a> {
                 crds: all(&t.eks.crds),
                 statefulsets: all(&t.eks.statefulsets),
                 istio: Vec::new(),
+                other_deployments: Vec::new(),
                 module_infos: all(&t.eks.module_infos),
             },
             Profile::BigLogs => Parts {
@@ -344,6 +413,7 @@ impl<'a> Parts<'a> {
                 crds: all(&t.prod.crds),
                 statefulsets: all(&t.global.statefulsets),
                 istio: Vec::new(),
+                other_deployments: Vec::new(),
                 module_infos: modules(&t.global, &["logcenter"])
                     .into_iter()
                     .chain(modules(&t.prod, &basic))

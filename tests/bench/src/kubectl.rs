@@ -1,31 +1,62 @@
-//! The checker's reads as a sequential `kubectl` script: one `kubectl get ... -o json` per read
-//! per cluster, one after the other, each cluster through its own kubeconfig context.
+//! The checker's reads as a sequential `kubectl` script: one `kubectl get` per read per
+//! cluster, one after the other, each cluster through its own kubeconfig context. Each command
+//! is the read's own ([`checker_core::reads::Read::kubectl_command`], as `docs/reads.md` lists
+//! them): `get <resource> [-n <ns> | -A -l <selector>] -o json` for a list, `get --raw <path>`
+//! for a non-resource read.
 
 use std::path::{Path, PathBuf};
+
+use checker_core::reads::Read;
 
 /// One `kubectl get` of the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KubectlRead {
     /// Kubeconfig context (named after the cluster).
     pub context: String,
-    /// Resource as kubectl names it: `plural` or `plural.group`.
-    pub resource: String,
-    /// Namespace to list in, for namespaced reads.
-    pub namespace: Option<String>,
+    /// The arguments after `kubectl`: `get deployments.apps -A -l app=istiod -o json`,
+    /// `get --raw /version`.
+    pub args: Vec<String>,
     /// Where the JSON output goes.
     pub output: PathBuf,
+    /// Whether kubectl is expected to fail: the cluster does not serve the read's custom kind.
+    pub unserved: bool,
+}
+
+/// The arguments of the kubectl command of a read (after `kubectl`, before the redirection).
+pub fn read_args(read: &Read) -> Vec<String> {
+    let mut args = vec!["get".to_string()];
+    if let Some(path) = read.path {
+        args.extend(["--raw".to_string(), path.to_string()]);
+        return args;
+    }
+    args.push(checker_core::facts::resource_name(read));
+    match read.namespace {
+        Some(ns) => args.extend(["-n".to_string(), ns.to_string()]),
+        None if read.label_selector.is_some() => args.push("-A".to_string()),
+        None => {}
+    }
+    if let Some(selector) = read.label_selector {
+        args.extend(["-l".to_string(), selector.to_string()]);
+    }
+    args.extend(["-o".to_string(), "json".to_string()]);
+    args
 }
 
 /// The reads of one cluster: every read of the catalogue on the global cluster, the reads made
 /// on every cluster elsewhere. Outputs go to `<out_dir>/<context>/<read id>.json`, the layout of
-/// a dump directory.
-pub fn reads_for(context: &str, global: bool, out_dir: &Path) -> Vec<KubectlRead> {
+/// a dump directory. `unserved`: the ids of the reads whose kind the cluster does not serve.
+pub fn reads_for(
+    context: &str,
+    global: bool,
+    unserved: &[String],
+    out_dir: &Path,
+) -> Vec<KubectlRead> {
     crate::requests::reads_on(global)
         .map(|read| KubectlRead {
             context: context.to_string(),
-            resource: checker_core::facts::resource_name(read),
-            namespace: read.namespace.map(str::to_string),
+            args: read_args(read),
             output: out_dir.join(context).join(format!("{}.json", read.id)),
+            unserved: unserved.iter().any(|id| id == read.id),
         })
         .collect()
 }
@@ -48,21 +79,26 @@ pub fn script(kubectl: &Path, kubeconfig: &Path, reads: &[KubectlRead]) -> Strin
     let kubectl = quote(&kubectl.to_string_lossy());
     let kubeconfig = quote(&kubeconfig.to_string_lossy());
     for read in reads {
-        let namespace = read
-            .namespace
-            .as_deref()
-            .map(|ns| format!(" -n {}", quote(ns)))
-            .unwrap_or_default();
+        let args: Vec<String> = read.args.iter().map(|a| word(a)).collect();
         text += &format!(
-            "{kubectl} --kubeconfig {kubeconfig} --context {} get {}{namespace} -o json > {} \
+            "{kubectl} --kubeconfig {kubeconfig} --context {} {} > {} \
              || failures=$((failures + 1))\n",
             quote(&read.context),
-            quote(&read.resource),
+            args.join(" "),
             quote(&read.output.to_string_lossy()),
         );
     }
     text += "echo \"failures=$failures\"\n[ \"$failures\" -eq 0 ]\n";
     text
+}
+
+/// `text` as one shell word: as it is when the shell leaves it alone, else quoted.
+fn word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,".contains(&b));
+    if plain { text.to_string() } else { quote(text) }
 }
 
 /// `text` as one single-quoted shell word.
@@ -86,18 +122,43 @@ mod tests {
     #[test]
     fn global_reads_everything_workloads_their_share() {
         let out = Path::new("/tmp/out");
-        let global = reads_for("global", true, out);
+        let global = reads_for("global", true, &["capi-clusters".to_string()], out);
         assert_eq!(global.len(), reads::ALL.len());
-        let workload = reads_for("prod-001", false, out);
+        assert_eq!(global.iter().filter(|r| r.unserved).count(), 1);
+        let workload = reads_for("prod-001", false, &[], out);
         assert!(workload.len() < global.len());
-        assert!(workload.iter().any(|r| r.resource == "deployments.apps"
-            && r.namespace.as_deref() == Some("istio-system")
-            && r.output == Path::new("/tmp/out/prod-001/istio-deployments.json")));
+        let args = |id: &str| {
+            workload
+                .iter()
+                .find(|r| r.output == Path::new("/tmp/out/prod-001").join(format!("{id}.json")))
+                .map(|r| r.args.join(" "))
+        };
+        assert_eq!(
+            args("istio-deployments").as_deref(),
+            Some("get deployments.apps -A -l app=istiod -o json")
+        );
+        assert_eq!(args("version").as_deref(), Some("get --raw /version"));
+        assert_eq!(
+            args("cpaas-statefulsets").as_deref(),
+            Some("get statefulsets.apps -n cpaas-system -o json")
+        );
+    }
+
+    #[test]
+    fn every_command_is_the_catalogue_s() {
+        for read in reads::ALL {
+            assert_eq!(
+                format!("kubectl {} > {}.json", read_args(read).join(" "), read.id),
+                read.kubectl_command(),
+                "{}",
+                read.id
+            );
+        }
     }
 
     #[test]
     fn script_lines() {
-        let reads = reads_for("prod-001", false, Path::new("/tmp/o"));
+        let reads = reads_for("prod-001", false, &[], Path::new("/tmp/o"));
         let text = script(
             Path::new("/usr/bin/kubectl"),
             Path::new("/tmp/it's"),
@@ -105,9 +166,16 @@ mod tests {
         );
         assert!(text.contains("mkdir -p '/tmp/o/prod-001'\n"), "{text}");
         assert!(text.contains(
-            "'/usr/bin/kubectl' --kubeconfig '/tmp/it'\\''s' --context 'prod-001' get 'deployments.apps' -n 'istio-system' -o json > '/tmp/o/prod-001/istio-deployments.json' || failures=$((failures + 1))\n"
+            "'/usr/bin/kubectl' --kubeconfig '/tmp/it'\\''s' --context 'prod-001' get deployments.apps -A -l app=istiod -o json > '/tmp/o/prod-001/istio-deployments.json' || failures=$((failures + 1))\n"
         ), "{text}");
+        assert!(
+            text.contains(
+                "--context 'prod-001' get --raw /version > '/tmp/o/prod-001/version.json' ||"
+            ),
+            "{text}"
+        );
         assert_eq!(text.matches(" get ").count(), reads.len());
+        assert_eq!(word("a b"), "'a b'");
         assert_eq!(failures("x\nfailures=3\n"), Some(3));
         assert_eq!(failures("nothing"), None);
     }

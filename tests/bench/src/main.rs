@@ -83,7 +83,12 @@ impl Bench {
         };
         let fleet = self.wide_fleet(live, &mut pending)?;
         let big_global = self.big_global(live, &mut pending)?;
-        let targets = targets::targets(&fleet, big_global.as_ref(), self.args.global_nodes);
+        let targets = targets::targets(
+            &fleet,
+            big_global.as_ref(),
+            self.args.global_nodes,
+            args::page_size(&self.args.check_args),
+        );
         Ok(Results {
             command: args::reproduce_command(&self.args),
             machine,

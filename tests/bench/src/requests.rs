@@ -132,32 +132,43 @@ impl RequestCounts {
     }
 }
 
-/// The requests the checker is expected to make when its own cannot be observed: on the global
-/// cluster, for every read, a discovery request for a custom kind's group version and one list;
-/// on every workload cluster one list per read made on every cluster. Lists ask for
-/// [`SYNTHETIC_PAGE_SIZE`] objects, which is more than any read of a generated fleet returns.
+/// The requests the checker is expected to make when its own cannot be observed, as the
+/// collector makes them: on the global cluster every read, on a workload cluster the reads made
+/// on every cluster. When some of a cluster's reads are of custom kinds, `/apis` first. A
+/// non-resource read (`/version`) is one GET of its path. A list asks for its first page of
+/// [`SYNTHETIC_PAGE_SIZE`] objects, with the read's label selector; the checker then follows
+/// continue tokens, which a request list made in advance cannot know, so a read of more objects
+/// than a page is one request here and `ceil(objects / page)` in a check. A custom kind whose
+/// group the cluster does not serve costs no request (`/apis` says it is absent); one whose
+/// group is served but not the kind is listed, answered 404, then looked up in discovery: each
+/// of the read's group versions, then the group.
 pub fn synthetic(clusters: &[ClusterSummary]) -> Vec<ReplayRequest> {
     let json = Some("application/json".to_string());
     let mut list = Vec::new();
     for (position, cluster) in clusters.iter().enumerate() {
-        for read in reads_on(position == 0) {
-            if read.custom {
-                list.push(ReplayRequest {
-                    path_and_query: format!(
-                        "/kubernetes/{}{}",
-                        cluster.name,
-                        group_version_path(read)
-                    ),
-                    accept: json.clone(),
-                });
-            }
+        let mut get = |path: String| {
             list.push(ReplayRequest {
-                path_and_query: format!(
-                    "{}?limit={SYNTHETIC_PAGE_SIZE}",
-                    list_path(&cluster.name, read)
-                ),
+                path_and_query: format!("/kubernetes/{}{path}", cluster.name),
                 accept: json.clone(),
             });
+        };
+        let global = position == 0;
+        if reads_on(global).any(|read| read.custom) {
+            get("/apis".to_string());
+        }
+        for read in reads_on(global) {
+            let unserved = read.custom && cluster.unserved_reads.iter().any(|id| id == read.id);
+            let group_served = cluster.custom_groups.iter().any(|g| g == read.group);
+            if unserved && !group_served {
+                continue;
+            }
+            get(request_path(read, Some(SYNTHETIC_PAGE_SIZE)));
+            if unserved {
+                for version in read.versions {
+                    get(group_version_path(read, version));
+                }
+                get(format!("/apis/{}", read.group));
+            }
         }
     }
     list
@@ -170,9 +181,8 @@ pub fn reads_on(global: bool) -> impl Iterator<Item = &'static Read> {
         .filter(move |read| global || read.on == ReadOn::EveryCluster)
 }
 
-/// `/api/<v>` or `/apis/<group>/<v>` for a read's preferred version.
-fn group_version_path(read: &Read) -> String {
-    let version = read.versions.first().copied().unwrap_or("v1");
+/// `/api/<v>` or `/apis/<group>/<v>`.
+fn group_version_path(read: &Read, version: &str) -> String {
     if read.group.is_empty() {
         format!("/api/{version}")
     } else {
@@ -180,18 +190,66 @@ fn group_version_path(read: &Read) -> String {
     }
 }
 
-/// The list path of a read on a cluster, through the platform proxy:
-/// `/kubernetes/<cluster>/apis/<group>/<version>[/namespaces/<ns>]/<plural>`.
-pub fn list_path(cluster: &str, read: &Read) -> String {
+/// What a read asks a cluster for, under the cluster's API root (`/kubernetes/<cluster>` through
+/// the platform proxy) and without a query: a non-resource read's path (`/version`), else the
+/// list path at the read's preferred version,
+/// `/apis/<group>/<version>[/namespaces/<ns>]/<plural>`.
+pub fn read_path(read: &Read) -> String {
+    if let Some(path) = read.path {
+        return path.to_string();
+    }
+    let version = read.versions.first().copied().unwrap_or("v1");
     let namespace = read
         .namespace
         .map(|ns| format!("/namespaces/{ns}"))
         .unwrap_or_default();
     format!(
-        "/kubernetes/{cluster}{}{namespace}/{}",
-        group_version_path(read),
+        "{}{namespace}/{}",
+        group_version_path(read, version),
         read.plural
     )
+}
+
+/// [`read_path`] with the query the collector sends for a list: `limit` (when paginated) and
+/// the read's `labelSelector`, percent-encoded as the collector encodes it. A non-resource read
+/// has no query.
+pub fn request_path(read: &Read, limit: Option<u32>) -> String {
+    let path = read_path(read);
+    if read.path.is_some() {
+        return path;
+    }
+    let mut query = Vec::new();
+    if let Some(limit) = limit {
+        query.push(format!("limit={limit}"));
+    }
+    if let Some(selector) = read.label_selector {
+        query.push(format!("labelSelector={}", percent_encode(selector)));
+    }
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// A query value with everything but the RFC 3986 unreserved characters percent-encoded (as
+/// the collector sends it: `app=istiod` is `app%3Distiod`).
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The list pages a read of `objects` objects takes with pages of `page_size` (at least one).
+pub fn pages(objects: usize, page_size: u32) -> usize {
+    objects.div_ceil(page_size.max(1) as usize).max(1)
 }
 
 #[cfg(test)]
@@ -205,6 +263,12 @@ mod tests {
             kubernetes_version: "v1.30.2".to_string(),
             nodes: 1,
             objects,
+            unserved_reads: if profile == Profile::Global {
+                vec!["capi-clusters".to_string()]
+            } else {
+                Vec::new()
+            },
+            custom_groups: vec!["platform.tkestack.io".to_string()],
         }
     }
 
@@ -272,15 +336,57 @@ mod tests {
                     r.path_and_query
                         .starts_with(&format!("/kubernetes/{cluster}/"))
                 })
-                .count()
+                .map(|r| r.path_and_query.as_str())
+                .collect::<Vec<_>>()
         };
         let everywhere = reads::ALL
             .iter()
             .filter(|r| r.on == ReadOn::EveryCluster)
             .count();
-        assert_eq!(on("prod-001"), everywhere);
-        assert!(on("global") > reads::ALL.len());
+        let discovery = |global: bool| usize::from(reads_on(global).any(|r| r.custom));
+        assert_eq!(on("prod-001").len(), everywhere + discovery(false));
+        // One request per read, but none for the Cluster API list: its group is not served.
+        assert_eq!(on("global").len(), reads::ALL.len() - 1 + discovery(true));
+        assert!(on("global").contains(&"/kubernetes/global/apis"));
+        assert!(!on("global").iter().any(|p| p.contains("cluster.x-k8s.io")));
+        // Served group, unserved kind: listed, 404, then discovery.
+        let mut served_group = clusters.clone();
+        served_group[0]
+            .custom_groups
+            .push("cluster.x-k8s.io".to_string());
+        let list = synthetic(&served_group);
+        let capi = reads::by_id("capi-clusters").unwrap();
+        assert_eq!(
+            list.iter()
+                .filter(|r| r.path_and_query.contains("cluster.x-k8s.io"))
+                .count(),
+            1 + capi.versions.len() + 1
+        );
+        let workload = on("prod-001");
+        assert!(workload.contains(
+            &"/kubernetes/prod-001/apis/apps/v1/deployments?limit=500&labelSelector=app%3Distiod"
+        ));
+        assert!(workload.contains(&"/kubernetes/prod-001/version"));
+        assert!(workload.contains(&"/kubernetes/prod-001/api/v1/nodes?limit=500"));
         assert!(list.iter().any(|r| r.path_and_query
-            == "/kubernetes/prod-001/apis/apps/v1/namespaces/istio-system/deployments?limit=500"));
+            == "/kubernetes/global/apis/cluster.x-k8s.io/v1beta1/namespaces/cpaas-system/clusters?limit=500"));
+    }
+
+    #[test]
+    fn paths_of_every_kind_of_read() {
+        let version = reads::by_id("version").unwrap();
+        assert_eq!(read_path(version), "/version");
+        assert_eq!(request_path(version, Some(500)), "/version");
+        let istio = &reads::ISTIO_DEPLOYMENTS;
+        assert_eq!(read_path(istio), "/apis/apps/v1/deployments");
+        assert_eq!(
+            request_path(istio, None),
+            "/apis/apps/v1/deployments?labelSelector=app%3Distiod"
+        );
+        let nodes = reads::by_id("nodes").unwrap();
+        assert_eq!(request_path(nodes, None), "/api/v1/nodes");
+        assert_eq!(percent_encode("a=b,c!=d e"), "a%3Db%2Cc%21%3Dd%20e");
+        assert_eq!((pages(0, 500), pages(500, 500), pages(501, 500)), (1, 1, 2));
+        assert_eq!(pages(5000, 500), 10);
     }
 }

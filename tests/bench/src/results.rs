@@ -97,6 +97,9 @@ pub struct KubectlResults {
     pub workload_clusters_total: usize,
     pub invocations: usize,
     pub failures: Option<usize>,
+    /// Reads of kinds the cluster does not serve (no CRD), which kubectl fails: the expected
+    /// failures.
+    pub expected_failures: usize,
     pub global_secs: f64,
     pub workloads_secs: f64,
     pub measured_secs: f64,

@@ -1,5 +1,7 @@
 //! Object templates, taken from the recorded `fixtures/ready-3.18` platform so generated fleets
-//! have the shapes the checker's fact derivation expects.
+//! have the shapes the checker's fact derivation expects, plus the Deployments of `prod-1`'s
+//! `istio-system` that a kubectl dump (`-l app=istiod`) leaves out of the fixture: they are
+//! served so that the checker's labelled read has something to leave out too.
 
 use serde_json::Value;
 
@@ -21,6 +23,9 @@ const GLOBAL_MODULE_INFOS: (&str, &str) = fixture!("global/moduleinfoes.json");
 const GLOBAL_NODES: (&str, &str) = fixture!("global/nodes.json");
 const GLOBAL_PRODUCT_BASES: (&str, &str) = fixture!("global/productbases.json");
 const GLOBAL_STATEFULSETS: (&str, &str) = fixture!("global/cpaas-statefulsets.json");
+const GLOBAL_VERSION: (&str, &str) = fixture!("global/version.json");
+const PROD_VERSION: (&str, &str) = fixture!("prod-1/version.json");
+const EKS_VERSION: (&str, &str) = fixture!("eks-1/version.json");
 const PROD_CRDS: (&str, &str) = fixture!("prod-1/customresourcedefinitions.json");
 const PROD_ISTIO: (&str, &str) = fixture!("prod-1/istio-deployments.json");
 const PROD_NODES: (&str, &str) = fixture!("prod-1/nodes.json");
@@ -28,6 +33,12 @@ const PROD_STATEFULSETS: (&str, &str) = fixture!("prod-1/cpaas-statefulsets.json
 const EKS_CRDS: (&str, &str) = fixture!("eks-1/customresourcedefinitions.json");
 const EKS_NODES: (&str, &str) = fixture!("eks-1/nodes.json");
 const EKS_STATEFULSETS: (&str, &str) = fixture!("eks-1/cpaas-statefulsets.json");
+/// The istio-system Deployments of `prod-1` other than istiod (the ingress gateway and the
+/// operator), as recorded before the fixture kept only what `-l app=istiod` lists.
+const PROD_OTHER_DEPLOYMENTS: (&str, &str) = (
+    "tests/bench/templates/prod-1-other-deployments.json",
+    include_str!("../templates/prod-1-other-deployments.json"),
+);
 
 /// The name of the fixture's global cluster.
 pub(crate) const FIXTURE_GLOBAL: &str = "global";
@@ -51,10 +62,14 @@ pub(crate) struct Source {
     pub control_plane_node: Value,
     /// A worker Node.
     pub worker_node: Value,
+    /// Its `/version` answer.
+    pub version: Value,
     /// Its `cpaas-system` StatefulSets.
     pub statefulsets: Vec<Value>,
-    /// Its `istio-system` Deployments.
+    /// Its istiod Deployments (`app=istiod`).
     pub istio: Vec<Value>,
+    /// Its other Deployments, which the labelled istiod read must not list.
+    pub other_deployments: Vec<Value>,
     /// Its ModuleInfo objects (on the global cluster).
     pub module_infos: Vec<Value>,
 }
@@ -80,8 +95,10 @@ impl Templates {
         let source = |name: &str,
                       crds: (&str, &str),
                       nodes: (&str, &str),
+                      version: (&str, &str),
                       statefulsets: (&str, &str),
-                      istio: Option<(&str, &str)>|
+                      istio: Option<(&str, &str)>,
+                      other_deployments: Option<(&str, &str)>|
          -> Result<Source, FleetError> {
             let cluster = find(&clusters, GLOBAL_CLUSTERS.0, |o| metadata_name(o) == name)?;
             let nodes = items(nodes)?;
@@ -101,8 +118,13 @@ impl Templates {
                 crds: items(crds)?,
                 control_plane_node,
                 worker_node,
+                version: object(version)?,
                 statefulsets: items(statefulsets)?,
                 istio: match istio {
+                    Some(file) => items(file)?,
+                    None => Vec::new(),
+                },
+                other_deployments: match other_deployments {
                     Some(file) => items(file)?,
                     None => Vec::new(),
                 },
@@ -122,17 +144,29 @@ impl Templates {
                 FIXTURE_GLOBAL,
                 GLOBAL_CRDS,
                 GLOBAL_NODES,
+                GLOBAL_VERSION,
                 GLOBAL_STATEFULSETS,
+                None,
                 None,
             )?,
             prod: source(
                 FIXTURE_PROD,
                 PROD_CRDS,
                 PROD_NODES,
+                PROD_VERSION,
                 PROD_STATEFULSETS,
                 Some(PROD_ISTIO),
+                Some(PROD_OTHER_DEPLOYMENTS),
             )?,
-            eks: source(FIXTURE_EKS, EKS_CRDS, EKS_NODES, EKS_STATEFULSETS, None)?,
+            eks: source(
+                FIXTURE_EKS,
+                EKS_CRDS,
+                EKS_NODES,
+                EKS_VERSION,
+                EKS_STATEFULSETS,
+                None,
+                None,
+            )?,
         })
     }
 }
@@ -159,6 +193,15 @@ fn items((file, text): (&str, &str)) -> Result<Vec<Value>, FleetError> {
     match value.get("items") {
         Some(Value::Array(items)) => Ok(items.clone()),
         _ => Err(template_error(file, "not a list (no items array)")),
+    }
+}
+
+/// One JSON object (what `kubectl get --raw` prints).
+fn object((file, text): (&str, &str)) -> Result<Value, FleetError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) if value.get("gitVersion").is_some() => Ok(value),
+        Ok(_) => Err(template_error(file, "not a version.Info (no gitVersion)")),
+        Err(e) => Err(template_error(file, &e.to_string())),
     }
 }
 
@@ -209,6 +252,20 @@ mod tests {
                 .istio
                 .iter()
                 .any(|d| metadata_name(d).starts_with("istiod"))
+        );
+        // The labelled read lists istiod and nothing else.
+        assert!(
+            t.prod
+                .istio
+                .iter()
+                .all(|d| label(d, "app") == Some("istiod"))
+        );
+        assert_eq!(t.prod.other_deployments.len(), 2);
+        assert!(
+            t.prod
+                .other_deployments
+                .iter()
+                .all(|d| label(d, "app") != Some("istiod"))
         );
         assert!(
             t.global

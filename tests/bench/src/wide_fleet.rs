@@ -23,7 +23,8 @@ impl Bench {
         live: bool,
         pending: &mut Vec<String>,
     ) -> Result<FleetResults, String> {
-        let spec = FleetSpec::wide(self.args.clusters, self.args.nodes);
+        let spec = FleetSpec::wide(self.args.clusters, self.args.nodes)
+            .with_node_images(self.args.node_images);
         let started = Instant::now();
         let fleet = Fleet::generate(&spec).map_err(|e| e.to_string())?;
         let generate_secs = started.elapsed().as_secs_f64();
@@ -146,18 +147,17 @@ impl Bench {
     /// The kubectl script on the global cluster and the first `--kubectl-clusters` workload
     /// clusters, timed in two parts and extrapolated to the whole fleet.
     fn kubectl_run(&self, served: &Served, program: &Path) -> Result<KubectlResults, String> {
-        let workloads: Vec<&str> = served
-            .clusters
-            .iter()
-            .skip(1)
-            .map(|c| c.name.as_str())
-            .collect();
+        let workloads: Vec<_> = served.clusters.iter().skip(1).collect();
         let subset = self.args.kubectl_clusters.min(workloads.len());
         let out_dir = self.work.path().join("kubectl-out");
-        let global_reads = kubectl::reads_for(GLOBAL, true, &out_dir);
+        let unserved_on_global = served
+            .clusters
+            .first()
+            .map_or(&[][..], |g| &g.unserved_reads[..]);
+        let global_reads = kubectl::reads_for(GLOBAL, true, unserved_on_global, &out_dir);
         let workload_reads: Vec<_> = workloads[..subset]
             .iter()
-            .flat_map(|c| kubectl::reads_for(c, false, &out_dir))
+            .flat_map(|c| kubectl::reads_for(&c.name, false, &c.unserved_reads, &out_dir))
             .collect();
         let part = |name: &str, reads: &[kubectl::KubectlRead]| {
             let path = self.work.path().join(format!("kubectl-{name}.sh"));
@@ -171,10 +171,12 @@ impl Bench {
             let requests = served.server.requests().len();
             let failures = kubectl::failures(&String::from_utf8_lossy(&measured.stdout));
             progress(&format!(
-                "kubectl, {name}: {} reads in {:.1} s, {requests} requests, failures: {}",
+                "kubectl, {name}: {} reads in {:.1} s, {requests} requests, failures: {} \
+                 (expected {}: kinds not served)",
                 reads.len(),
                 measured.stats.wall_secs,
-                failures.map_or("unknown".to_string(), |f| f.to_string())
+                failures.map_or("unknown".to_string(), |f| f.to_string()),
+                reads.iter().filter(|r| r.unserved).count()
             ));
             Ok::<_, String>((measured.stats, requests, failures))
         };
@@ -201,6 +203,11 @@ impl Bench {
             workload_clusters_total: workloads.len(),
             invocations,
             failures: global_failures.zip(work_failures).map(|(a, b)| a + b),
+            expected_failures: global_reads
+                .iter()
+                .chain(&workload_reads)
+                .filter(|r| r.unserved)
+                .count(),
             global_secs: global.wall_secs,
             workloads_secs: work.wall_secs,
             measured_secs: global.wall_secs + work.wall_secs,

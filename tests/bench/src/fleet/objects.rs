@@ -1,6 +1,7 @@
 //! The objects of one generated cluster, made from the templates of its profile: its tkestack
-//! `Cluster` and its ModuleInfos (both on the global cluster) and its nodes, with the fixture's
-//! names and addresses rewritten to the cluster's own, and stable uids.
+//! `Cluster` and its ModuleInfos (both on the global cluster), its nodes and its `/version`
+//! answer, with the fixture's names and addresses rewritten to the cluster's own, and stable
+//! uids.
 
 use std::net::Ipv4Addr;
 
@@ -114,8 +115,61 @@ pub(super) fn module_infos(parts: &Parts, plan: &Plan, rewrite: &Rewriter) -> Ve
         .collect()
 }
 
-/// Node `n` of a cluster.
-pub(super) fn node(parts: &Parts, plan: &Plan, n: usize) -> Value {
+/// The platform registry the generated node images come from (the fixture's).
+const REGISTRY: &str = "192.168.130.10:11443";
+/// Repositories of the generated node images, cycled through.
+const IMAGE_REPOSITORIES: [&str; 10] = [
+    "acp/alauda-cluster-base",
+    "acp/kube-ovn",
+    "ait/prometheus",
+    "ait/log-agent",
+    "acp/coredns",
+    "acp/kube-proxy",
+    "asm/proxyv2",
+    "acp/nginx-ingress-controller",
+    "acp/pause",
+    "3rdparty/elasticsearch",
+];
+
+/// The `/version` answer of a cluster: its Kubernetes version, in the shape of the fixture's
+/// `version.json`.
+pub(super) fn version_info(parts: &Parts, plan: &Plan) -> Value {
+    let numbers: Vec<&str> = plan.version.trim_start_matches('v').split('.').collect();
+    let number = |i: usize| -> String {
+        numbers
+            .get(i)
+            .map(|s| s.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default()
+    };
+    let mut info = parts.nodes.version.clone();
+    info["major"] = json!(number(0));
+    info["minor"] = json!(number(1));
+    info["gitVersion"] = json!(plan.version);
+    info
+}
+
+/// `count` entries of a node's `status.images`, as the kubelet reports them: each image by
+/// digest and by tag, with its size. Names and sizes are the same on every node of a cluster.
+fn images(count: usize) -> Value {
+    (0..count)
+        .map(|i| {
+            let repository = IMAGE_REPOSITORIES[i % IMAGE_REPOSITORIES.len()];
+            let variant = i / IMAGE_REPOSITORIES.len();
+            let (a, b) = hash(&["image", repository, &variant.to_string()]);
+            let (c, d) = hash(&["digest", repository, &variant.to_string()]);
+            json!({
+                "names": [
+                    format!("{REGISTRY}/{repository}@sha256:{a:016x}{b:016x}{c:016x}{d:016x}"),
+                    format!("{REGISTRY}/{repository}:v3.18.{variant}"),
+                ],
+                "sizeBytes": 20_000_000 + (a % 400_000_000),
+            })
+        })
+        .collect()
+}
+
+/// Node `n` of a cluster, with `image_count` entries in `status.images`.
+pub(super) fn node(parts: &Parts, plan: &Plan, n: usize, image_count: usize) -> Value {
     let control_plane = !plan.profile.managed() && n < CONTROL_PLANE_NODES;
     let template = if control_plane {
         &parts.nodes.control_plane_node
@@ -148,6 +202,10 @@ pub(super) fn node(parts: &Parts, plan: &Plan, n: usize) -> Value {
         {"address": name, "type": "Hostname"},
     ]);
     object["status"]["nodeInfo"]["kubeletVersion"] = json!(plan.version);
+    object["status"]["nodeInfo"]["kubeProxyVersion"] = json!(plan.version);
+    if image_count > 0 {
+        object["status"]["images"] = images(image_count);
+    }
     object
 }
 
@@ -206,6 +264,21 @@ mod tests {
             Rewriter::new(GLOBAL, 0).rewritten("192.168.130.21"),
             Some("192.168.130.21".to_string())
         );
+    }
+
+    #[test]
+    fn node_images_as_the_kubelet_lists_them() {
+        let list = images(50);
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 50);
+        let names: std::collections::BTreeSet<_> = list
+            .iter()
+            .map(|i| i["names"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 50, "distinct images");
+        assert!(list[0]["names"][0].as_str().unwrap().contains("@sha256:"));
+        assert!(list[0]["sizeBytes"].as_u64().unwrap() > 0);
+        assert_eq!(images(0), json!([]));
     }
 
     #[test]
