@@ -247,3 +247,19 @@ async fn api_groups_decide_absence_and_the_version_without_a_request() {
     };
     assert_eq!(items[0]["apiVersion"], "product.alauda.io/v1alpha1");
 }
+
+#[test]
+fn a_nodes_image_list_is_not_kept() {
+    let node = json!({"metadata": {"name": "n", "managedFields": []},
+        "status": {"images": [{"names": ["x"]}], "nodeInfo": {"kubeletVersion": "v1.30.4"}}});
+    let kept = normalise(node, "v1", "Node");
+    assert_eq!(kept["status"].get("images"), None);
+    assert_eq!(kept["status"]["nodeInfo"]["kubeletVersion"], "v1.30.4");
+    assert_eq!(kept["kind"], "Node");
+    let other = normalise(
+        json!({"metadata": {"name": "d"}, "status": {"images": 1}}),
+        "apps/v1",
+        "Deployment",
+    );
+    assert_eq!(other["status"]["images"], 1);
+}
