@@ -1172,7 +1172,8 @@ fn check_diagnostics(file: &str, text: &str, error: &PackError) -> Result<(), Te
     for d in &error.diagnostics {
         prop_assert!(!d.message.is_empty(), "{:?}", d);
         let source = if d.file == file {
-            text
+            // Positions are of the text after a leading byte-order mark, as the loader reads it.
+            text.strip_prefix('\u{feff}').unwrap_or(text)
         } else {
             let source = error.sources.get(&d.file);
             prop_assert!(source.is_some(), "no text of {} for {}", d.file, d);
@@ -1472,4 +1473,12 @@ proptest! {
             check_diagnostics("rule.yaml", &text, &error)?;
         }
     }
+}
+
+#[test]
+fn a_leading_byte_order_mark_does_not_shift_positions() {
+    let error = rules::load_rule("rule.yaml", "\u{feff}¡").expect_err("not a rule");
+    let d = &error.diagnostics[0];
+    assert_eq!((d.line, d.column), (Some(1), Some(1)), "{d}");
+    assert_eq!(d.span.map(|(offset, _)| offset), Some(0), "{d}");
 }

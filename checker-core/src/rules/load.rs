@@ -56,15 +56,23 @@ fn typed<T: serde::de::DeserializeOwned>(
         .map_err(|e| vec![Diagnostic::new(file, "", Some(node.at), e.to_string())])
 }
 
+/// The text without a leading UTF-8 byte-order mark (editors on Windows write one): the YAML
+/// parser skips it when it counts columns, so positions are of the text after it.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Loads and checks a pack; its rules are resolved against the bundled rules. `file` names the
 /// origin in diagnostics.
 pub fn load(file: &str, text: &str) -> Result<RulePack, PackError> {
+    let text = without_bom(text);
     load_with(file, text, super::bundled::library())
 }
 
 /// Loads a pack or, when the file is a single rule (it has `id:` rather than `pack:`), checks
 /// that rule in every bundled pack that includes it. For `rules lint`.
 pub fn load_file(file: &str, text: &str) -> Result<Linted, PackError> {
+    let text = without_bom(text);
     let is_rule = yaml::parse(text)
         .ok()
         .is_some_and(|node| node.get("id").is_some() && node.get("pack").is_none());
@@ -91,6 +99,7 @@ pub enum Linted {
 /// Checks a single rule file: its schema, then its compilation in every bundled pack that
 /// includes the rule (or, when none does, with the parameters of every bundled pack).
 pub fn load_rule(file: &str, text: &str) -> Result<Linted, PackError> {
+    let text = without_bom(text);
     let fail = |diagnostics| PackError {
         file: file.to_string(),
         diagnostics,
