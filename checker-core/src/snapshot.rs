@@ -226,8 +226,16 @@ const ANNOTATIONS: &[&str] = &[
 /// `initContainers`, `ephemeralContainers`) of a pod or pod template, each `args` and `command`
 /// entry (`--password=...`; the list keeps its length) and each plain-text env value other than
 /// those facts read; a plugin's `valuesOverride` and each `value` of a ResourcePatch's
-/// `jsonPatch`. Applied to every object that enters a snapshot.
+/// `jsonPatch`. A Node's `status.images`, most of the object and read by no fact, is dropped.
+/// Applied to every object that enters a snapshot.
 pub fn redact(item: &mut serde_json::Value) {
+    if item.get("kind").and_then(serde_json::Value::as_str) == Some("Node")
+        && let Some(status) = item
+            .get_mut("status")
+            .and_then(serde_json::Value::as_object_mut)
+    {
+        status.remove("images");
+    }
     for pointer in CONFIGURATION {
         if let Some(value) = item.pointer_mut(pointer)
             && holds_configuration(value)
@@ -316,6 +324,11 @@ mod tests {
                 "a plugin's valuesOverride, whole, when it says anything",
                 json!({"spec": {"valuesOverride": {"db": {"password": "hunter2"}}, "version": "v1"}}),
                 json!({"spec": {"valuesOverride": REDACTED, "version": "v1"}}),
+            ),
+            (
+                "a Node's image list, not another kind's status",
+                json!({"kind": "Node", "status": {"images": [{"names": ["x"]}], "nodeInfo": {}}}),
+                json!({"kind": "Node", "status": {"nodeInfo": {}}}),
             ),
             (
                 "an empty valuesOverride stays empty",

@@ -378,8 +378,8 @@ fn page(
 }
 
 /// Makes a list item look as `kubectl get -o json` prints it: with `apiVersion` and `kind`
-/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields` (nor
-/// a Node's `status.images`), and redacted ([`crate::snapshot::redact`]).
+/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields`, and
+/// redacted ([`crate::snapshot::redact`]).
 fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
     if let Some(object) = item.as_object_mut() {
         object
@@ -389,12 +389,6 @@ fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
     }
     if let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
-    }
-    // A Node's image list is most of the object and no fact reads it.
-    if kind == "Node"
-        && let Some(status) = item.get_mut("status").and_then(Value::as_object_mut)
-    {
-        status.remove("images");
     }
     crate::snapshot::redact(&mut item);
     item
