@@ -48,18 +48,22 @@ async fn api_groups(ctx: &Ctx, endpoint: &Endpoint, cluster: &str) -> Option<Gro
             .iter()
             .filter_map(|g| {
                 let name = g.get("name")?.as_str()?.to_string();
-                let versions = g
-                    .get("versions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.get("version").and_then(Value::as_str))
-                    .map(str::to_string)
-                    .collect();
-                Some((name, versions))
+                Some((name, group_versions(g)))
             })
             .collect(),
     )
+}
+
+/// The versions an `APIGroup` document (alone, or in an `APIGroupList`) says are served.
+fn group_versions(group: &Value) -> Vec<String> {
+    group
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("version").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// API groups by name, with the versions each serves.
@@ -196,14 +200,7 @@ async fn resolve(
         let Some(group) = discover(ctx, endpoint, cluster, &group_path).await? else {
             return Ok(absent);
         };
-        group
-            .get("versions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.get("version").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect()
+        group_versions(&group)
     };
     for version in read
         .versions
