@@ -9,7 +9,7 @@ use checker_core::facts::Facts;
 use checker_core::host::{FilesystemFacts, HostFacts, PathProbe};
 use checker_core::report::{RuleResult, Status, Verdict};
 use checker_core::rules::RulePack;
-use checker_core::snapshot::{ReadOutcome, Snapshot};
+use checker_core::snapshot::{ClusterRecord, ReadOutcome, Snapshot};
 use checker_core::{dump, engine, rules};
 
 const GIB: u64 = 1 << 30;
@@ -63,12 +63,25 @@ fn set_cluster_field(
     pointer: &str,
     value: serde_json::Value,
 ) {
-    let items = items_mut(snapshot, "global", "clusters");
-    let item = items
+    let item = cluster_object_mut(snapshot, cluster);
+    *item.pointer_mut(pointer).expect("field") = value;
+}
+
+/// The tkestack Cluster object named `cluster` in the global cluster's list.
+fn cluster_object_mut<'a>(snapshot: &'a mut Snapshot, cluster: &str) -> &'a mut serde_json::Value {
+    items_mut(snapshot, "global", "clusters")
         .iter_mut()
         .find(|i| i["metadata"]["name"] == cluster)
-        .expect("cluster object");
-    *item.pointer_mut(pointer).expect("field") = value;
+        .expect("cluster object")
+}
+
+/// The record of what was read on `cluster`.
+fn record_mut<'a>(snapshot: &'a mut Snapshot, cluster: &str) -> &'a mut ClusterRecord {
+    snapshot
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster)
+        .expect("cluster record")
 }
 
 fn items_mut<'a>(
@@ -76,11 +89,7 @@ fn items_mut<'a>(
     cluster: &str,
     read: &str,
 ) -> &'a mut Vec<serde_json::Value> {
-    let record = snapshot
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == cluster)
-        .expect("cluster record");
+    let record = record_mut(snapshot, cluster);
     match record.reads.get_mut(read) {
         Some(ReadOutcome::Ok { items }) => items,
         other => panic!("{read} on {cluster} is {other:?}"),
@@ -92,12 +101,7 @@ fn set_running_kubernetes(snapshot: &mut Snapshot, cluster: &str, version: &str)
     for node in items_mut(snapshot, cluster, "nodes") {
         node["status"]["nodeInfo"]["kubeletVersion"] = version.into();
     }
-    let record = snapshot
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == cluster)
-        .expect("cluster record");
-    record.reads.insert(
+    record_mut(snapshot, cluster).reads.insert(
         "version".to_string(),
         ReadOutcome::Ok {
             items: vec![serde_json::json!({"gitVersion": version})],
@@ -719,22 +723,14 @@ fn an_upgrade_in_progress_is_not_an_upgradable_platform() {
 #[test]
 fn a_desired_kubernetes_version_is_never_taken_for_the_running_one() {
     let mut snapshot = fixture("ready-3.18");
-    let items = items_mut(&mut snapshot, "global", "clusters");
-    let prod = items
-        .iter_mut()
-        .find(|i| i["metadata"]["name"] == "prod-1")
-        .expect("prod-1");
+    let prod = cluster_object_mut(&mut snapshot, "prod-1");
     prod["status"]
         .as_object_mut()
         .expect("status")
         .remove("version");
     prod["spec"]["version"] = "1.32.0".into();
     // A snapshot in which the cluster's own version was not read.
-    let record = snapshot
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == "prod-1")
-        .expect("prod-1");
+    let record = record_mut(&mut snapshot, "prod-1");
     record.reads.remove("nodes");
     record.reads.remove("version");
     let results = evaluate(&snapshot);
@@ -798,11 +794,6 @@ fn the_kubernetes_version_is_what_the_cluster_runs() {
                 node
             })
             .collect();
-        let prod = snapshot
-            .clusters
-            .iter_mut()
-            .find(|c| c.name == "prod-1")
-            .expect("prod-1");
         let version = match api {
             Some(v) => ReadOutcome::Ok {
                 items: vec![serde_json::json!({"gitVersion": v})],
@@ -811,7 +802,9 @@ fn the_kubernetes_version_is_what_the_cluster_runs() {
                 reason: "/version is not served (404)".to_string(),
             },
         };
-        prod.reads.insert("version".to_string(), version);
+        record_mut(&mut snapshot, "prod-1")
+            .reads
+            .insert("version".to_string(), version);
         let results = evaluate(&snapshot);
         let case = format!("{record:?} {api:?} {kubelets:?}");
         assert_eq!(
@@ -917,12 +910,7 @@ fn platform_health_checks_on_both_sides() {
 
     // A cluster whose phase is not recorded cannot be said to run.
     let mut snapshot = fixture("ready-3.18");
-    let items = items_mut(&mut snapshot, "global", "clusters");
-    let prod = items
-        .iter_mut()
-        .find(|i| i["metadata"]["name"] == "prod-1")
-        .expect("prod-1");
-    prod["status"]
+    cluster_object_mut(&mut snapshot, "prod-1")["status"]
         .as_object_mut()
         .expect("status")
         .remove("phase");
