@@ -3,59 +3,11 @@
 //! conventions of `snapshots.rs`: a clean environment, relative paths from the repository
 //! root; `INSTA_UPDATE=always` then `git diff` to review).
 
-use std::path::Path;
-use std::process::Command;
-
 use insta_cmd::assert_cmd_snapshot;
 use serde_json::Value;
 
 use crate::common::{Run, acp, collect_fixture, repo};
-
-/// Variables that would change the output or let a run reach a real cluster.
-const REMOVED_ENV: &[&str] = &[
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "NO_COLOR",
-    "TERM",
-    "COLUMNS",
-    "LINES",
-    "KUBECONFIG",
-    "KUBERNETES_SERVICE_HOST",
-    "KUBERNETES_SERVICE_PORT",
-    "RUST_BACKTRACE",
-];
-
-/// The binary, run from the repository root with a clean environment, for snapshots.
-fn acp_cmd() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_acp-preflight"));
-    command
-        .current_dir(repo())
-        .env("HOME", "/nonexistent/acp-preflight-e2e-home");
-    for name in REMOVED_ENV {
-        command.env_remove(name);
-    }
-    command
-}
-
-/// Snapshots next to this file.
-fn settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("snapshots");
-    settings.add_filter("\x1b", "␛");
-    settings
-}
-
-/// The fixture of a fixture's README.md, as `(name, fixtures/name)`.
-fn scenario(readme: &Path) -> (String, String) {
-    let name = readme
-        .parent()
-        .and_then(|d| d.file_name())
-        .and_then(|n| n.to_str())
-        .expect("fixture name")
-        .to_string();
-    let relative = format!("fixtures/{name}");
-    (name, relative)
-}
+use crate::snapshots::{acp as acp_cmd, scenario, settings, with_suffix};
 
 /// `plan -o json` of a fixture, with extra arguments.
 fn plan_json(fixture: &str, extra: &[&str]) -> (Run, Value) {
@@ -334,9 +286,7 @@ fn plan_table_of_every_fixture() {
     let _settings = settings().bind_to_scope();
     insta::glob!("../../fixtures", "*/README.md", |readme| {
         let (name, dir) = scenario(readme);
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_suffix(&name);
-        settings.bind(|| {
+        with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "plan_table",
                 acp_cmd().args(["plan", "--snapshot", &dir, "--color", "never"])
@@ -350,9 +300,7 @@ fn plan_json_of_every_fixture() {
     let _settings = settings().bind_to_scope();
     insta::glob!("../../fixtures", "*/README.md", |readme| {
         let (name, dir) = scenario(readme);
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_suffix(&name);
-        settings.bind(|| {
+        with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "plan_json",
                 acp_cmd().args(["plan", "--snapshot", &dir, "-o", "json"])

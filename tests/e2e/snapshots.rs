@@ -51,7 +51,7 @@ fn acp_in(dir: &Path) -> Command {
 }
 
 /// The binary, run from the repository root (paths in arguments are relative to it).
-fn acp() -> Command {
+pub(crate) fn acp() -> Command {
     acp_in(&repo())
 }
 
@@ -68,7 +68,7 @@ fn literal(text: &str) -> String {
 }
 
 /// Snapshots next to this file, with what differs between machines and runs replaced.
-fn settings() -> insta::Settings {
+pub(crate) fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots");
     // The repository, wherever it is checked out (as given and with symlinks resolved).
@@ -108,14 +108,14 @@ fn settings() -> insta::Settings {
 }
 
 /// Runs `f` with the snapshot suffix `suffix` (`name@suffix.snap`).
-fn with_suffix(suffix: &str, f: impl FnOnce()) {
+pub(crate) fn with_suffix(suffix: &str, f: impl FnOnce()) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_suffix(suffix);
     settings.bind(f);
 }
 
 /// The fixture directory of a fixture's README.md, as `(name, fixtures/name)`.
-fn scenario(readme: &Path) -> (String, String) {
+pub(crate) fn scenario(readme: &Path) -> (String, String) {
     let dir = readme.parent().expect("fixture directory");
     let name = dir
         .file_name()
