@@ -3,7 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use cel::Value;
+use cel::objects::Key;
 use serde_json::{Value as Json, json};
 
 use crate::cel::values::to_cel;
@@ -23,7 +27,44 @@ pub(super) struct Unavailable {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Bindings {
     pub vars: BTreeMap<&'static str, Value>,
+    /// The subject cluster (`cluster`), kept by field so that each rule is given only the
+    /// families it reads: binding a variable copies all of it, and a cluster's nodes are large.
+    pub cluster: Option<ClusterFields>,
     pub unavailable: Vec<Unavailable>,
+}
+
+/// The fields of the `cluster` variable: inventory fields, and the families rules read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ClusterFields {
+    base: Vec<(Key, Value)>,
+    families: BTreeMap<String, Value>,
+}
+
+impl ClusterFields {
+    /// The `cluster` value with its inventory fields and the families `reads` name (all of them
+    /// when `cluster` itself is read).
+    pub(super) fn value<'a>(&self, reads: impl Iterator<Item = &'a str> + Clone) -> Value {
+        let whole = reads.clone().any(|r| r == "cluster");
+        let wanted = |family: &str| {
+            whole
+                || reads.clone().any(|r| {
+                    r.strip_prefix("cluster.")
+                        .is_some_and(|rest| rest.split('.').next() == Some(family))
+                })
+        };
+        let map: HashMap<Key, Value> = self
+            .base
+            .iter()
+            .cloned()
+            .chain(
+                self.families
+                    .iter()
+                    .filter(|(name, _)| wanted(name))
+                    .map(|(name, value)| (Key::String(Arc::new(name.clone())), value.clone())),
+            )
+            .collect();
+        Value::Map(map.into())
+    }
 }
 
 impl Bindings {
@@ -112,6 +153,27 @@ fn cluster_json(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) ->
         value[name.as_str()] = bindings.family(&format!("cluster.{name}"), family);
     }
     value
+}
+
+/// A cluster's fields for [`ClusterFields`], converted to CEL once.
+fn cluster_fields(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) -> ClusterFields {
+    let base = match serde_json::to_value(&cluster.base) {
+        Ok(Json::Object(fields)) => fields
+            .iter()
+            .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let families = cluster
+        .families
+        .iter()
+        .filter(|(n, _)| used.family(n))
+        .map(|(name, family)| {
+            let value = bindings.family(&format!("cluster.{name}"), family);
+            (name.clone(), to_cel(&value))
+        })
+        .collect();
+    ClusterFields { base, families }
 }
 
 /// The platform-wide variables shared by every rule.
@@ -206,8 +268,7 @@ pub(super) fn subjects(
                 .iter()
                 .map(|cluster| {
                     let mut bindings = global.clone();
-                    let value = cluster_json(cluster, used, &mut bindings);
-                    bindings.set("cluster", &value);
+                    bindings.cluster = Some(cluster_fields(cluster, used, &mut bindings));
                     Subject {
                         label: BTreeMap::from([("cluster".to_string(), cluster.base.name.clone())]),
                         bindings,

@@ -231,6 +231,14 @@ fn evaluate_one(
     if used("params") {
         context.add_variable_from_value("params", params.clone());
     }
+    if let Some(cluster) = &bindings.cluster
+        && used("cluster")
+    {
+        context.add_variable_from_value(
+            "cluster",
+            cluster.value(rule.reads.iter().map(String::as_str)),
+        );
+    }
     let error = |message: String| Outcome::only(Status::Error, message);
     if let Some(filter) = &rule.filter {
         match run_bool(filter, &context) {
