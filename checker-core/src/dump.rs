@@ -239,7 +239,7 @@ fn load_cluster(
                 }
                 match read.path {
                     Some(_) => parse_raw_object(&text),
-                    None => parse_kubectl_output(&text, &resource_name(read)),
+                    None => parse_kubectl_output(&text, &resource_name(read), read.kind),
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
@@ -274,7 +274,11 @@ fn read_crds(cluster_dir: &Path) -> Result<Option<Vec<String>>, InputError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(&file)(e)),
     };
-    match parse_kubectl_output(&text, "customresourcedefinitions.apiextensions.k8s.io") {
+    match parse_kubectl_output(
+        &text,
+        "customresourcedefinitions.apiextensions.k8s.io",
+        "CustomResourceDefinition",
+    ) {
         ReadOutcome::Ok { items } => Ok(Some(
             items
                 .iter()
@@ -299,9 +303,10 @@ fn parse_raw_object(text: &str) -> ReadOutcome {
     }
 }
 
-/// Reads what `kubectl get -o json` printed: a list, a single object, or kubectl's error text.
-pub fn parse_kubectl_output(text: &str, resource: &str) -> ReadOutcome {
-    match serde_json::from_str::<Value>(text) {
+/// Reads what `kubectl get -o json` printed (of objects of `kind`): a list, a single object, or
+/// kubectl's error text.
+pub fn parse_kubectl_output(text: &str, resource: &str, kind: &str) -> ReadOutcome {
+    match crate::pruned::parse(text.as_bytes(), kind) {
         Ok(value) => {
             if value.get("kind").and_then(Value::as_str) == Some("Status") {
                 let code = value

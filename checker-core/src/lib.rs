@@ -47,6 +47,7 @@ pub mod engine;
 pub mod facts;
 pub mod host;
 pub mod plan;
+mod pruned;
 pub mod rbac;
 pub mod reads;
 pub mod report;

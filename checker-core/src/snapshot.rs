@@ -237,24 +237,20 @@ pub fn redact(item: &mut serde_json::Value) {
         status.remove("images");
     }
     for pointer in CONFIGURATION {
-        if let Some(value) = item.pointer_mut(pointer)
+        if let Some(value) = at_mut(item, pointer)
             && holds_configuration(value)
         {
             *value = REDACTED.into();
         }
     }
-    let patches = item
-        .pointer_mut("/spec/jsonPatch")
-        .and_then(serde_json::Value::as_array_mut);
+    let patches = at_mut(item, "/spec/jsonPatch").and_then(serde_json::Value::as_array_mut);
     for operation in patches.into_iter().flatten() {
         if let Some(value) = operation.get_mut("value") {
             *value = REDACTED.into();
         }
     }
     for pointer in ANNOTATIONS {
-        if let Some(annotations) = item
-            .pointer_mut(pointer)
-            .and_then(serde_json::Value::as_object_mut)
+        if let Some(annotations) = at_mut(item, pointer).and_then(serde_json::Value::as_object_mut)
         {
             annotations.remove(LAST_APPLIED);
             for (key, value) in annotations.iter_mut() {
@@ -266,14 +262,24 @@ pub fn redact(item: &mut serde_json::Value) {
     }
     for pod_spec in POD_SPECS {
         for list in ["containers", "initContainers", "ephemeralContainers"] {
-            let containers = item
-                .pointer_mut(&format!("{pod_spec}/{list}"))
+            let containers = at_mut(item, pod_spec)
+                .and_then(|spec| spec.get_mut(list))
                 .and_then(serde_json::Value::as_array_mut);
             for container in containers.into_iter().flatten() {
                 redact_container(container);
             }
         }
     }
+}
+
+/// The value at a JSON pointer without escapes (`/spec/template/spec`): like
+/// [`serde_json::Value::pointer_mut`], which copies each segment to unescape it, for pointers
+/// looked up on every object.
+fn at_mut<'a>(item: &'a mut serde_json::Value, pointer: &str) -> Option<&'a mut serde_json::Value> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(item, |value, key| value.get_mut(key))
 }
 
 /// Whether a configuration value says anything: not null, and not an empty object, list or text.

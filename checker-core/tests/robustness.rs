@@ -97,7 +97,7 @@ proptest! {
 
     #[test]
     fn kubectl_output_parsing_never_panics(text in ".{0,200}") {
-        let _ = dump::parse_kubectl_output(&text, "moduleinfoes.cluster.alauda.io");
+        let _ = dump::parse_kubectl_output(&text, "moduleinfoes.cluster.alauda.io", "ModuleInfo");
     }
 
     #[test]

@@ -350,8 +350,8 @@ fn page(
         }
         Answer::Failed(error) => return Err(PageError::Failed(error)),
     };
-    let mut list: Value =
-        serde_json::from_slice(&h.body).map_err(|_| PageError::Failed(not_json(path, &h)))?;
+    let mut list =
+        crate::pruned::parse(&h.body, kind).map_err(|_| PageError::Failed(not_json(path, &h)))?;
     let Some(Value::Array(items)) = list.get_mut("items").map(Value::take) else {
         return Err(PageError::Failed(ReadError {
             kind: ReadErrorKind::Invalid,
