@@ -20,6 +20,11 @@ use args::{Cli, ColorChoice, Command};
 use exit::{Exit, Failure};
 use render::Style;
 
+/// Large list answers are allocated and freed page after page; mimalloc reuses that memory
+/// where the system allocator returns it and faults it in again (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
