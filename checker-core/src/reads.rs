@@ -151,6 +151,9 @@ pub fn markdown() -> String {
          Each read is one file `<id>.json` per cluster in a dump directory, holding what its command \
          prints. Live, a list is read page by page (`limit`/`continue`); the same reads make the RBAC \
          role in `deploy/rbac.yaml`.\n\n\
+         `kubectl get --raw PATH` sends PATH as given, dropping the path of the kubeconfig's server \
+         URL: for a cluster reached through the ACP proxy (`server: https://<platform>/kubernetes/<cluster>`), \
+         write `kubectl get --raw /kubernetes/<cluster>/version`, or the answer is not that cluster's.\n\n\
          | Read ID (file name) | Where | What | kubectl command | Used for |\n\
          |---|---|---|---|---|\n",
     );

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::discovery::{AggregatedVersion, Discovery};
 use crate::model::Cluster;
-use crate::reply::{JSON, Reply};
+use crate::reply::{JSON, Reply, TEXT};
 use crate::resources::{self, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
 
@@ -26,6 +26,13 @@ pub(crate) enum Target<'a> {
     Discovery,
     /// A list or get of objects.
     Resource(ResourcePath<'a>),
+    /// `/api/v1/namespaces/<ns>/services/<name>[:<port>]/proxy/<path>`: a GET passed on to
+    /// the service's backend.
+    ServiceProxy {
+        namespace: &'a str,
+        service: String,
+        path: String,
+    },
     /// Anything else.
     Unknown,
 }
@@ -53,6 +60,30 @@ impl<'a> Target<'a> {
             ["api"] => Target::DiscoveryRoot { apis: false },
             ["apis"] => Target::DiscoveryRoot { apis: true },
             ["api", _] | ["apis", _] | ["apis", _, _] => Target::Discovery,
+            [
+                "api",
+                "v1",
+                "namespaces",
+                namespace,
+                "services",
+                service,
+                "proxy",
+                rest @ ..,
+            ] => {
+                // `name`, `name:port` or `scheme:name:port` (kubectl escapes the colons): the
+                // backend is the same here.
+                let service = percent_encoding::percent_decode_str(service).decode_utf8_lossy();
+                let name = service
+                    .split(':')
+                    .find(|part| !matches!(*part, "http" | "https"))
+                    .unwrap_or_default()
+                    .to_string();
+                Target::ServiceProxy {
+                    namespace,
+                    service: name,
+                    path: format!("/{}", rest.join("/")),
+                }
+            }
             ["api", version, rest @ ..] => Self::resource("", version, rest),
             ["apis", group, version, rest @ ..] => Self::resource(group, version, rest),
             _ => Target::Unknown,
@@ -74,6 +105,15 @@ impl<'a> Target<'a> {
             namespace,
             name,
         })
+    }
+}
+
+/// The content type of a backend answer: JSON when it parses as JSON, else plain text.
+fn content_type(body: &[u8]) -> &'static str {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        JSON
+    } else {
+        TEXT
     }
 }
 
@@ -200,7 +240,46 @@ impl ServedCluster {
             },
             Target::Discovery => self.plain_discovery(path),
             Target::Resource(request) => self.serve_resource(&request, query, accept),
+            Target::ServiceProxy {
+                namespace,
+                service,
+                path,
+            } => self.serve_proxy(namespace, &service, &path),
             Target::Unknown => Reply::resource_not_found(),
+        }
+    }
+
+    /// A service proxy GET, as kube-apiserver answers it: 404 when the Service does not exist,
+    /// 503 when it has no recorded backend answer at all (no endpoints), the backend's own 404
+    /// for a path it does not answer, else the recorded answer.
+    fn serve_proxy(&self, namespace: &str, service: &str, path: &str) -> Reply {
+        let key = (namespace.to_string(), service.to_string());
+        if self
+            .cluster
+            .objects_of("", "Service")
+            .is_none_or(|services| !services.contains_key(&key))
+        {
+            return Reply::status(
+                404,
+                "NotFound",
+                &format!("services \"{service}\" not found"),
+                Some(json!({"name": service, "kind": "services"})),
+            );
+        }
+        match self.cluster.service_answers(namespace, service) {
+            None => Reply::status(
+                503,
+                "ServiceUnavailable",
+                &format!("no endpoints available for service \"{service}\""),
+                None,
+            ),
+            Some(answers) => match answers.get(path) {
+                Some(body) => Reply::bytes(content_type(body), body.clone()),
+                None => Reply {
+                    status: 404,
+                    ..Reply::bytes(TEXT, Bytes::from_static(b"404 page not found\n"))
+                },
+            },
         }
     }
 

@@ -2,8 +2,10 @@
 //!
 //! Layout: one subdirectory per cluster (`<dir>/<cluster>/`), each holding `*.json` files that
 //! are `kubectl get ... -o json` outputs (objects with an `items` array). `version.json`, when
-//! present, is the cluster's `/version` answer. Files that are not JSON, JSON that is not a list,
-//! top-level files and hidden entries are ignored; a list with a malformed object is an error.
+//! present, is the cluster's `/version` answer. `service-proxy/<namespace>/<service>/<path>`
+//! files are what that Service's backend answers to a GET of `/<path>` through the service proxy.
+//! Files that are not JSON, JSON that is not a list, top-level files and hidden entries are
+//! ignored; a list with a malformed object is an error.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,8 @@ pub struct FixtureError {
 impl Platform {
     /// Loads every cluster subdirectory of `dir`: `<dir>/<cluster>/*.json`, each a
     /// `kubectl get ... -o json` list (CustomResourceDefinitions included), plus an optional
-    /// `version.json` answered at `/version`. Files that are not JSON lists are skipped; an
+    /// `version.json` answered at `/version` and `service-proxy/<namespace>/<service>/<path>`
+    /// files answered through the service proxy. Files that are not JSON lists are skipped; an
     /// invalid object in a list is an error naming the file. Objects are read once, here; the
     /// server then answers from memory.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Platform, FixtureError> {
@@ -46,8 +49,15 @@ impl Platform {
     }
 }
 
-/// Loads the `*.json` files of one cluster directory.
+/// The subdirectory of a cluster directory holding service backend answers.
+const SERVICE_PROXY_DIR: &str = "service-proxy";
+
+/// Loads the `*.json` files of one cluster directory, and its service backend answers.
 fn load_cluster(dir: &Path, cluster: &mut Cluster) -> Result<(), FixtureError> {
+    let proxied = dir.join(SERVICE_PROXY_DIR);
+    if proxied.is_dir() {
+        load_service_answers(&proxied, cluster)?;
+    }
     for path in sorted_entries(dir)? {
         if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
             continue;
@@ -74,6 +84,43 @@ fn load_cluster(dir: &Path, cluster: &mut Cluster) -> Result<(), FixtureError> {
             cluster
                 .add_object(item)
                 .map_err(|e| fail(format!("items[{index}]: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads `<namespace>/<service>/<path>` files as service backend answers.
+fn load_service_answers(dir: &Path, cluster: &mut Cluster) -> Result<(), FixtureError> {
+    for namespace in sorted_entries(dir)?.into_iter().filter(|p| p.is_dir()) {
+        for service in sorted_entries(&namespace)?
+            .into_iter()
+            .filter(|p| p.is_dir())
+        {
+            let mut pending = vec![service.clone()];
+            while let Some(at) = pending.pop() {
+                for path in sorted_entries(&at)? {
+                    if path.is_dir() {
+                        pending.push(path);
+                        continue;
+                    }
+                    let fail = |reason: String| FixtureError {
+                        path: path.clone(),
+                        reason,
+                    };
+                    let body = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
+                    let relative = path
+                        .strip_prefix(&service)
+                        .map_err(|e| fail(e.to_string()))?;
+                    let (Some(namespace), Some(service), Some(relative)) = (
+                        namespace.file_name().and_then(|n| n.to_str()),
+                        service.file_name().and_then(|n| n.to_str()),
+                        relative.to_str(),
+                    ) else {
+                        return Err(fail("path is not UTF-8".to_string()));
+                    };
+                    cluster.set_service_answer(namespace, service, &format!("/{relative}"), body);
+                }
+            }
         }
     }
     Ok(())

@@ -3,9 +3,11 @@
 //! It serves a [`Platform`] — clusters and their objects, loaded from a fixture directory
 //! ([`Platform::load_dir`]) or built in code — over real HTTPS, the way kube-apiserver behind the
 //! Alauda Container Platform proxy does: every cluster under `/kubernetes/<cluster>/`, with
-//! discovery (plain and aggregated), list and get (label and field selectors, pagination), and
-//! kube-apiserver's `Status` errors. Requests need a bearer token, only reads are served, every
-//! request is logged ([`TestApiServer::requests`]) and faults can be injected ([`FaultRule`]).
+//! discovery (plain and aggregated), list and get (label and field selectors, pagination), GETs
+//! through the service proxy (`/api/v1/namespaces/<ns>/services/<name>/proxy/<path>`, answered
+//! from [`Cluster::set_service_answer`]), and kube-apiserver's `Status` errors. Requests need a
+//! bearer token, only reads are served, every request is logged ([`TestApiServer::requests`])
+//! and faults can be injected ([`FaultRule`]).
 //!
 //! Custom kinds are served only on clusters holding their CustomResourceDefinition (add it like
 //! any other object, e.g. from [`custom_resource_definition`]); elsewhere they answer 404, as on a

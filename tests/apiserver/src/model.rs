@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::resources::{self, CRD_GROUP, CRD_KIND, ResourceDef};
@@ -60,6 +61,8 @@ pub struct Cluster {
     custom_resources: BTreeMap<String, Vec<ResourceDef>>,
     /// The `/version` answer, when recorded.
     version: Option<Value>,
+    /// What each Service's backend answers, by (namespace, service), then path (`/check`).
+    service_answers: BTreeMap<(String, String), BTreeMap<String, Bytes>>,
 }
 
 impl Cluster {
@@ -115,6 +118,33 @@ impl Cluster {
         }
         self.version = Some(info);
         Ok(self)
+    }
+
+    /// Records what the backend of Service `namespace/service` answers to a GET of `path`
+    /// (`/check`) through the API server's service proxy. The Service object itself must be
+    /// added too, or the proxy answers 404 as kube-apiserver does.
+    pub fn set_service_answer(
+        &mut self,
+        namespace: &str,
+        service: &str,
+        path: &str,
+        body: impl Into<Bytes>,
+    ) -> &mut Self {
+        self.service_answers
+            .entry((namespace.to_string(), service.to_string()))
+            .or_default()
+            .insert(path.to_string(), body.into());
+        self
+    }
+
+    /// The recorded backend answers of a Service, by path; `None` when it has no backend.
+    pub(crate) fn service_answers(
+        &self,
+        namespace: &str,
+        service: &str,
+    ) -> Option<&BTreeMap<String, Bytes>> {
+        self.service_answers
+            .get(&(namespace.to_string(), service.to_string()))
     }
 
     /// Number of objects held, CRDs included.

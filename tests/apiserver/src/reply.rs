@@ -7,6 +7,8 @@ use crate::resources::ResourceDef;
 
 /// The `Content-Type` of ordinary JSON answers.
 pub(crate) const JSON: &str = "application/json";
+/// The `Content-Type` of plain-text backend answers.
+pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
 
 /// An HTTP answer before it is turned into a hyper response.
 #[derive(Debug, Clone)]

@@ -246,6 +246,61 @@ async fn typed_get_list_and_version() {
     );
 }
 
+/// A raw GET: its status and body, whatever the status.
+async fn raw_get(client: &Client, path: &str) -> (u16, String) {
+    let request = http::Request::get(path).body(Vec::new()).unwrap();
+    match client.request_text(request).await {
+        Ok(text) => (200, text),
+        Err(Error::Api(status)) => (status.code, status.message),
+        Err(other) => panic!("GET {path}: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn service_proxy_answers_like_kube_apiserver() {
+    let server = start().await;
+    let global = client(&server, "global", DEFAULT_TOKEN).await;
+    let proxy = |service: &str, path: &str| {
+        format!("/api/v1/namespaces/cpaas-system/services/{service}/proxy{path}")
+    };
+    let recorded =
+        "LOCAL ETCD missed keys:\n/registry/configmaps/demo/app-config\nLOCAL ETCD surplus keys:\n";
+    let cases: &[(String, u16, &str)] = &[
+        (proxy("etcd-sync-monitor", "/check"), 200, recorded),
+        (proxy("etcd-sync-monitor:80", "/check"), 200, recorded),
+        (
+            proxy("http:etcd-sync-monitor:http", "/check"),
+            200,
+            recorded,
+        ),
+        (
+            proxy("etcd-sync-monitor", "/metrics"),
+            404,
+            "404 page not found\n",
+        ),
+        (
+            proxy("etcd-sync-idle", "/check"),
+            503,
+            "no endpoints available for service \"etcd-sync-idle\"",
+        ),
+        (proxy("nope", "/check"), 404, "services \"nope\" not found"),
+    ];
+    for (path, code, body) in cases {
+        let (got_code, got_body) = raw_get(&global, path).await;
+        // kube reports a non-Status error body (the backend's own 404) by its text.
+        assert_eq!(got_code, *code, "{path}");
+        assert!(got_body.contains(body.trim_end()), "{path}: {got_body}");
+    }
+    // The Service exists on global only.
+    let prod = client(&server, "prod-1", DEFAULT_TOKEN).await;
+    assert_eq!(
+        raw_get(&prod, &proxy("etcd-sync-monitor", "/check"))
+            .await
+            .0,
+        404
+    );
+}
+
 #[tokio::test]
 async fn two_kinds_of_not_found() {
     let server = start().await;

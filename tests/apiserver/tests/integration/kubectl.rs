@@ -111,6 +111,13 @@ fn kubectl_reads_through_the_platform_proxy() {
     );
     let product_base = kubectl.ok(&["get", "prdb", "base", "-o", "jsonpath={.status.version}"]);
     assert_eq!(product_base, "v4.1.2");
+    // `--raw` replaces the server URL's path, so the platform proxy prefix is given again.
+    let check = kubectl.ok(&[
+        "get",
+        "--raw",
+        "/kubernetes/global/api/v1/namespaces/cpaas-system/services/etcd-sync-monitor:80/proxy/check",
+    ]);
+    assert!(check.starts_with("LOCAL ETCD missed keys:"), "{check}");
 
     server.clear_requests();
     let chunked = kubectl.ok(&["get", "nodes", "--chunk-size=1", "-o", "name"]);
