@@ -303,8 +303,15 @@ fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String
     let observed_json = to_json(&observed);
     context.add_variable_from_value("observed", observed);
     let expected = render(&rule.expected, &context)?;
+    let lesser = match (&rule.warn_when, holds) {
+        (Some(expr), false) => {
+            run_bool(expr, &context).map_err(|e| format!("could not evaluate `warn_when`: {e}"))?
+        }
+        _ => false,
+    };
     let (status, text) = match (holds, rule.severity) {
         (true, _) => (Status::Pass, &rule.pass_message),
+        (false, Severity::Blocker) if lesser => (Status::Warn, &rule.fail_message),
         (false, Severity::Blocker) => (Status::Fail, &rule.fail_message),
         (false, Severity::Warning) => (Status::Warn, &rule.fail_message),
         (false, Severity::Info) => (Status::Info, &rule.fail_message),

@@ -185,6 +185,10 @@ pub(super) fn rule(
         compiler.locals.insert(name.clone());
     }
     let require = compiler.expr("require", &spec.require);
+    let warn_when = spec
+        .warn_when
+        .as_deref()
+        .and_then(|e| compiler.expr("warn_when", e));
     let observed = spec
         .observed
         .as_deref()
@@ -222,6 +226,7 @@ pub(super) fn rule(
         needs,
         bindings,
         require: require?,
+        warn_when,
         observed,
         expected: expected?,
         pass_message: pass_message?,

@@ -21,6 +21,10 @@ pub fn expressions(rule: &Rule) -> Vec<(String, &str)> {
             .map(|(name, value)| (format!("Let `{name}`"), Some(value))),
     );
     list.push(("Passes when".to_string(), Some(&rule.require)));
+    list.push((
+        "Otherwise `warn`, not `fail`, when".to_string(),
+        rule.warn_when.as_ref(),
+    ));
     list.push(("Observed".to_string(), rule.observed.as_ref()));
     list.into_iter()
         .filter_map(|(label, expr)| expr.map(|e| (label, e.source.as_str())))

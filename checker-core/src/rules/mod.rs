@@ -215,6 +215,8 @@ pub struct Rule {
     pub bindings: Vec<(String, Expr)>,
     /// Must hold for the rule to pass.
     pub require: Expr,
+    /// When `require` does not hold but this does, a blocker gives `warn`, not `fail`.
+    pub warn_when: Option<Expr>,
     /// The value shown as observed.
     pub observed: Option<Expr>,
     /// The expected value, as text.

@@ -48,6 +48,10 @@ pub struct RuleSpec {
     pub bindings: Vec<LetSpec>,
     /// CEL: must hold for the rule to pass.
     pub require: String,
+    /// CEL, for a blocker: when `require` does not hold but this does, the result is `warn`
+    /// instead of `fail` (the lesser of the rule's failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_when: Option<String>,
     /// CEL: the value shown as observed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<String>,
