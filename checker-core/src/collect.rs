@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::reads::{self, Read, ReadOn};
+use crate::reads::{self, Place, Read};
 use crate::snapshot::{
     ClusterRecord, Collector, ReadError, ReadErrorKind, ReadOutcome, SNAPSHOT_FORMAT,
     SNAPSHOT_FORMAT_VERSION, Snapshot,
@@ -98,7 +98,7 @@ pub struct CollectOptions {
     pub standby_url: Option<String>,
     /// Do not verify TLS certificates (dangerous; recorded in the snapshot).
     pub insecure_skip_tls_verify: bool,
-    /// The reads to make; [`ReadOn::Global`] reads only on the global (and standby) cluster.
+    /// The reads to make, each on the clusters [`Read::made_on`] says.
     pub reads: Vec<&'static Read>,
     /// How many clusters are read at the same time (at least 1).
     pub concurrency: usize,
@@ -189,7 +189,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
     let every_cluster: Vec<&'static Read> = wanted
         .iter()
         .copied()
-        .filter(|r| r.on == ReadOn::EveryCluster)
+        .filter(|r| r.made_on(Place::Workload))
         .collect();
     let progress = Counter::new(
         options.progress.clone(),
@@ -210,7 +210,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
     let rest: Vec<&'static Read> = wanted
         .iter()
         .copied()
-        .filter(|r| !inventory_reads.contains(r))
+        .filter(|r| !inventory_reads.contains(r) && r.made_on(Place::Global))
         .collect();
     let global_rest = async {
         let outcomes = read::read_all(&ctx, &routes.global, &hint, &rest).await;
@@ -269,7 +269,12 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
     };
     let standby = async {
         let endpoint = routes.standby.as_ref()?;
-        let outcomes = read::read_all(&ctx, endpoint, "standby", &wanted).await;
+        let standby_reads: Vec<&'static Read> = wanted
+            .iter()
+            .copied()
+            .filter(|r| r.made_on(Place::Standby))
+            .collect();
+        let outcomes = read::read_all(&ctx, endpoint, "standby", &standby_reads).await;
         progress.done_one();
         let name = global_name(outcomes.get(reads::CLUSTERS.id), "global");
         Some(ClusterRecord {
@@ -409,7 +414,7 @@ mod tests {
         };
         let every_cluster: Vec<&'static Read> = reads::ALL
             .iter()
-            .filter(|r| r.on == ReadOn::EveryCluster)
+            .filter(|r| r.made_on(Place::Workload))
             .collect();
         let record = collect_workload(&ctx, &routes, "prod-1".to_string(), &every_cluster).await;
         assert_eq!(record.reads.len(), every_cluster.len());

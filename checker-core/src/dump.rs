@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::facts::resource_name;
 use crate::host::HostFacts;
-use crate::reads::{self, ReadOn};
+use crate::reads::{self, Place, Read};
 use crate::snapshot::{
     ClusterRecord, Collector, ReadError, ReadErrorKind, ReadOutcome, SNAPSHOT_FORMAT,
     SNAPSHOT_FORMAT_VERSION, Snapshot,
@@ -181,14 +181,18 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
     let standby = match names.iter().position(|n| n == STANDBY_DIR) {
         Some(index) => {
             let name = names.remove(index);
-            Some(load_cluster(dir, &name, true, &mut newest)?)
+            Some(load_cluster(dir, &name, Place::Standby, &mut newest)?)
         }
         None => None,
     };
     let mut clusters = Vec::new();
     for name in names {
-        let global = name == "global";
-        clusters.push(load_cluster(dir, &name, global, &mut newest)?);
+        let place = if name == "global" {
+            Place::Global
+        } else {
+            Place::Workload
+        };
+        clusters.push(load_cluster(dir, &name, place, &mut newest)?);
     }
     let host = load_host_facts(&dir.join("host.json"))?;
     let collected_at = newest
@@ -221,23 +225,24 @@ pub const STANDBY_DIR: &str = "standby";
 fn load_cluster(
     dir: &Path,
     name: &str,
-    global: bool,
+    place: Place,
     newest: &mut Option<std::time::SystemTime>,
 ) -> Result<ClusterRecord, InputError> {
     let cluster_dir = dir.join(name);
     let crds = read_crds(&cluster_dir)?;
     let mut outcomes = BTreeMap::new();
     for read in reads::ALL {
-        if read.on == ReadOn::Global && !global {
+        if !read.made_on(place) {
             continue;
         }
-        let file = cluster_dir.join(format!("{}.json", read.id));
+        let file = cluster_dir.join(read.file_name());
         let outcome = match std::fs::read_to_string(&file) {
             Ok(text) => {
                 if let Ok(modified) = std::fs::metadata(&file).and_then(|m| m.modified()) {
                     *newest = (*newest).max(Some(modified));
                 }
                 match read.path {
+                    Some(_) if read.text => parse_raw_text(&text, read),
                     Some(_) => parse_raw_object(&text),
                     None => parse_kubectl_output(&text, &resource_name(read), read.kind),
                 }
@@ -300,6 +305,23 @@ fn parse_raw_object(text: &str) -> ReadOutcome {
             ReadErrorKind::Invalid,
             "not one JSON object, as `kubectl get --raw` prints".to_string(),
         )),
+    }
+}
+
+/// Reads what `kubectl get --raw` printed for a text answer: the answer, or kubectl's error
+/// (a Service that does not exist is absent, as live).
+fn parse_raw_text(text: &str, read: &Read) -> ReadOutcome {
+    let message = text.trim();
+    if message.starts_with("Error from server (NotFound)") {
+        ReadOutcome::Absent {
+            reason: first_line(message),
+        }
+    } else if message.starts_with("Error from server") || message.starts_with("error:") {
+        ReadOutcome::Error(classify_error(message, None, &resource_name(read)))
+    } else {
+        ReadOutcome::Ok {
+            items: vec![Read::text_item(text)],
+        }
     }
 }
 

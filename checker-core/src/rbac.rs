@@ -58,6 +58,18 @@ rules:
             read.plural,
         );
     }
+    // Reads through the service proxy: `get` on `services/proxy` of that Service only.
+    for read in reads::ALL.iter() {
+        let Some((namespace, service)) = read.proxied_service() else {
+            continue;
+        };
+        let _ = write!(
+            yaml,
+            "  # {}: {} (namespace {namespace} only)\n  - apiGroups: [\"\"]\n    resources: [\"services/proxy\"]\n    resourceNames: [\"{service}\"]\n    verbs: [\"get\"]\n",
+            read.id,
+            read.purpose.replace('`', ""),
+        );
+    }
     let _ = write!(
         yaml,
         "  # API discovery: which kinds (CRDs) are installed, at which versions.
@@ -97,6 +109,12 @@ mod tests {
             .iter()
             .filter(|r| r.path.is_none())
             .map(|r| r.plural)
+            .chain(
+                reads::ALL
+                    .iter()
+                    .filter(|r| r.proxied_service().is_some())
+                    .map(|_| "services/proxy"),
+            )
             .collect();
         assert_eq!(granted, wanted);
         assert!(!yaml.contains("secrets"));

@@ -12,13 +12,26 @@ pub enum ReadOn {
     Global,
     /// On every cluster, the global one included.
     EveryCluster,
+    /// Only on the standby global cluster of a disaster-recovery pair (the etcd Synchronizer).
+    Standby,
+}
+
+/// A cluster's place in the platform, which decides the reads made on it ([`Read::made_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The (primary) global cluster.
+    Global,
+    /// The standby global cluster of a disaster-recovery pair.
+    Standby,
+    /// A workload cluster.
+    Workload,
 }
 
 /// One list request against one kind of Kubernetes object, or (with [`Read::path`]) one GET of
 /// a non-resource URL such as `/version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Read {
-    /// Stable identifier; also the file name (`<id>.json`) in a dump directory.
+    /// Stable identifier; also the file name in a dump directory ([`Read::file_name`]).
     pub id: &'static str,
     /// API group; empty for the core group.
     pub group: &'static str,
@@ -33,9 +46,14 @@ pub struct Read {
     pub namespace: Option<&'static str>,
     /// Label selector of the list (`app=istiod`), when only some objects are wanted.
     pub label_selector: Option<&'static str>,
-    /// A non-resource URL read with one GET (`/version`); its answer is one object, recorded as
-    /// the only item. `None` for a list of `kind`.
+    /// A URL read with one GET instead of a list: a non-resource URL (`/version`), or a
+    /// service's backend through the service proxy (`/api/v1/namespaces/<ns>/services/<name>/
+    /// proxy/<path>`, with `kind` Service). Its answer is recorded as the only item. `None` for a
+    /// list of `kind`.
     pub path: Option<&'static str>,
+    /// Whether the answer of a [`Read::path`] read is plain text rather than a JSON object; it
+    /// is recorded as the item `{"text": "<answer>"}` (in a dump directory, `<id>.txt`).
+    pub text: bool,
     /// Which clusters this read is made on.
     pub on: ReadOn,
     /// Whether the kind is served by a CustomResourceDefinition (absent CRD = "not installed").
@@ -48,7 +66,7 @@ impl Read {
     /// The `kubectl` command that produces this read's file in a dump directory.
     pub fn kubectl_command(&self) -> String {
         if let Some(path) = self.path {
-            return format!("kubectl get --raw {path} > {}.json", self.id);
+            return format!("kubectl get --raw {path} > {}", self.file_name());
         }
         let mut command = format!("kubectl get {}", self.resource());
         match self.namespace {
@@ -60,7 +78,35 @@ impl Read {
         if let Some(selector) = self.label_selector {
             command.push_str(&format!(" -l {selector}"));
         }
-        format!("{command} -o json > {}.json", self.id)
+        format!("{command} -o json > {}", self.file_name())
+    }
+
+    /// Whether this read is made on a cluster at `place`: global reads on both globals,
+    /// standby reads on the standby only.
+    pub fn made_on(&self, place: Place) -> bool {
+        match self.on {
+            ReadOn::EveryCluster => true,
+            ReadOn::Global => place != Place::Workload,
+            ReadOn::Standby => place == Place::Standby,
+        }
+    }
+
+    /// The read's file in a dump directory: `<id>.json`, or `<id>.txt` for a text answer.
+    pub fn file_name(&self) -> String {
+        format!("{}.{}", self.id, if self.text { "txt" } else { "json" })
+    }
+
+    /// How a text answer is recorded: the only item of the read.
+    pub fn text_item(text: &str) -> serde_json::Value {
+        serde_json::json!({ "text": text })
+    }
+
+    /// For a read through the service proxy, the Service's namespace and name.
+    pub fn proxied_service(&self) -> Option<(&'static str, &'static str)> {
+        let rest = self.path?.strip_prefix("/api/v1/namespaces/")?;
+        let (namespace, rest) = rest.split_once("/services/")?;
+        let (service, _) = rest.split_once("/proxy")?;
+        Some((namespace, service))
     }
 
     /// `plural.group` (or just `plural` for the core group), as kubectl and RBAC name it.
@@ -148,7 +194,7 @@ pub fn markdown() -> String {
         "# The reads acp-preflight makes\n\n\
          Generated from the read catalogue (`checker_core::reads::ALL`, declared by the fact families in \
          `checker-core/src/facts/<family>.rs`) by `cargo xtask generate`; do not edit.\n\n\
-         Each read is one file `<id>.json` per cluster in a dump directory, holding what its command \
+         Each read is one file `<id>.json` (`<id>.txt` for a text answer) per cluster in a dump directory, holding what its command \
          prints. Live, a list is read page by page (`limit`/`continue`); the same reads make the RBAC \
          role in `deploy/rbac.yaml`.\n\n\
          `kubectl get --raw PATH` sends PATH as given, dropping the path of the kubeconfig's server \
@@ -161,6 +207,7 @@ pub fn markdown() -> String {
         let place = match read.on {
             ReadOn::Global => "global",
             ReadOn::EveryCluster => "every cluster",
+            ReadOn::Standby => "standby global",
         };
         let mut what = format!("`{}`", read.resource());
         match (read.namespace, read.label_selector) {

@@ -32,6 +32,7 @@ const STABLE_4_1: &[&str] = &[
     "OperatorsManagedByOLM",
     "DRStandbyVersionMatches",
     "DREtcdSyncHealthy",
+    "DREtcdSyncConsistent",
     "DRMachinesRunning",
     "DRStandbyAlternativeURL",
 ];

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use checker_core::dump;
 use checker_core::host::{DiskInfo, FilesystemFacts, HostFacts, PackageProbe, PathProbe};
-use checker_core::reads::{self, ReadOn};
+use checker_core::reads::{self, Place};
 use checker_core::rules::{self, PackError};
 use checker_core::snapshot::{
     ClusterRecord, Collector, Manifest, ManifestRequest, ReadError, ReadErrorKind, ReadOutcome,
@@ -998,10 +998,15 @@ fn write_dump(dir: &Path, dump: &DumpDir) -> Vec<(PathBuf, Vec<u8>)> {
         std::fs::create_dir(&cluster_dir).expect("mkdir");
         for (index, file) in &cluster.files {
             let read_def = &reads::ALL[*index];
-            let path = cluster_dir.join(format!("{}.json", read_def.id));
+            let path = cluster_dir.join(read_def.file_name());
             let bytes = file.bytes();
             std::fs::write(&path, &bytes).expect("write");
-            if read_def.on != ReadOn::Global || cluster.name == "global" {
+            let place = if cluster.name == "global" {
+                Place::Global
+            } else {
+                Place::Workload
+            };
+            if read_def.made_on(place) {
                 read.push((path, bytes));
             }
         }
@@ -1067,7 +1072,8 @@ proptest! {
             };
             for (index, read) in reads::ALL.iter().enumerate() {
                 let outcome = record.reads.get(read.id);
-                if read.on == ReadOn::Global && cluster.name != "global" {
+                let place = if cluster.name == "global" { Place::Global } else { Place::Workload };
+                if !read.made_on(place) {
                     prop_assert!(outcome.is_none(), "{} read on {}", read.id, cluster.name);
                     continue;
                 }

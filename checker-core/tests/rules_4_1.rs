@@ -977,3 +977,88 @@ fn workload_advisories_list_instances_by_cluster_namespace_and_name() {
     );
     assert!(!message(&results, "OperatorsManagedByOLM", "prod-2").contains("rds-operator"));
 }
+
+/// DREtcdSyncConsistent over the monitor's answers on the standby of `dr-3.18`: surplus keys
+/// block, missed keys only warn, and an answer that is absent, unreadable or not understood is
+/// never a pass.
+#[test]
+fn etcd_sync_consistency_from_the_monitor_answer() {
+    use checker_core::snapshot::{ReadError, ReadErrorKind};
+    let text = |t: &str| ReadOutcome::Ok {
+        items: vec![checker_core::reads::Read::text_item(t)],
+    };
+    let cases: Vec<(&str, ReadOutcome, Status, &str)> = vec![
+        (
+            "in sync",
+            text("LOCAL ETCD missed keys:\nLOCAL ETCD surplus keys:\n"),
+            Status::Pass,
+            "no missed and no surplus keys",
+        ),
+        (
+            "missed only",
+            text("LOCAL ETCD missed keys:\n/registry/a\nLOCAL ETCD surplus keys:\n"),
+            Status::Warn,
+            "misses 1 key(s) of the primary: /registry/a",
+        ),
+        (
+            "surplus only",
+            text("LOCAL ETCD missed keys:\nLOCAL ETCD surplus keys:\n/registry/b\n"),
+            Status::Fail,
+            "1 surplus key(s) the primary does not: /registry/b",
+        ),
+        (
+            "no monitor Service",
+            ReadOutcome::Absent {
+                reason: "not served (404)".to_string(),
+            },
+            Status::Error,
+            "etcd-sync-monitor",
+        ),
+        (
+            "no endpoints",
+            ReadOutcome::Error(ReadError::new(
+                ReadErrorKind::ServerError,
+                "no endpoints available for service \"etcd-sync-monitor\"",
+            )),
+            Status::Error,
+            "no endpoints available",
+        ),
+        (
+            "not the monitor's answer",
+            text("<html>502 Bad Gateway</html>"),
+            Status::Error,
+            "has neither `LOCAL ETCD missed keys:`",
+        ),
+    ];
+    for (case, outcome, expected, words) in cases {
+        let mut snapshot = fixture("dr-3.18");
+        let standby = snapshot.standby.as_mut().expect("dr-3.18 has a standby");
+        standby.reads.insert("etcd-sync-check".to_string(), outcome);
+        let results = evaluate(&snapshot);
+        assert_eq!(
+            status(&results, "DREtcdSyncConsistent", ""),
+            expected,
+            "{case}"
+        );
+        let result = results
+            .iter()
+            .find(|r| r.rule == "DREtcdSyncConsistent")
+            .expect("result");
+        assert!(result.message.contains(words), "{case}: {}", result.message);
+        // The other DR rules do not depend on the monitor.
+        assert_eq!(
+            status(&results, "DRMachinesRunning", ""),
+            Status::Fail,
+            "{case}"
+        );
+    }
+    // Without a standby the rule does not apply.
+    assert_eq!(
+        status(
+            &evaluate(&fixture("ready-3.18")),
+            "DREtcdSyncConsistent",
+            ""
+        ),
+        Status::Skipped
+    );
+}

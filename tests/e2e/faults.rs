@@ -224,7 +224,7 @@ impl Request {
 /// read with a field this does not know about fails the test: the new field may change the
 /// request, and a fault on the wrong path would test nothing.
 fn request_of(read: &Read) -> Request {
-    const KNOWN: [&str; 11] = [
+    const KNOWN: [&str; 12] = [
         "id",
         "group",
         "versions",
@@ -233,6 +233,8 @@ fn request_of(read: &Read) -> Request {
         "namespace",
         "label_selector",
         "path",
+        // A text answer is still one GET of `path`.
+        "text",
         "on",
         "custom",
         "purpose",
@@ -425,7 +427,7 @@ fn depends(deps: &[Dependency], faulted: &[&Read], cluster: &str, subject: &str)
     deps.iter().any(|d| {
         faulted.contains(&d.read)
             && match d.read.on {
-                ReadOn::Global => true,
+                ReadOn::Global | ReadOn::Standby => true,
                 ReadOn::EveryCluster => !d.own_cluster_only || subject == cluster,
             }
     })
@@ -446,7 +448,7 @@ fn platform(reads: &[&Read]) -> Platform {
     let names: Vec<String> = platform.cluster_names().map(str::to_string).collect();
     for read in reads.iter().filter(|r| r.custom) {
         for name in &names {
-            if read.on == ReadOn::Global && name != "global" {
+            if read.on != ReadOn::EveryCluster && name != "global" {
                 continue;
             }
             let cluster = platform.cluster_mut(name);
@@ -714,6 +716,8 @@ fn fault_matrix() {
         let clusters: &[&str] = match read.on {
             ReadOn::Global => &["global"],
             ReadOn::EveryCluster => &["global", WORKLOAD],
+            // The scenario has no standby global: nothing to fault.
+            ReadOn::Standby => &[],
         };
         let request = request_of(read);
         for cluster in clusters {

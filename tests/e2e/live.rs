@@ -867,7 +867,13 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
     let absent_here = |global: bool| {
         checker_core::reads::ALL
             .iter()
-            .filter(|r| global || r.on == checker_core::reads::ReadOn::EveryCluster)
+            .filter(|r| {
+                r.made_on(if global {
+                    checker_core::reads::Place::Standby
+                } else {
+                    checker_core::reads::Place::Workload
+                })
+            })
             .filter(|r| {
                 r.custom
                     && !matches!(
@@ -1091,6 +1097,7 @@ fn a_dr_pair_is_checked_on_both_globals() {
     for (rule, expected) in [
         ("DRStandbyVersionMatches", "pass"),
         ("DREtcdSyncHealthy", "fail"),
+        ("DREtcdSyncConsistent", "fail"),
         ("DRMachinesRunning", "fail"),
         ("DRStandbyAlternativeURL", "pass"),
     ] {
@@ -1113,6 +1120,25 @@ fn a_dr_pair_is_checked_on_both_globals() {
     assert!(
         machines.contains("mc-192-168-131-13 (Failed)"),
         "{machines}"
+    );
+    // The monitor's answer, read through the standby's service proxy, as offline from the dump.
+    let sync = result_of(&report, "DREtcdSyncConsistent", "platform");
+    assert_eq!(
+        sync,
+        result_of(&offline, "DREtcdSyncConsistent", "platform")
+    );
+    assert_eq!(
+        sync["observed"],
+        serde_json::json!({"missed": 1, "surplus": 1})
+    );
+    assert!(
+        live.server
+            .requests()
+            .iter()
+            .any(|r| r.cluster.as_deref() == Some("standby")
+                && r.path
+                    == "/api/v1/namespaces/cpaas-system/services/etcd-sync-monitor/proxy/check"),
+        "the monitor is read through the service proxy"
     );
     // Without the standby, the DR checks do not apply, and say how to make them.
     let without = live.check(&[]).json();

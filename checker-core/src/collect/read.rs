@@ -83,7 +83,7 @@ pub(crate) async fn read(
     groups: Option<&Groups>,
 ) -> ReadOutcome {
     if let Some(path) = read.path {
-        return get_object(ctx, endpoint, cluster, path).await;
+        return get_object(ctx, endpoint, cluster, path, read.text).await;
     }
     let served = groups
         .filter(|_| read.custom && !read.group.is_empty())
@@ -130,8 +130,25 @@ pub(crate) async fn read(
 
 /// A non-resource read: one GET whose JSON object is recorded as the only item; absent when
 /// the path is answered 404 (e.g. a proxy that does not forward it).
-async fn get_object(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &str) -> ReadOutcome {
+async fn get_object(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    path: &str,
+    text: bool,
+) -> ReadOutcome {
     match transport::get(ctx, endpoint, cluster, path).await {
+        Answer::Http(h) if h.status == 200 && text => match std::str::from_utf8(&h.body) {
+            Ok(body) => ReadOutcome::Ok {
+                items: vec![Read::text_item(body)],
+            },
+            Err(_) => ReadOutcome::Error(ReadError {
+                kind: ReadErrorKind::Invalid,
+                http_status: Some(h.status),
+                message: format!("the answer to {path} is not UTF-8 text"),
+                missing_permission: None,
+            }),
+        },
         Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
             Ok(object) if object.is_object() => match classify::unusable_object(path, &object) {
                 Some(error) => ReadOutcome::Error(error),

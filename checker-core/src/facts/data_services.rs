@@ -29,6 +29,7 @@ const fn instances(
         namespace: None,
         label_selector: None,
         path: None,
+        text: false,
         on: ReadOn::EveryCluster,
         custom: true,
         purpose,

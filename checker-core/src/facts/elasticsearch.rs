@@ -19,6 +19,7 @@ pub const ELASTICSEARCH_STATEFULSETS: Read = Read {
     namespace: Some("cpaas-system"),
     label_selector: None,
     path: None,
+    text: false,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "Elasticsearch log storage StatefulSets and their node-role settings",

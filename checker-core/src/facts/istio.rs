@@ -21,6 +21,7 @@ pub const ISTIO_DEPLOYMENTS: Read = Read {
     namespace: None,
     label_selector: Some("app=istiod"),
     path: None,
+    text: false,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "Istio control-plane (istiod) revisions and versions, in every namespace",

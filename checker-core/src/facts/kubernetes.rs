@@ -22,6 +22,7 @@ pub const SERVER_VERSION: Read = Read {
     namespace: None,
     label_selector: None,
     path: Some("/version"),
+    text: false,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "the Kubernetes version the API server runs (gitVersion)",

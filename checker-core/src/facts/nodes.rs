@@ -19,6 +19,7 @@ pub const NODES: Read = Read {
     namespace: None,
     label_selector: None,
     path: None,
+    text: false,
     on: ReadOn::EveryCluster,
     custom: false,
     purpose: "nodes: roles, readiness, kubelet, kernel and container runtime versions",

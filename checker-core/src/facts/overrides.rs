@@ -22,6 +22,7 @@ pub const RESOURCE_PATCHES: Read = Read {
     namespace: None,
     label_selector: None,
     path: None,
+    text: false,
     on: ReadOn::EveryCluster,
     custom: true,
     purpose: "custom configuration overrides (ResourcePatches) the upgrade asks to confirm",

@@ -18,6 +18,7 @@ pub const PRODUCT_BASES: Read = Read {
     namespace: None,
     label_selector: None,
     path: None,
+    text: false,
     on: ReadOn::Global,
     custom: true,
     purpose: "platform version (ProductBase `base`, status.version)",

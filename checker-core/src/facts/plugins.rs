@@ -19,6 +19,7 @@ pub const MODULE_INFOS: Read = Read {
     namespace: None,
     label_selector: None,
     path: None,
+    text: false,
     on: ReadOn::Global,
     custom: true,
     purpose: "installed cluster plugins per cluster (module, display name, version, phase)",

@@ -72,7 +72,7 @@ pub async fn write(
                 404 if read.custom => continue,
                 _ => return Err(DumpError::Status { path, status }),
             }
-            write_file(&cluster_dir.join(format!("{}.json", read.id)), &body)?;
+            write_file(&cluster_dir.join(read.file_name()), &body)?;
             files += 1;
         }
     }

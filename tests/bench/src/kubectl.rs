@@ -42,7 +42,7 @@ pub fn read_args(read: &Read) -> Vec<String> {
     args
 }
 
-/// The reads of one cluster: every read of the catalogue on the global cluster, the reads made
+/// The reads of one cluster: the global reads of the catalogue on the global cluster, the reads made
 /// on every cluster elsewhere. Outputs go to `<out_dir>/<context>/<read id>.json`, the layout of
 /// a dump directory. `unserved`: the ids of the reads whose kind the cluster does not serve.
 pub fn reads_for(
@@ -55,7 +55,7 @@ pub fn reads_for(
         .map(|read| KubectlRead {
             context: context.to_string(),
             args: read_args(read),
-            output: out_dir.join(context).join(format!("{}.json", read.id)),
+            output: out_dir.join(context).join(read.file_name()),
             unserved: unserved.iter().any(|id| id == read.id),
         })
         .collect()
@@ -123,7 +123,15 @@ mod tests {
     fn global_reads_everything_workloads_their_share() {
         let out = Path::new("/tmp/out");
         let global = reads_for("global", true, &["capi-clusters".to_string()], out);
-        assert_eq!(global.len(), reads::ALL.len());
+        // Every read but the standby's (the fleet has no standby global).
+        assert_eq!(global.len(), crate::requests::reads_on(true).count());
+        assert_eq!(
+            reads::ALL
+                .iter()
+                .filter(|r| r.on == reads::ReadOn::Standby)
+                .count(),
+            1
+        );
         assert_eq!(global.iter().filter(|r| r.unserved).count(), 1);
         let workload = reads_for("prod-001", false, &[], out);
         assert!(workload.len() < global.len());
@@ -148,7 +156,11 @@ mod tests {
     fn every_command_is_the_catalogue_s() {
         for read in reads::ALL {
             assert_eq!(
-                format!("kubectl {} > {}.json", read_args(read).join(" "), read.id),
+                format!(
+                    "kubectl {} > {}",
+                    read_args(read).join(" "),
+                    read.file_name()
+                ),
                 read.kubectl_command(),
                 "{}",
                 read.id

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use checker_core::reads::{self, Read, ReadOn};
+use checker_core::reads::{self, Place, Read};
 use serde::Serialize;
 use test_apiserver::RequestRecord;
 
@@ -176,9 +176,13 @@ pub fn synthetic(clusters: &[ClusterSummary]) -> Vec<ReplayRequest> {
 
 /// The reads made on the global cluster (all) or on a workload cluster.
 pub fn reads_on(global: bool) -> impl Iterator<Item = &'static Read> {
-    reads::ALL
-        .iter()
-        .filter(move |read| global || read.on == ReadOn::EveryCluster)
+    reads::ALL.iter().filter(move |read| {
+        read.made_on(if global {
+            Place::Global
+        } else {
+            Place::Workload
+        })
+    })
 }
 
 /// `/api/<v>` or `/apis/<group>/<v>`.
@@ -341,12 +345,15 @@ mod tests {
         };
         let everywhere = reads::ALL
             .iter()
-            .filter(|r| r.on == ReadOn::EveryCluster)
+            .filter(|r| r.made_on(Place::Workload))
             .count();
         let discovery = |global: bool| usize::from(reads_on(global).any(|r| r.custom));
         assert_eq!(on("prod-001").len(), everywhere + discovery(false));
         // One request per read, but none for the Cluster API list: its group is not served.
-        assert_eq!(on("global").len(), reads::ALL.len() - 1 + discovery(true));
+        assert_eq!(
+            on("global").len(),
+            reads_on(true).count() - 1 + discovery(true)
+        );
         assert!(on("global").contains(&"/kubernetes/global/apis"));
         assert!(!on("global").iter().any(|p| p.contains("cluster.x-k8s.io")));
         // Served group, unserved kind: listed, 404, then discovery.
