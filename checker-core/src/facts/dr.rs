@@ -41,7 +41,7 @@ pub const ETCD_SYNC_PODS: Read = Read {
     label_selector: Some("app=etcd-sync"),
     path: None,
     text: false,
-    on: ReadOn::Global,
+    on: ReadOn::Standby,
     custom: false,
     purpose: "the etcd Synchronizer's pods (disaster recovery standby)",
 };

@@ -125,13 +125,8 @@ mod tests {
         let global = reads_for("global", true, &["capi-clusters".to_string()], out);
         // Every read but the standby's (the fleet has no standby global).
         assert_eq!(global.len(), crate::requests::reads_on(true).count());
-        assert_eq!(
-            reads::ALL
-                .iter()
-                .filter(|r| r.on == reads::ReadOn::Standby)
-                .count(),
-            1
-        );
+        assert!(reads::ALL.iter().any(|r| r.on == reads::ReadOn::Standby));
+        assert!(global.len() < reads::ALL.len());
         assert_eq!(global.iter().filter(|r| r.unserved).count(), 1);
         let workload = reads_for("prod-001", false, &[], out);
         assert!(workload.len() < global.len());
