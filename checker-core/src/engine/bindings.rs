@@ -1,9 +1,7 @@
 //! The variables of an evaluation, built from the facts (see [`crate::rules::variables`] for
 //! what each one is), and the subjects each scope is evaluated against.
 
-use std::collections::BTreeMap;
-
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use cel::Value;
@@ -41,17 +39,21 @@ pub(super) struct ClusterFields {
 }
 
 impl ClusterFields {
-    /// The `cluster` value with its inventory fields and the families `reads` name (all of them
-    /// when `cluster` itself is read).
-    pub(super) fn value<'a>(&self, reads: impl Iterator<Item = &'a str> + Clone) -> Value {
+    /// The `cluster` value a rule reading `reads` is given: its inventory fields and the
+    /// families `reads` name (all of them when `cluster` itself is read).
+    pub(super) fn value_for<'a>(&self, reads: impl Iterator<Item = &'a str> + Clone) -> Value {
         let whole = reads.clone().any(|r| r == "cluster");
-        let wanted = |family: &str| {
+        self.value(|family| {
             whole
                 || reads.clone().any(|r| {
                     r.strip_prefix("cluster.")
                         .is_some_and(|rest| rest.split('.').next() == Some(family))
                 })
-        };
+        })
+    }
+
+    /// The cluster value with its inventory fields and the families `wanted` accepts.
+    fn value(&self, wanted: impl Fn(&str) -> bool) -> Value {
         let map: HashMap<Key, Value> = self
             .base
             .iter()
@@ -145,17 +147,8 @@ impl Used {
     }
 }
 
-/// A cluster as CEL sees it: inventory fields plus the families rules read (null when
-/// unknown).
-fn cluster_json(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) -> Json {
-    let mut value = serde_json::to_value(&cluster.base).unwrap_or(Json::Null);
-    for (name, family) in cluster.families.iter().filter(|(n, _)| used.family(n)) {
-        value[name.as_str()] = bindings.family(&format!("cluster.{name}"), family);
-    }
-    value
-}
-
-/// A cluster's fields for [`ClusterFields`], converted to CEL once.
+/// A cluster as CEL sees it, converted once: inventory fields plus the families rules read
+/// (null when unknown, recorded in `bindings` as unavailable).
 fn cluster_fields(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) -> ClusterFields {
     let base = match serde_json::to_value(&cluster.base) {
         Ok(Json::Object(fields)) => fields
@@ -193,22 +186,22 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used) -> Bindings {
     let upgrade = upgrade(pack, facts, &mut bindings);
     bindings.set("upgrade", &upgrade);
     let clusters = match &facts.clusters {
-        Fact::Known(_) if !used.clusters => Json::Null,
+        Fact::Known(_) if !used.clusters => Value::Null,
         Fact::Known(clusters) => {
             let mut scratch = Bindings::default();
-            Json::Array(
+            Value::List(Arc::new(
                 clusters
                     .iter()
-                    .map(|c| cluster_json(c, used, &mut scratch))
+                    .map(|c| cluster_fields(c, used, &mut scratch).value(|_| true))
                     .collect(),
-            )
+            ))
         }
         Fact::Unknown(error) => {
             bindings.unavailable("clusters", error.to_string());
-            Json::Null
+            Value::Null
         }
     };
-    bindings.set("clusters", &clusters);
+    bindings.vars.insert("clusters", clusters);
     bindings
 }
 

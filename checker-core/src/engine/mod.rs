@@ -236,7 +236,7 @@ fn evaluate_one(
     {
         context.add_variable_from_value(
             "cluster",
-            cluster.value(rule.reads.iter().map(String::as_str)),
+            cluster.value_for(rule.reads.iter().map(String::as_str)),
         );
     }
     let error = |message: String| Outcome::only(Status::Error, message);
