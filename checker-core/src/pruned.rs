@@ -50,9 +50,8 @@ impl Pruned<'_> {
         let depth = self.at.len();
         let mut prune = false;
         for path in self.skip {
-            let leads_here = path.len() > depth
-                && path[..depth] == *self.at
-                && (path[depth] == key || (path[depth] == "*" && key == "*"));
+            // Array elements are matched by `*`, which is the key `visit_seq` asks for.
+            let leads_here = path.len() > depth && path[..depth] == *self.at && path[depth] == key;
             if leads_here && path.len() == depth + 1 {
                 return Child::Skip;
             }

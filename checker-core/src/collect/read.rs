@@ -392,17 +392,15 @@ fn page(
 }
 
 /// Makes a list item look as `kubectl get -o json` prints it: with `apiVersion` and `kind`
-/// (kube-apiserver leaves them out of the items of built-in lists), without `managedFields`, and
-/// redacted ([`crate::snapshot::redact`]).
+/// (kube-apiserver leaves them out of the items of built-in lists) and redacted
+/// ([`crate::snapshot::redact`]); `managedFields` was already left out while parsing
+/// ([`crate::pruned::parse`]).
 fn normalise(mut item: Value, api_version: &str, kind: &str) -> Value {
     if let Some(object) = item.as_object_mut() {
         object
             .entry("apiVersion")
             .or_insert_with(|| Value::from(api_version));
         object.entry("kind").or_insert_with(|| Value::from(kind));
-    }
-    if let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut) {
-        metadata.remove("managedFields");
     }
     crate::snapshot::redact(&mut item);
     item

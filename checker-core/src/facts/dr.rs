@@ -212,7 +212,6 @@ fn parse_sync_check(text: &str) -> Option<SyncCheck> {
         surplus_keys: Vec::new(),
     };
     let mut section: Option<&mut Vec<String>> = None;
-    let mut seen = false;
     for line in text.lines().map(str::trim) {
         let rest = if let Some(rest) = line.strip_prefix(MISSED) {
             section = Some(&mut check.missed_keys);
@@ -223,14 +222,14 @@ fn parse_sync_check(text: &str) -> Option<SyncCheck> {
         } else {
             line
         };
-        seen |= line.starts_with(MISSED) || line.starts_with(SURPLUS);
         if let Some(keys) = section.as_deref_mut()
             && !matches!(rest, "" | "[]" | "none" | "0")
         {
             keys.push(rest.to_string());
         }
     }
-    seen.then_some(check)
+    // A header was seen exactly when a section was entered.
+    section.is_some().then_some(check)
 }
 
 /// The facts of one global cluster, `items` giving its reads.
