@@ -224,6 +224,19 @@ pub struct CheckArgs {
     /// Use this rule-pack file instead of the bundled one.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// When in the upgrade: `pre` before the window, `workload` after the global clusters were
+    /// upgraded and before the workload clusters are, `post` after the upgrade.
+    #[arg(long, value_enum, default_value_t = PhaseArg::Pre)]
+    pub phase: PhaseArg,
+    /// The ACP version the upgrade started from (e.g. 3.18.2), for --phase workload and post:
+    /// the platform then reports the target version, so the thresholds of the upgrade path
+    /// and the checks for upgrades from 3.x need it.
+    #[arg(long, value_name = "VERSION", conflicts_with = "baseline")]
+    pub from: Option<String>,
+    /// The JSON report of the check made before the upgrade (`--report-file`): the version the
+    /// upgrade started from is read from it, for --phase workload and post.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
     /// Host paths; with --snapshot, giving any of them probes this host instead of using the
     /// snapshot's host facts.
     #[command(flatten)]
@@ -266,6 +279,29 @@ Exit codes:
   3  a failed blocker holds a cluster back
   4  nothing is held back, but warnings, and --fail-on warning was given
   5  checks that could not be evaluated hold a cluster back, and no blocker failed";
+
+/// `--phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    /// Before the window (the default).
+    Pre,
+    /// Between the global and the workload-cluster upgrades.
+    Workload,
+    /// After the upgrade.
+    Post,
+}
+
+impl PhaseArg {
+    /// The phase it names.
+    pub fn phase(self) -> checker_core::rules::Phase {
+        use checker_core::rules::Phase;
+        match self {
+            PhaseArg::Pre => Phase::Pre,
+            PhaseArg::Workload => Phase::Workload,
+            PhaseArg::Post => Phase::Post,
+        }
+    }
+}
 
 /// Arguments of `plan`: those of `check`, and the wave size.
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use checker_core::collect::{self, CollectOptions};
 use checker_core::host::{self, HostFacts, HostProbeRequest};
 use checker_core::reads::Read;
 use checker_core::report::Source;
-use checker_core::rules::{self, RulePack};
+use checker_core::rules::{self, Phase, RulePack};
 use checker_core::snapshot::Snapshot;
 use checker_core::{dump, facts};
 
@@ -54,6 +54,8 @@ pub enum HostSource {
 pub struct Plan {
     /// The rule pack (none for commands that evaluate nothing).
     pub pack: Option<PackSource>,
+    /// The phase whose rules are evaluated (and whose reads a live run makes).
+    pub phase: Phase,
     /// The platform.
     pub platform: PlatformSource,
     /// The host facts.
@@ -101,6 +103,7 @@ impl Plan {
         };
         Plan {
             pack,
+            phase: Phase::Pre,
             platform,
             host,
             host_files: host_files.to_vec(),
@@ -110,7 +113,11 @@ impl Plan {
     /// Loads the pack, then reads the snapshot (or collects the reads the pack's rules need, or
     /// `reads` when given) and the host facts.
     pub fn load(&self, reads: Option<Vec<&'static Read>>) -> Result<Loaded, Failure> {
-        let pack = self.pack.as_ref().map(load_pack).transpose()?;
+        let pack = self
+            .pack
+            .as_ref()
+            .map(|source| in_phase(load_pack(source)?, self.phase))
+            .transpose()?;
         let (mut snapshot, kind, location) = match &self.platform {
             PlatformSource::Saved(path) => {
                 let snapshot = dump::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
@@ -188,6 +195,24 @@ fn read_host_facts(file: &Path) -> Result<HostFacts, Failure> {
             "{e} (expected the output of `acp-preflight host`)"
         ))),
     }
+}
+
+/// The pack with the rules of `phase`; a usage error when it has none for that phase.
+fn in_phase(pack: RulePack, phase: Phase) -> Result<RulePack, Failure> {
+    if pack.phase == phase {
+        return Ok(pack);
+    }
+    pack.for_phase(phase).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--phase {phase}: pack {} has no rules for that phase (it has: {})",
+            pack.name,
+            pack.phases
+                .keys()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }
 
 /// Loads the pack from a file, or the bundled one for a target.

@@ -29,8 +29,8 @@
 //! let tool = Tool { name: "my-tool".into(), version: "1.0".into() };
 //! let source = checker_core::source_of(&snapshot, "kubectl-dump", "fixtures/not-ready-3.18");
 //! let now = jiff::Timestamp::UNIX_EPOCH;
-//! let excluded = checker_core::engine::Exclusions::new();
-//! let report = checker_core::check(&pack, &snapshot, &excluded, tool, source, now);
+//! let options = checker_core::engine::Options::default();
+//! let report = checker_core::check(&pack, &snapshot, &options, tool, source, now);
 //! assert_eq!(report.verdict, Verdict::NotReady);
 //! let failed: Vec<_> = report.results.iter().filter(|r| r.status == Status::Fail).collect();
 //! assert!(failed.iter().any(|r| r.rule == "KubernetesVersionSupported"
@@ -69,23 +69,25 @@ pub fn source_of(snapshot: &snapshot::Snapshot, kind: &str, location: &str) -> S
     }
 }
 
-/// Derives the facts of a snapshot, evaluates a pack against them (without the rules the
-/// operator excluded, which are reported as `excluded`), and builds the report made at `now`
+/// Derives the facts of a snapshot, evaluates a pack's phase against them with the operator's
+/// options (excluded rules are reported as `excluded`), and builds the report made at `now`
 /// (the caller's clock, so the result is reproducible).
 pub fn check(
     pack: &rules::RulePack,
     snapshot: &snapshot::Snapshot,
-    excluded: &engine::Exclusions,
+    options: &engine::Options,
     tool: Tool,
     source: Source,
     now: jiff::Timestamp,
 ) -> Report {
     let facts = facts::Facts::derive(snapshot);
-    let results = engine::evaluate_selected(pack, &facts, excluded);
+    let results = engine::evaluate_selected(pack, &facts, options);
     Report {
         schema_version: report::REPORT_SCHEMA_VERSION,
         tool,
         target: pack.target.clone(),
+        phase: pack.phase,
+        from: options.from.clone(),
         pack: PackInfo {
             name: pack.name.clone(),
             origin: pack.origin.clone(),

@@ -16,7 +16,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::Fact;
 use crate::report::{Report, RuleResult, Status};
-use crate::rules::Severity;
+use crate::rules::{Phase, Severity};
+use crate::version::Version;
+
+/// The phase of a plan written before phases existed.
+fn pre_phase() -> Phase {
+    Phase::Pre
+}
+
+/// The workload clusters whose recorded ACP version (`distribution.version`) is the target's
+/// `major.minor`.
+fn at_target(report: &Report) -> Vec<String> {
+    let Fact::Known(clusters) = &report.facts.clusters else {
+        return Vec::new();
+    };
+    clusters
+        .iter()
+        .filter(|c| c.base.role != "global")
+        .filter(|c| {
+            c.families
+                .get("distribution")
+                .and_then(|f| f.fact.known())
+                .and_then(|d| d.get("version"))
+                .and_then(serde_json::Value::as_str)
+                .and_then(|v| Version::parse(v).ok())
+                .is_some_and(|v| v.major_minor() == report.target)
+        })
+        .map(|c| c.base.name.clone())
+        .collect()
+}
 use crate::snapshot::Snapshot;
 
 /// Version of the JSON plan schema.
@@ -136,6 +164,10 @@ pub struct Step {
     /// Whether the step cannot start because the standby or the global cluster, upgraded
     /// before it, is held back.
     pub waits_for_global: bool,
+    /// Whether the step is behind: in the phases after the global upgrade, the standby and
+    /// global steps were done (when held back, they did not finish).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
 }
 
 /// A cluster that must not be upgraded yet, and why.
@@ -179,6 +211,13 @@ pub struct UpgradePlan {
     pub schema_version: u32,
     /// Target ACP version.
     pub target: String,
+    /// The phase the checks were made in (`pre`, `workload`, `post`).
+    #[serde(default = "pre_phase")]
+    pub phase: Phase,
+    /// In the phases after the global upgrade: the workload clusters that already run the
+    /// target version and need nothing, so are in no wave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgraded: Vec<String>,
     /// The most workload clusters per wave.
     pub wave_size: usize,
     /// The steps, in order.
@@ -306,8 +345,13 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
         }
     }
 
+    // After the global upgrade, the global steps are behind, and workload clusters already at
+    // the target with nothing to fix need no wave.
+    let later = report.phase != Phase::Pre;
+    let done_already = if later { at_target(report) } else { Vec::new() };
     let mut steps = Vec::new();
     let mut held_back = Vec::new();
+    let mut upgraded = Vec::new();
     let mut global_side_held = false;
     if let Some(name) = &platform.standby {
         let held = standby_sorted.held();
@@ -318,6 +362,7 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
             clusters: vec![standby_sorted.planned(name)],
             held_back: held,
             waits_for_global: false,
+            done: later,
         });
         if held {
             held_back.push(HeldBack {
@@ -336,6 +381,7 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
         clusters: vec![global.planned(&platform.global)],
         held_back: global_held,
         waits_for_global: global_side_held,
+        done: later,
     });
     if global_held {
         held_back.push(HeldBack {
@@ -354,6 +400,8 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
                 role: "workload".to_string(),
                 reasons: sorted.reasons.clone(),
             });
+        } else if done_already.contains(name) {
+            upgraded.push(name.clone());
         } else {
             ready.push(sorted.planned(name));
         }
@@ -366,6 +414,7 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
             clusters: wave.to_vec(),
             held_back: false,
             waits_for_global: global_side_held,
+            done: false,
         });
     }
 
@@ -390,6 +439,8 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
     Ok(UpgradePlan {
         schema_version: PLAN_SCHEMA_VERSION,
         target: report.target.clone(),
+        phase: report.phase,
+        upgraded,
         wave_size,
         steps,
         held_back,
@@ -432,6 +483,8 @@ mod tests {
                 version: "0".to_string(),
             },
             target: "4.1".to_string(),
+            phase: crate::rules::Phase::Pre,
+            from: None,
             pack: PackInfo {
                 name: "acp-4.1".to_string(),
                 origin: "bundled".to_string(),

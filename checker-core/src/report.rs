@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Facts;
-use crate::rules::Severity;
+use crate::rules::{Phase, Severity};
+
+/// The phase of a report written before phases existed.
+fn pre() -> Phase {
+    Phase::Pre
+}
 
 /// Version of the JSON report schema.
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
@@ -205,6 +210,12 @@ pub struct Report {
     pub tool: Tool,
     /// Target ACP version.
     pub target: String,
+    /// The phase checked: `pre` (before the window), `workload` or `post`.
+    #[serde(default = "pre")]
+    pub phase: Phase,
+    /// The version the upgrade started from, when the operator gave it (`--from`, `--baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// The rule pack.
     pub pack: PackInfo,
     /// Where the facts came from.

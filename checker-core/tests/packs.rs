@@ -1,7 +1,7 @@
 //! Every bundled rule and pack loads; the catalogue keeps its stable IDs, and every bundled
 //! rule is used by a pack and documented.
 
-use checker_core::rules;
+use checker_core::rules::{self, Phase};
 
 #[test]
 fn bundled_packs_load() {
@@ -47,13 +47,64 @@ fn acp_4_1_has_the_stable_rule_ids() {
     assert_eq!(ids.first(), Some(&"VersionUpgradePath"), "{ids:?}");
 }
 
+/// The stable rule IDs of the phases after the global upgrade (`workload`) and after the whole
+/// upgrade (`post`).
+const STABLE_4_1_LATER: &[(Phase, &[&str])] = &[
+    (
+        Phase::Workload,
+        &[
+            "VersionUpgradePath",
+            "PlatformAtTarget",
+            "WorkloadNotAheadOfGlobal",
+            "ClusterRunning",
+        ],
+    ),
+    (
+        Phase::Post,
+        &[
+            "PlatformAtTarget",
+            "WorkloadNotAheadOfGlobal",
+            "ClusterRunning",
+            "ModuleInfoStable",
+            "DREtcdSyncHealthy",
+            "DREtcdSyncConsistent",
+            "ProductDocsPluginInstalled",
+        ],
+    ),
+];
+
+#[test]
+fn acp_4_1_later_phases_have_their_stable_rule_ids() {
+    let pack = rules::for_target("4.1").unwrap().expect("4.1 pack");
+    for (phase, stable) in STABLE_4_1_LATER {
+        let phased = pack.for_phase(*phase).expect("the phase");
+        let ids: Vec<&str> = phased.rules.iter().map(|r| r.id.as_str()).collect();
+        for id in *stable {
+            assert!(
+                ids.contains(id),
+                "{id} is gone from the 4.1 pack's {phase} phase: {ids:?}"
+            );
+        }
+        // The host checks are for the node the global upgrade runs on, before it.
+        assert!(
+            !phased
+                .rules
+                .iter()
+                .any(|r| r.scope == rules::Scope::HostPath),
+            "{phase}"
+        );
+    }
+}
+
 #[test]
 fn every_bundled_rule_is_in_a_pack_and_has_its_texts() {
     let library = rules::library();
     let packs = rules::bundled().unwrap();
     for (id, rule) in &library.rules {
         assert!(
-            packs.iter().any(|p| p.rule(id).is_some()),
+            packs
+                .iter()
+                .any(|p| p.all_rules().iter().any(|(r, _)| r.id == *id)),
             "{id} is in no pack"
         );
         let spec = &rule.spec;

@@ -878,7 +878,11 @@ fn cluster_contexts_and_the_standby_global_are_collected() {
                 r.custom
                     && !matches!(
                         r.id,
-                        "productbases" | "clusters" | "moduleinfoes" | "machines"
+                        "productbases"
+                            | "clusters"
+                            | "moduleinfoes"
+                            | "machines"
+                            | "clustermodules"
                     )
             })
             .count()
@@ -1145,5 +1149,83 @@ fn a_dr_pair_is_checked_on_both_globals() {
     assert_eq!(
         status_of(&without, "DRMachinesRunning", "platform"),
         "skipped"
+    );
+}
+
+#[test]
+fn the_phases_after_the_global_upgrade_are_checked_live() {
+    // The report of the check before the upgrade is the baseline: it says the upgrade started
+    // from 3.18.2.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = dir.path().join("before.json");
+    let pre = acp(&[
+        "check",
+        "--snapshot",
+        &text(&fixture("ready-3.18")),
+        "--report-file",
+        &text(&before),
+    ]);
+    assert_eq!(pre.code, 0, "{}", pre.stderr);
+
+    let live = Live::start(platform("upgraded-4.1"));
+    let baseline = text(&before);
+    let workload = live.check(&["--phase", "workload", "--baseline", &baseline]);
+    let report = workload.json();
+    assert_eq!(workload.code, 3, "{}", workload.stderr);
+    assert_eq!(report["phase"], "workload");
+    assert_eq!(report["from"], "v3.18.2");
+    assert_statuses(
+        &report,
+        &[
+            ("VersionUpgradePath", "platform", "pass"),
+            ("PlatformAtTarget", "global", "pass"),
+            ("WorkloadNotAheadOfGlobal", "prod-1", "pass"),
+            ("WorkloadNotAheadOfGlobal", "eks-1", "pass"),
+            ("ModuleInfoStable", "prod-1", "fail"),
+            ("KubernetesVersionSupported", "prod-1", "pass"),
+        ],
+    );
+    assert!(
+        statuses(&report, "KubernetesVersionSupported")
+            .iter()
+            .all(|(subject, _)| subject != "global"),
+        "the global cluster is upgraded: its workload-cluster checks are not made again"
+    );
+    let modules: Vec<_> = live
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("clustermodules"))
+        .collect();
+    assert_eq!(
+        modules.len(),
+        1,
+        "one ClusterModule list on the global: {modules:?}"
+    );
+    assert_eq!(modules[0].cluster.as_deref(), Some("global"));
+
+    // After the upgrade: the same results live as from the dump directory.
+    let post = live.check(&["--phase", "post", "--from", "3.18.2"]);
+    assert_eq!(post.code, 3, "{}", post.stderr);
+    let mut offline = vec![
+        "check".to_string(),
+        "--snapshot".to_string(),
+        text(&fixture("upgraded-4.1")),
+        "-o".to_string(),
+        "json".to_string(),
+        "--phase".to_string(),
+        "post".to_string(),
+        "--from".to_string(),
+        "3.18.2".to_string(),
+    ];
+    offline.extend(live.host.rules.iter().cloned());
+    let offline = acp(&offline).json();
+    assert_eq!(cluster_results(&post.json()), cluster_results(&offline));
+    assert_statuses(
+        &post.json(),
+        &[
+            ("PlatformAtTarget", "eks-1", "warn"),
+            ("ProductDocsPluginInstalled", "global", "warn"),
+        ],
     );
 }

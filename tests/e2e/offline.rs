@@ -324,3 +324,75 @@ fn durations_are_bounded_and_accept_units() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("from 1s to 24h"), "{}", run.stderr);
 }
+
+#[test]
+fn the_source_version_of_a_later_phase_is_checked_before_anything_runs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf-8 path").to_string()
+    };
+    let post_report = check_json("upgraded-4.1", &["--phase", "post", "--from", "3.18.2"]);
+    let post_report = write("after.json", &post_report.stdout);
+    let garbage = write("garbage.json", "{\"verdict\": ");
+    let mut other_target = check_json("ready-3.18", &[]).json();
+    other_target["target"] = "4.2".into();
+    let other_target = write("other-target.json", &other_target.to_string());
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--from", "3.18.2"],
+            "give --from with --phase workload or --phase post",
+        ),
+        (
+            &["--phase", "post", "--from", "3.16.2"],
+            "ACP 3.16.2 has no upgrade path to 4.1",
+        ),
+        (
+            &["--phase", "post", "--from", "three"],
+            "`three` is not a version",
+        ),
+        (
+            &["--phase", "post", "--baseline", "/nonexistent/before.json"],
+            "cannot read it",
+        ),
+        (
+            &["--phase", "post", "--baseline", &garbage],
+            "not a JSON report of `acp-preflight check` (line 1",
+        ),
+        (
+            &["--phase", "post", "--baseline", &post_report],
+            "it is a report of the post phase",
+        ),
+        (
+            &["--phase", "post", "--baseline", &other_target],
+            "it was made for target 4.2, not 4.1",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = check_json("upgraded-4.1", args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    // A pack without the phase says which phases it has.
+    let pack = write(
+        "pre-only.yaml",
+        std::fs::read_to_string(repo().join("rules/packs/acp-4.1.yaml"))
+            .expect("pack")
+            .split("\nphases:")
+            .next()
+            .expect("pre part"),
+    );
+    let run = check_json(
+        "upgraded-4.1",
+        &["--rules", &pack, "--phase", "post", "--from", "3.18.2"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--phase post: pack acp-4.1 has no rules for that phase (it has: pre)"),
+        "{}",
+        run.stderr
+    );
+}

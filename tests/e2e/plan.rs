@@ -7,7 +7,7 @@ use insta_cmd::assert_cmd_snapshot;
 use serde_json::Value;
 
 use crate::common::{Run, acp, collect_fixture, repo};
-use crate::snapshots::{acp as acp_cmd, scenario, settings, with_suffix};
+use crate::snapshots::{acp as acp_cmd, check_args, scenario, settings, with_suffix};
 
 /// `plan -o json` of a fixture, with extra arguments.
 fn plan_json(fixture: &str, extra: &[&str]) -> (Run, Value) {
@@ -289,7 +289,9 @@ fn plan_table_of_every_fixture() {
         with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "plan_table",
-                acp_cmd().args(["plan", "--snapshot", &dir, "--color", "never"])
+                acp_cmd()
+                    .args(["plan", "--snapshot", &dir, "--color", "never"])
+                    .args(check_args(&name))
             );
         });
     });
@@ -303,7 +305,9 @@ fn plan_json_of_every_fixture() {
         with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "plan_json",
-                acp_cmd().args(["plan", "--snapshot", &dir, "-o", "json"])
+                acp_cmd()
+                    .args(["plan", "--snapshot", &dir, "-o", "json"])
+                    .args(check_args(&name))
             );
         });
     });
@@ -349,4 +353,71 @@ fn plan_snapshots_of_help_colour_and_bad_wave_sizes() {
             );
         });
     }
+}
+
+#[test]
+fn after_the_global_upgrade_the_waves_hold_what_is_left() {
+    // prod-1 is at the target but its log storage plugin is still upgrading; eks-1 is not
+    // upgraded yet.
+    let (run, plan) = plan_json("upgraded-4.1", &["--phase", "workload", "--from", "3.18.2"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(plan["phase"], "workload");
+    assert_eq!(steps(&plan)[0]["kind"], "global");
+    assert_eq!(steps(&plan)[0]["done"], true);
+    assert_eq!(waves(&plan), [["eks-1"]]);
+    assert_eq!(
+        held_back(&plan),
+        [(
+            "prod-1".to_string(),
+            vec![("ModuleInfoStable".to_string(), "fail".to_string())]
+        )]
+    );
+
+    // With prod-1's plugin settled, prod-1 needs nothing: it is upgraded, in no wave.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let copy = tmp.path().join("upgraded");
+    let status = std::process::Command::new("cp")
+        .args([
+            "-r",
+            repo().join("fixtures/upgraded-4.1").to_str().expect("path"),
+        ])
+        .arg(&copy)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let modules = copy.join("global/moduleinfoes.json");
+    let mut list: Value =
+        serde_json::from_str(&std::fs::read_to_string(&modules).expect("moduleinfoes"))
+            .expect("JSON");
+    for item in list["items"].as_array_mut().expect("items") {
+        let status = &mut item["status"];
+        if status["phase"] == "Upgrading" {
+            status["phase"] = "Running".into();
+            status["version"] = status["transitVersion"].take();
+            status
+                .as_object_mut()
+                .expect("status")
+                .remove("transitVersion");
+        }
+    }
+    std::fs::write(&modules, list.to_string()).expect("write");
+    let run = acp(&[
+        "plan",
+        "--snapshot",
+        copy.to_str().expect("path"),
+        "-o",
+        "json",
+        "--phase",
+        "workload",
+        "--from",
+        "3.18.2",
+    ]);
+    let plan = run.json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(plan["upgraded"], serde_json::json!(["prod-1"]));
+    assert_eq!(waves(&plan), [["eks-1"]]);
+    // Before the upgrade, the same platform would be planned whole.
+    let (_, pre) = plan_json("ready-3.18", &[]);
+    assert!(pre.get("upgraded").is_none());
+    assert!(steps(&pre).iter().all(|s| s.get("done").is_none()));
 }

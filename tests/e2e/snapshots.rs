@@ -126,6 +126,15 @@ pub(crate) fn scenario(readme: &Path) -> (String, String) {
     (name, relative)
 }
 
+/// The arguments a fixture is checked with beyond `--snapshot DIR`: the words of its
+/// `check-args` file (a post-upgrade platform is checked with `--phase post --from …`), none
+/// when it has no such file.
+pub(crate) fn check_args(name: &str) -> Vec<String> {
+    std::fs::read_to_string(repo().join("fixtures").join(name).join("check-args"))
+        .map(|text| text.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// The fixture directories: every directory under fixtures/ that is a dump (has `global/`).
 fn fixture_dirs() -> BTreeSet<String> {
     std::fs::read_dir(repo().join("fixtures"))
@@ -170,7 +179,9 @@ fn check_json_of_every_fixture() {
         with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "check_json",
-                acp().args(["check", "--snapshot", &dir, "-o", "json"])
+                acp()
+                    .args(["check", "--snapshot", &dir, "-o", "json"])
+                    .args(check_args(&name))
             );
         });
     });
@@ -184,7 +195,9 @@ fn check_table_of_every_fixture() {
         with_suffix(&name, || {
             assert_cmd_snapshot!(
                 "check_table",
-                acp().args(["check", "--snapshot", &dir, "--color", "never"])
+                acp()
+                    .args(["check", "--snapshot", &dir, "--color", "never"])
+                    .args(check_args(&name))
             );
         });
     });

@@ -1,9 +1,12 @@
 //! `acp-preflight check`: evaluate a pack against the live platform or a saved snapshot, print
 //! the report in the chosen format, and exit with the verdict's code.
 
-use checker_core::engine::Exclusions;
+use checker_core::engine::{Exclusions, Options};
 use checker_core::report::Report;
-use checker_core::rules::{self, RulePack, Scope};
+use std::path::Path;
+
+use checker_core::rules::{self, Phase, RulePack, Scope};
+use checker_core::version::Version;
 
 use crate::args::CheckArgs;
 use crate::exit::{Exit, Failure};
@@ -35,6 +38,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
         &args.host,
         &args.host_facts,
     );
+    plan.phase = args.phase.phase();
     if args.skip_host {
         // Host checks are done elsewhere: this machine is not probed.
         plan.host = HostSource::Recorded;
@@ -43,16 +47,89 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
     let Some(pack) = &loaded.pack else {
         return Err(Failure::Internal("the plan names no rule pack".to_string()));
     };
-    let excluded = exclusions(pack, args)?;
+    let options = Options {
+        excluded: exclusions(pack, args)?,
+        from: source_version(pack, args)?,
+    };
     let report = checker_core::check(
         pack,
         &loaded.snapshot,
-        &excluded,
+        &options,
         tool(),
         loaded.source.clone(),
         jiff::Timestamp::now(),
     );
     Ok((loaded, report))
+}
+
+/// The version the upgrade started from, for the phases after `pre`: `--from`, or the platform
+/// version recorded in the `--baseline` report. It must be a version with an upgrade path to
+/// the pack's target; before the upgrade the installed version is the source, so neither flag
+/// is taken.
+fn source_version(pack: &RulePack, args: &CheckArgs) -> Result<Option<String>, Failure> {
+    let (given, flag) = match (&args.from, &args.baseline) {
+        (Some(from), _) => (from.trim().to_string(), "--from".to_string()),
+        (None, Some(file)) => (
+            baseline_version(file, pack)?,
+            format!("--baseline {}", file.display()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    if pack.phase == Phase::Pre {
+        return Err(Failure::Usage(format!(
+            "{flag}: the version the upgrade starts from is the installed one before the upgrade; give {flag} with --phase workload or --phase post"
+        )));
+    }
+    let version = Version::parse(&given)
+        .map_err(|e| Failure::Usage(format!("{flag}: `{given}` is not a version: {e}")))?;
+    if !pack
+        .upgrade_paths
+        .iter()
+        .any(|p| p.from == version.major_minor())
+    {
+        let paths: Vec<&str> = pack.upgrade_paths.iter().map(|p| p.from.as_str()).collect();
+        return Err(Failure::Usage(format!(
+            "{flag}: ACP {given} has no upgrade path to {} (pack {} has paths from {})",
+            pack.target,
+            pack.name,
+            paths.join(", ")
+        )));
+    }
+    Ok(Some(given))
+}
+
+/// The platform version a pre-upgrade JSON report recorded.
+fn baseline_version(file: &Path, pack: &RulePack) -> Result<String, Failure> {
+    let bad = |why: String| Failure::Usage(format!("--baseline {}: {why}", file.display()));
+    let text = std::fs::read_to_string(file).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "not a JSON report of `acp-preflight check` (line {}, column {}: {e})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if report.phase != Phase::Pre {
+        return Err(bad(format!(
+            "it is a report of the {} phase; give the report of the check made before the upgrade (--phase pre)",
+            report.phase
+        )));
+    }
+    if report.target != pack.target {
+        return Err(bad(format!(
+            "it was made for target {}, not {}",
+            report.target, pack.target
+        )));
+    }
+    report
+        .facts
+        .platform
+        .get("platform")
+        .and_then(|f| f.fact.known())
+        .and_then(|p| p.get("version"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| bad("it does not record the platform version".to_string()))
 }
 
 /// Prints the report in the chosen format, writes `--report-file`, and picks the exit code.

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style as Ansi};
 use checker_core::plan::{self, Note, PlanVerdict, Platform, Step, StepKind, UpgradePlan};
 use checker_core::report::{Report, Status};
+use checker_core::rules::Phase;
 
 use crate::args::{FailOn, PlanArgs};
 use crate::commands::check;
@@ -101,6 +102,17 @@ fn heading(step: &Step) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if step.done {
+        let which = match step.kind {
+            StepKind::Standby => "The standby global cluster",
+            _ => "The global cluster",
+        };
+        return if step.held_back {
+            format!("{which} {}: upgraded, but not ready (see below)", names())
+        } else {
+            format!("{which} {}: upgraded", names())
+        };
+    }
     let mut text = match step.kind {
         StepKind::Standby => format!(
             "Upgrade the standby global cluster {} (disaster recovery), before the primary",
@@ -138,8 +150,12 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
         "{}",
         paint(
             &format!(
-                "Upgrade plan to ACP {} ({}), from {} {}: workload clusters in waves of at most {}",
+                "Upgrade plan to ACP {}{} ({}), from {} {}: workload clusters in waves of at most {}",
                 report.target,
+                match report.phase {
+                    Phase::Pre => String::new(),
+                    phase => format!(", --phase {phase}"),
+                },
                 report.pack.name,
                 report.source.kind,
                 report.source.location,
@@ -203,6 +219,14 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
         }
     }
     out.push('\n');
+    if !plan.upgraded.is_empty() {
+        let _ = writeln!(
+            out,
+            "Already at ACP {}, so in no wave: {}",
+            plan.target,
+            plan.upgraded.join(", ")
+        );
+    }
     if !plan.not_checked.is_empty() {
         let _ = writeln!(
             out,

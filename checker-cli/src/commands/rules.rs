@@ -1,6 +1,6 @@
 //! `acp-preflight rules list | explain | lint | docs`: the rules of a pack, as data.
 
-use checker_core::rules::{self, Linted, Rule, RulePack};
+use checker_core::rules::{self, Linted, Phase, Rule, RulePack};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
@@ -21,10 +21,10 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
             match format {
                 ListFormat::Json => {
                     let rules: Vec<_> = pack
-                        .rules
-                        .iter()
-                        .map(|r| {
-                            json!({"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "docs": r.docs})
+                        .all_rules()
+                        .into_iter()
+                        .map(|(r, phases)| {
+                            json!({"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "phases": phases, "docs": r.docs})
                         })
                         .collect();
                     print(&format!(
@@ -41,15 +41,16 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
         }
         RulesCommand::Explain { id, target } => {
             let pack = bundled(target)?;
-            let rule = pack.rule(id).ok_or_else(|| {
-                let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+            let all = pack.all_rules();
+            let rule = all.iter().find(|(r, _)| r.id == *id).ok_or_else(|| {
+                let ids: Vec<&str> = all.iter().map(|(r, _)| r.id.as_str()).collect();
                 Failure::Usage(format!(
                     "unknown rule ID `{id}` in pack {}; rules: {}",
                     pack.name,
                     ids.join(", ")
                 ))
             })?;
-            print(&explain(rule))?;
+            print(&explain(rule.0, &rule.1))?;
             Ok(Exit::Ready)
         }
         RulesCommand::Lint { file, format } => lint(file, *format),
@@ -84,11 +85,17 @@ fn lint(file: &std::path::Path, format: LintFormat) -> Result<Exit, Failure> {
     }
     match outcome {
         Ok(Linted::Pack(pack)) => {
+            let phases: Vec<String> = pack
+                .phases
+                .iter()
+                .map(|(phase, rules)| format!("{} {phase}", rules.len()))
+                .collect();
             print(&format!(
-                "{name}: ok, pack {} (target {}), {} rules\n",
+                "{name}: ok, pack {} (target {}), {} rules ({})\n",
                 pack.name,
                 pack.target,
-                pack.rules.len()
+                pack.all_rules().len(),
+                phases.join(", ")
             ))?;
             Ok(Exit::Ready)
         }
@@ -115,12 +122,13 @@ fn list_table(pack: &RulePack) -> String {
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .force_no_tty()
-        .set_header(vec!["ID", "Severity", "Scope", "Title"]);
-    for rule in &pack.rules {
+        .set_header(vec!["ID", "Severity", "Scope", "Phases", "Title"]);
+    for (rule, phases) in pack.all_rules() {
         table.add_row(vec![
             rule.id.clone(),
             rule.severity.to_string(),
             rule.scope.to_string(),
+            phase_list(&phases),
             rule.title.clone(),
         ]);
     }
@@ -130,10 +138,24 @@ fn list_table(pack: &RulePack) -> String {
     )
 }
 
-fn explain(rule: &Rule) -> String {
+/// `pre, post`.
+fn phase_list(phases: &[Phase]) -> String {
+    phases
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn explain(rule: &Rule, phases: &[Phase]) -> String {
     let mut out = format!(
-        "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
-        rule.id, rule.severity, rule.scope, rule.title, rule.requirement
+        "{} ({}, {} scope; --phase {})\n{}\n\nRequirement\n  {}\n",
+        rule.id,
+        rule.severity,
+        rule.scope,
+        phase_list(phases),
+        rule.title,
+        rule.requirement
     );
     if !rule.requires.is_empty() {
         out.push_str(&format!(

@@ -1,6 +1,7 @@
 //! The human table: results grouped by scope, counts and the verdict at the end.
 
 use checker_core::report::{Report, RuleResult, Status, Verdict};
+use checker_core::rules::Phase;
 use checker_core::snapshot::ReadErrorKind;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
@@ -136,10 +137,26 @@ impl GlobalUnreadable {
 /// counts and the verdict.
 pub fn render(report: &Report, style: &Style) -> String {
     let styled = style.color;
+    let what = match report.phase {
+        Phase::Pre => format!("readiness to upgrade to ACP {}", report.target),
+        Phase::Workload => format!(
+            "readiness of the workload clusters to follow the global cluster to ACP {}",
+            report.target
+        ),
+        Phase::Post => format!("the upgrade to ACP {}, after it", report.target),
+    };
+    let from = report
+        .from
+        .as_ref()
+        .map(|v| format!(", upgrade from {v}"))
+        .unwrap_or_default();
+    let phase = match report.phase {
+        Phase::Pre => String::new(),
+        other => format!(", --phase {other}"),
+    };
     let mut out = format!(
-        "acp-preflight {}: readiness to upgrade to ACP {} ({}), from {} {}{}\n",
+        "acp-preflight {}: {what}{from} ({}{phase}), from {} {}{}\n",
         report.tool.version,
-        report.target,
         report.pack.name,
         report.source.kind,
         report.source.location,
@@ -225,7 +242,13 @@ pub fn render(report: &Report, style: &Style) -> String {
     ));
     let verdict = match report.verdict {
         Verdict::Ready => "READY: no blocker failed and every check was evaluated",
-        Verdict::NotReady => "NOT READY: fix the failed blockers above before upgrading",
+        Verdict::NotReady => match report.phase {
+            Phase::Pre => "NOT READY: fix the failed blockers above before upgrading",
+            Phase::Workload => {
+                "NOT READY: fix the failed blockers above before upgrading the workload clusters"
+            }
+            Phase::Post => "NOT READY: the upgrade is not complete; fix the failed blockers above",
+        },
         Verdict::Incomplete => {
             "INCOMPLETE: some checks could not be evaluated; no blocker failed among the others"
         }

@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 
 use crate::cel::values::to_cel;
 use crate::facts::{ClusterFacts, Fact, Facts, FamilyFact};
-use crate::rules::{RulePack, Scope};
+use crate::rules::{Phase, RulePack, Scope};
 use crate::version::Version;
 
 /// A fact path that could not be established, and why.
@@ -170,9 +170,10 @@ fn cluster_fields(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) 
 }
 
 /// The platform-wide variables shared by every rule.
-pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used) -> Bindings {
+pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&str>) -> Bindings {
     let mut bindings = Bindings::default();
     bindings.set("target", &json!(pack.target));
+    bindings.set("phase", &json!(pack.phase.as_str()));
     for (name, family) in &facts.platform {
         let value = bindings.family(name, family);
         if let Some(name) = crate::facts::FAMILIES
@@ -183,7 +184,7 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used) -> Bindings {
             bindings.set(name, &value);
         }
     }
-    let upgrade = upgrade(pack, facts, &mut bindings);
+    let upgrade = upgrade(pack, facts, from, &mut bindings);
     bindings.set("upgrade", &upgrade);
     let clusters = match &facts.clusters {
         Fact::Known(_) if !used.clusters => Value::Null,
@@ -205,20 +206,37 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used) -> Bindings {
     bindings
 }
 
-/// The matched upgrade path, null when the platform version has none.
-fn upgrade(pack: &RulePack, facts: &Facts, bindings: &mut Bindings) -> Json {
-    let platform = facts.platform.get("platform").map(|f| &f.fact);
-    let version = match platform {
-        Some(Fact::Known(platform)) => platform.get("version").and_then(Json::as_str),
-        Some(Fact::Unknown(error)) => {
-            bindings.unavailable("upgrade", error.to_string());
+/// The matched upgrade path, null when the source version has none. Before the upgrade the
+/// source is the platform's installed version; in the later phases the platform is already at
+/// the target, so the source is the version the operator gives (`from`).
+fn upgrade(pack: &RulePack, facts: &Facts, from: Option<&str>, bindings: &mut Bindings) -> Json {
+    let version = match (pack.phase, from) {
+        (_, Some(from)) => from,
+        (Phase::Pre, None) => {
+            let platform = facts.platform.get("platform").map(|f| &f.fact);
+            let version = match platform {
+                Some(Fact::Known(platform)) => platform.get("version").and_then(Json::as_str),
+                Some(Fact::Unknown(error)) => {
+                    bindings.unavailable("upgrade", error.to_string());
+                    return Json::Null;
+                }
+                None => None,
+            };
+            let Some(version) = version else {
+                bindings.unavailable("upgrade", "the platform version is unknown");
+                return Json::Null;
+            };
+            version
+        }
+        (phase, None) => {
+            bindings.unavailable(
+                "upgrade",
+                format!(
+                    "the version the upgrade started from is not known in the {phase} phase: give --from VERSION or --baseline REPORT (the report of the check made before the upgrade)"
+                ),
+            );
             return Json::Null;
         }
-        None => None,
-    };
-    let Some(version) = version else {
-        bindings.unavailable("upgrade", "the platform version is unknown");
-        return Json::Null;
     };
     match Version::parse(version) {
         Err(error) => {

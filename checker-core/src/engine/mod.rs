@@ -23,17 +23,29 @@ use bindings::{Bindings, Subject};
 
 /// Evaluates every rule of the pack; results are in rule order, then subject order.
 pub fn evaluate(pack: &RulePack, facts: &Facts) -> Vec<RuleResult> {
-    evaluate_selected(pack, facts, &Exclusions::new())
+    evaluate_selected(pack, facts, &Options::default())
 }
 
 /// Rules the operator excluded, with the reason (`--skip`, `--skip-host`).
 pub type Exclusions = BTreeMap<String, String>;
 
-/// Like [`evaluate`], with rules excluded by the operator: each gives one `excluded` result
-/// naming the reason, and so does every rule that requires an excluded one.
-pub fn evaluate_selected(pack: &RulePack, facts: &Facts, excluded: &Exclusions) -> Vec<RuleResult> {
+/// What the operator chose for a run, beyond the pack and its phase.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Rules excluded, with the reason.
+    pub excluded: Exclusions,
+    /// The ACP version the upgrade started from (`--from`, or the platform version of a
+    /// `--baseline` report): it selects the upgrade path in the phases after `pre`, where the
+    /// installed version is already the target's.
+    pub from: Option<String>,
+}
+
+/// Like [`evaluate`], with the operator's options: each excluded rule gives one `excluded`
+/// result naming the reason, and so does every rule that requires an excluded one.
+pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> Vec<RuleResult> {
+    let excluded = &options.excluded;
     let used = bindings::Used::by(pack);
-    let global = bindings::global(pack, facts, &used);
+    let global = bindings::global(pack, facts, &used, options.from.as_deref());
     // Subjects depend only on the scope: build each scope's once, not once per rule.
     let mut by_scope: BTreeMap<Scope, Result<Vec<Subject>, String>> = BTreeMap::new();
     let mut results: Vec<RuleResult> = Vec::new();

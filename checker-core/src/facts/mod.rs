@@ -16,6 +16,7 @@
 pub mod backups;
 pub mod clusters;
 pub mod data_services;
+pub mod distribution;
 pub mod dr;
 pub mod elasticsearch;
 pub mod host;
@@ -54,6 +55,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<host::Host>::NEW,
     &Registered::<dr::Dr>::NEW,
     &Registered::<plugins::Plugins>::NEW,
+    &Registered::<distribution::Distributions>::NEW,
     &Registered::<istio::Istio>::NEW,
     &Registered::<elasticsearch::Elasticsearch>::NEW,
     &Registered::<nodes::Nodes>::NEW,
@@ -566,6 +568,7 @@ mod tests {
                 "clusters",
                 "capi-clusters",
                 "moduleinfoes",
+                "clustermodules",
                 "istio-deployments",
                 "cpaas-statefulsets",
                 "nodes",

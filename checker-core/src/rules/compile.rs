@@ -146,17 +146,41 @@ pub(super) fn rule(
             Some(_) => {}
         }
     }
+    // The pack's own `where` narrows the rule's subjects in that pack; it is checked where it
+    // is written, then joined to the rule's.
+    let mut pack_reads = BTreeSet::new();
+    let pack_filter = include.and_then(|include| {
+        let text = include.spec.filter.as_deref()?;
+        let mut compiler = Compiler {
+            source: &include.source,
+            samples: variables::samples(spec.scope, pack.parameters, &param_types),
+            locals: BTreeSet::new(),
+            reads: BTreeSet::new(),
+            diagnostics: &mut *diagnostics,
+        };
+        let expr = compiler.expr("where", text);
+        pack_reads = compiler.reads;
+        Some(expr.map(|e| e.source))
+    });
     let mut compiler = Compiler {
         source,
         samples: variables::samples(spec.scope, pack.parameters, &param_types),
         locals: BTreeSet::new(),
-        reads: BTreeSet::new(),
+        reads: pack_reads,
         diagnostics,
     };
     let filter = spec
         .filter
         .as_deref()
         .and_then(|e| compiler.expr("where", e));
+    let filter = match (filter, pack_filter) {
+        (filter, None) => filter,
+        (_, Some(None)) => None,
+        (None, Some(Some(pack))) => compiler.expr("where", &pack),
+        (Some(own), Some(Some(pack))) => {
+            compiler.expr("where", &format!("({}) && ({pack})", own.source.trim()))
+        }
+    };
     let when = spec.when.as_deref().and_then(|e| compiler.expr("when", e));
     let mut needs = Vec::new();
     for (i, need) in spec.needs.iter().enumerate() {

@@ -9,7 +9,7 @@ use super::diagnostics::{Diagnostic, PackError};
 use super::schema_check;
 use super::spec::{PackRuleSpec, PackSpec, RuleSpec};
 use super::yaml::{self, Node};
-use super::{RulePack, UpgradePath};
+use super::{Phase, RulePack, UpgradePath};
 use crate::version::Version;
 
 /// A file parsed and checked against the schema of `T`: the typed value, or the problems.
@@ -112,13 +112,17 @@ pub fn load_rule(file: &str, text: &str) -> Result<Linted, PackError> {
     let contexts: Vec<(String, BTreeMap<String, super::ParamType>, BTreeMap<_, _>)> = library
         .packs
         .iter()
-        .filter_map(|(name, pack)| {
-            let index = pack.rules.iter().position(|r| rule_id(r) == spec.id)?;
-            let earlier = pack.rules[..index]
-                .iter()
-                .filter_map(|r| library.scope_of(r).map(|s| (rule_id(r).to_string(), s)))
-                .collect();
-            Some((name.clone(), pack.parameters.clone(), earlier))
+        .flat_map(|(name, pack)| {
+            pack.phase_lists()
+                .into_iter()
+                .filter_map(|(_, _, entries)| {
+                    let index = entries.iter().position(|r| rule_id(r) == spec.id)?;
+                    let earlier = entries[..index]
+                        .iter()
+                        .filter_map(|r| library.scope_of(r).map(|s| (rule_id(r).to_string(), s)))
+                        .collect();
+                    Some((name.clone(), pack.parameters.clone(), earlier))
+                })
         })
         .collect();
     let all_parameters: BTreeMap<String, super::ParamType> = library
@@ -155,7 +159,9 @@ pub fn load_rule(file: &str, text: &str) -> Result<Linted, PackError> {
                 diagnostics.push(d);
             }
         }
-        packs.push(name.clone());
+        if !packs.contains(name) {
+            packs.push(name.clone());
+        }
     }
     if diagnostics.is_empty() {
         Ok(Linted::Rule { id: spec.id, packs })
@@ -182,27 +188,29 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
     };
     let (node, mut diagnostics) =
         parse_and_validate::<PackSpec>(file, text).map_err(|d| fail(d, sources.clone()))?;
-    // Entries of `rules` with schema problems are left out, so that the others are still
+    // Entries of a rule list with schema problems are left out, so that the others are still
     // resolved and compiled and every problem of the file is reported in one run; problems
     // elsewhere leave nothing to compile.
-    let broken = |d: &Diagnostic| {
-        d.field
-            .strip_prefix("rules[")
-            .and_then(|rest| rest.split(']').next())
-            .and_then(|i| i.parse::<usize>().ok())
+    let broken = |d: &Diagnostic| -> Option<(&'static str, usize)> {
+        RULE_LISTS.iter().find_map(|list| {
+            d.field
+                .strip_prefix(*list)
+                .and_then(|rest| rest.strip_prefix('['))
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .map(|i| (*list, i))
+        })
     };
     if diagnostics.iter().any(|d| broken(d).is_none()) {
         return Err(fail(diagnostics, sources));
     }
-    let skipped: std::collections::BTreeSet<usize> =
+    let skipped: std::collections::BTreeSet<(&str, usize)> =
         diagnostics.iter().filter_map(broken).collect();
     let mut json = node.to_json();
-    if let Some(entries) = json
-        .get_mut("rules")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for i in &skipped {
-            entries[*i] = serde_json::Value::String(String::new());
+    for (list, i) in &skipped {
+        let pointer = format!("/{}/{i}", list.replace('.', "/"));
+        if let Some(entry) = json.pointer_mut(&pointer) {
+            *entry = serde_json::Value::String(String::new());
         }
     }
     let spec: PackSpec = typed(file, &node, json).map_err(|d| fail(d, sources.clone()))?;
@@ -269,89 +277,97 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
             params,
         });
     }
-    let mut earlier = BTreeMap::new();
-    let mut rules = Vec::new();
-    for (i, entry) in spec.rules.iter().enumerate() {
-        if skipped.contains(&i) {
-            continue;
-        }
-        let field = format!("rules[{i}]");
-        let id = rule_id(entry);
-        // A second entry of the same ID is reported, and still checked on its own.
-        let duplicate = earlier.contains_key(id);
-        if duplicate {
-            diagnostics.push(pack_diag(&field, format!("rule `{id}` is listed twice")));
-        }
-        let found = match entry {
-            PackRuleSpec::Inline(spec) => Some((
-                spec.as_ref(),
-                Source {
-                    file,
-                    node: &node,
-                    prefix: field.clone(),
-                },
-            )),
-            PackRuleSpec::Id(id) | PackRuleSpec::Include(super::spec::IncludeSpec { id, .. }) => {
-                match library.rules.get(id.as_str()) {
-                    Some(LibraryRule {
-                        file, spec, node, ..
-                    }) => Some((
-                        spec,
-                        Source {
-                            file,
-                            node,
-                            prefix: String::new(),
-                        },
-                    )),
-                    None => {
-                        let known: Vec<&str> = library.rules.keys().map(String::as_str).collect();
-                        let mut d =
-                            pack_diag(&field, format!("no rule `{id}` among the bundled rules"));
-                        if let Some(close) = schema_check::suggest(id, &known) {
-                            d = d.with_help(format!("did you mean `{close}`?"));
+    let mut phases = BTreeMap::new();
+    for (phase, list, entries) in spec.phase_lists() {
+        let mut earlier = BTreeMap::new();
+        let mut rules = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            if skipped.contains(&(list, i)) {
+                continue;
+            }
+            let field = format!("{list}[{i}]");
+            let id = rule_id(entry);
+            // A second entry of the same ID is reported, and still checked on its own.
+            let duplicate = earlier.contains_key(id);
+            if duplicate {
+                diagnostics.push(pack_diag(&field, format!("rule `{id}` is listed twice")));
+            }
+            let found = match entry {
+                PackRuleSpec::Inline(spec) => Some((
+                    spec.as_ref(),
+                    Source {
+                        file,
+                        node: &node,
+                        prefix: field.clone(),
+                    },
+                )),
+                PackRuleSpec::Id(id)
+                | PackRuleSpec::Include(super::spec::IncludeSpec { id, .. }) => {
+                    match library.rules.get(id.as_str()) {
+                        Some(LibraryRule {
+                            file, spec, node, ..
+                        }) => Some((
+                            spec,
+                            Source {
+                                file,
+                                node,
+                                prefix: String::new(),
+                            },
+                        )),
+                        None => {
+                            let known: Vec<&str> =
+                                library.rules.keys().map(String::as_str).collect();
+                            let mut d = pack_diag(
+                                &field,
+                                format!("no rule `{id}` among the bundled rules"),
+                            );
+                            if let Some(close) = schema_check::suggest(id, &known) {
+                                d = d.with_help(format!("did you mean `{close}`?"));
+                            }
+                            diagnostics.push(d);
+                            None
                         }
-                        diagnostics.push(d);
-                        None
                     }
                 }
+            };
+            let Some((rule_spec, source)) = found else {
+                continue;
+            };
+            let include = match entry {
+                PackRuleSpec::Include(include) => Some(Include {
+                    spec: include,
+                    source: Source {
+                        file,
+                        node: &node,
+                        prefix: field.clone(),
+                    },
+                }),
+                _ => None,
+            };
+            let context = PackContext {
+                parameters: &spec.parameters,
+                docs: &spec.docs,
+                earlier: &earlier,
+            };
+            let before = diagnostics.len();
+            let compiled = compile::rule(
+                rule_spec,
+                &source,
+                &context,
+                include.as_ref(),
+                &mut diagnostics,
+            );
+            for d in &diagnostics[before..] {
+                if let Some(text) = library.text_of(&d.file) {
+                    sources.insert(d.file.clone(), text.to_string());
+                }
             }
-        };
-        let Some((rule_spec, source)) = found else {
-            continue;
-        };
-        let include = match entry {
-            PackRuleSpec::Include(include) => Some(Include {
-                spec: include,
-                source: Source {
-                    file,
-                    node: &node,
-                    prefix: field.clone(),
-                },
-            }),
-            _ => None,
-        };
-        let context = PackContext {
-            parameters: &spec.parameters,
-            docs: &spec.docs,
-            earlier: &earlier,
-        };
-        let before = diagnostics.len();
-        let compiled = compile::rule(
-            rule_spec,
-            &source,
-            &context,
-            include.as_ref(),
-            &mut diagnostics,
-        );
-        for d in &diagnostics[before..] {
-            if let Some(text) = library.text_of(&d.file) {
-                sources.insert(d.file.clone(), text.to_string());
+            if !duplicate {
+                earlier.insert(rule_spec.id.clone(), rule_spec.scope);
+                rules.extend(compiled);
             }
         }
-        if !duplicate {
-            earlier.insert(rule_spec.id.clone(), rule_spec.scope);
-            rules.extend(compiled);
-        }
+        phases.insert(phase, rules);
     }
     if !diagnostics.is_empty() {
         diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -366,6 +382,11 @@ pub(super) fn load_with(file: &str, text: &str, library: &Library) -> Result<Rul
         origin: file.to_string(),
         parameters: spec.parameters,
         upgrade_paths,
-        rules,
+        phase: Phase::Pre,
+        rules: phases.get(&Phase::Pre).cloned().unwrap_or_default(),
+        phases,
     })
 }
+
+/// The fields of a pack that list rules, one per phase.
+const RULE_LISTS: [&str; 3] = ["rules", "phases.workload", "phases.post"];

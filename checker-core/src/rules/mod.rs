@@ -62,6 +62,41 @@ impl fmt::Display for Severity {
     }
 }
 
+/// When in the upgrade a check is made: each phase has its own rules in a pack.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Before the window: is the platform ready to be upgraded (the default).
+    Pre,
+    /// Between the global and the workload upgrades: the global clusters are at the target, the
+    /// workload clusters can follow.
+    Workload,
+    /// After the upgrade: did it reach the target, and is everything healthy again.
+    Post,
+}
+
+impl Phase {
+    /// Every phase, in upgrade order.
+    pub const ALL: [Phase; 3] = [Phase::Pre, Phase::Workload, Phase::Post];
+
+    /// Lower-case name, as in `--phase` and the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Pre => "pre",
+            Phase::Workload => "workload",
+            Phase::Post => "post",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a rule is evaluated against: one result per subject.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -261,13 +296,44 @@ pub struct RulePack {
     pub parameters: BTreeMap<String, ParamType>,
     /// Supported upgrade paths.
     pub upgrade_paths: Vec<UpgradePath>,
-    /// Rules, in evaluation and report order.
+    /// The phase [`RulePack::rules`] are for: `pre` as loaded, another after
+    /// [`RulePack::for_phase`].
+    pub phase: Phase,
+    /// The rules of [`RulePack::phase`], in evaluation and report order.
     pub rules: Vec<Rule>,
+    /// The rules of every phase the pack has (`pre` always), in order.
+    pub phases: BTreeMap<Phase, Vec<Rule>>,
 }
 
 impl RulePack {
     /// The rule with this ID.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every rule of every phase once, in the order of first appearance, with the phases that
+    /// check it.
+    pub fn all_rules(&self) -> Vec<(&Rule, Vec<Phase>)> {
+        let mut all: Vec<(&Rule, Vec<Phase>)> = Vec::new();
+        for (phase, rules) in &self.phases {
+            for rule in rules {
+                match all.iter_mut().find(|(r, _)| r.id == rule.id) {
+                    Some((_, phases)) => phases.push(*phase),
+                    None => all.push((rule, vec![*phase])),
+                }
+            }
+        }
+        all
+    }
+
+    /// The pack with the rules of `phase` as its [`RulePack::rules`]; `None` when the pack has
+    /// no rules for that phase.
+    pub fn for_phase(&self, phase: Phase) -> Option<RulePack> {
+        let rules = self.phases.get(&phase)?.clone();
+        Some(RulePack {
+            phase,
+            rules,
+            ..self.clone()
+        })
     }
 }

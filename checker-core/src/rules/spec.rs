@@ -173,9 +173,53 @@ pub struct PackSpec {
     pub parameters: BTreeMap<String, ParamType>,
     /// The supported upgrade paths to the target.
     pub upgrade_paths: Vec<UpgradePathSpec>,
-    /// The rules, in evaluation and report order: an ID of a bundled rule, an ID with
-    /// overrides, or a whole rule written inline.
+    /// The rules checked before the window (`--phase pre`, the default), in evaluation and
+    /// report order: an ID of a bundled rule, an ID with overrides, or a whole rule written
+    /// inline.
     pub rules: Vec<PackRuleSpec>,
+    /// The rules of the later phases, written like `rules`.
+    #[serde(default, skip_serializing_if = "PhasesSpec::is_empty")]
+    pub phases: PhasesSpec,
+}
+
+/// The rules of the phases after `pre`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhasesSpec {
+    /// `--phase workload`: after the global clusters were upgraded, before the workload
+    /// clusters are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workload: Vec<PackRuleSpec>,
+    /// `--phase post`: after the upgrade.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post: Vec<PackRuleSpec>,
+}
+
+impl PhasesSpec {
+    /// Whether no later phase has rules.
+    pub fn is_empty(&self) -> bool {
+        self.workload.is_empty() && self.post.is_empty()
+    }
+}
+
+impl PackSpec {
+    /// Each phase with rules, its field in the file, and its entries: `rules` first.
+    pub fn phase_lists(&self) -> Vec<(super::Phase, &'static str, &[PackRuleSpec])> {
+        let mut lists = vec![(super::Phase::Pre, "rules", self.rules.as_slice())];
+        for (phase, field, entries) in [
+            (
+                super::Phase::Workload,
+                "phases.workload",
+                &self.phases.workload,
+            ),
+            (super::Phase::Post, "phases.post", &self.phases.post),
+        ] {
+            if !entries.is_empty() {
+                lists.push((phase, field, entries.as_slice()));
+            }
+        }
+        lists
+    }
 }
 
 /// A supported upgrade path.
@@ -219,4 +263,8 @@ pub struct IncludeSpec {
     /// Another docs link in this pack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs: Option<String>,
+    /// CEL: in this pack, only the subjects for which this holds too (on top of the rule's own
+    /// `where`), e.g. `cluster.role == 'workload'` once the global cluster is upgraded.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }

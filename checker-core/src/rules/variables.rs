@@ -2,10 +2,12 @@
 //! ([`crate::facts::FAMILIES`]) plus what the pack adds (`target`, `upgrade`, `params`):
 //!
 //! - `target`: the pack's target version;
+//! - `phase`: the phase checked (`pre`, `workload`, `post`);
 //! - one variable per platform-level family (`platform`, `host`);
 //! - `clusters`: every cluster, each with its inventory fields and cluster-level families;
 //! - `upgrade`: the matched upgrade path (`from`, `patch` and the pack's `parameters`), or null
-//!   when the platform's version has no path to the target;
+//!   when the source version has no path to the target (the installed version before the
+//!   upgrade, the one given with `--from` or `--baseline` after);
 //! - `params`: the rule's own parameters;
 //! - `cluster` in cluster scope and `path` (an element of `host.paths`) in host-path scope.
 
@@ -21,7 +23,10 @@ use crate::facts::{FAMILIES, Level};
 /// Names a `let` may not take: every variable, and `observed`.
 pub fn reserved(name: &str) -> bool {
     name == "observed"
-        || ["target", "upgrade", "params", "clusters", "cluster", "path"].contains(&name)
+        || [
+            "target", "phase", "upgrade", "params", "clusters", "cluster", "path",
+        ]
+        .contains(&name)
         || FAMILIES
             .iter()
             .any(|f| f.level() == Level::Platform && f.name() == name)
@@ -70,6 +75,11 @@ pub fn schemas<'p>(
     vars.insert(
         "target",
         json!({"type": "string", "description": "The pack's target ACP version, e.g. `4.1`."}),
+    );
+    vars.insert(
+        "phase",
+        json!({"type": "string", "enum": ["pre", "workload", "post"],
+               "description": "The phase checked: `pre` (before the window), `workload` (between the global and the workload upgrades) or `post` (after)."}),
     );
     let typed = |kind: ParamType| match kind {
         ParamType::Version | ParamType::String => {
