@@ -233,6 +233,8 @@ impl HostPathArgs {
             package: text(&self.package),
             extract_dir: text(&self.extract_dir),
             timeout: Duration::from_secs(self.probe_timeout.max(1)),
+            tcp: Vec::new(),
+            resolve: Vec::new(),
         }
     }
 }

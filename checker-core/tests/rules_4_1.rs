@@ -135,6 +135,7 @@ fn host_with_minio_free(free_bytes: u64) -> HostFacts {
         }],
         package: None,
         disks: vec![],
+        network: Default::default(),
     }
 }
 
@@ -524,6 +525,7 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
             error: None,
         }),
         disks: vec![],
+        network: Default::default(),
     }
 }
 
