@@ -35,6 +35,8 @@ const STABLE_4_1: &[&str] = &[
     "DREtcdSyncConsistent",
     "DRMachinesRunning",
     "DRStandbyAlternativeURL",
+    "DRPrimaryIdentified",
+    "DREtcdPortReachable",
 ];
 
 #[test]
