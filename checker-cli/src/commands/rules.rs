@@ -135,6 +135,9 @@ fn explain(rule: &Rule) -> String {
         "{} ({}, {} scope)\n{}\n\nRequirement\n  {}\n",
         rule.id, rule.severity, rule.scope, rule.title, rule.requirement
     );
+    if let Some(step) = &rule.step {
+        out.push_str(&format!("\nStep\n  {step}\n"));
+    }
     if !rule.requires.is_empty() {
         out.push_str(&format!(
             "\nRequires (checked only when they pass)\n  {}\n",

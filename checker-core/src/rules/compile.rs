@@ -219,6 +219,7 @@ pub(super) fn rule(
         severity,
         scope: spec.scope,
         requirement: spec.requirement.clone(),
+        step: spec.step.clone(),
         params,
         requires: spec.requires.clone(),
         filter,

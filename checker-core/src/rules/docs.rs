@@ -53,6 +53,9 @@ pub fn markdown(pack: &RulePack) -> String {
             "\n## {}\n\n{}\n\n*{}, {} scope.*\n\n**Requirement.** {}\n",
             rule.id, rule.title, rule.severity, rule.scope, rule.requirement
         ));
+        if let Some(step) = &rule.step {
+            out.push_str(&format!("\n**Step.** {step}\n"));
+        }
         if !rule.requires.is_empty() {
             let names: Vec<String> = rule
                 .requires
