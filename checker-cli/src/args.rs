@@ -332,8 +332,11 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
     let usage =
         || format!("`{value}`: expected HOST:PORT, e.g. 192.168.130.10:2379 or [fd00::10]:2379");
     let (host, port) = value.rsplit_once(':').ok_or_else(usage)?;
-    let bracketed = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
-    if host.is_empty() || (host.contains(':') && !bracketed) {
+    let valid_host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => !host.is_empty() && !host.contains([':', '[', ']']),
+    };
+    if !valid_host {
         return Err(usage());
     }
     match port.parse::<u16>() {
@@ -415,6 +418,7 @@ mod tests {
             ("fd00::10:2379", false),
             (":2379", false),
             ("[]:2379", false),
+            ("[vip]:2379", false),
             ("vip:0", false),
             ("vip:65536", false),
             ("vip:http", false),
