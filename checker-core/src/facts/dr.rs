@@ -215,7 +215,7 @@ impl Provider for Dr {
                 Err(cause) => network_unknown.push((format!("{role}.etcd_port"), cause)),
             }
         }
-        let dns = platform_dns(
+        let (platform_addresses, side) = platform_dns(
             platform_url.as_deref(),
             platform_domain.as_deref(),
             &primary,
@@ -223,7 +223,6 @@ impl Provider for Dr {
             host,
             &give,
         );
-        let (platform_addresses, side) = dns;
         let primary_by_dns = match side {
             Ok(side) => Some(side.to_string()),
             Err(cause) => {
