@@ -352,6 +352,33 @@ pub struct HostArgs {
     /// Host paths to probe.
     #[command(flatten)]
     pub paths: HostPathArgs,
+    /// Try a TCP connect to HOST:PORT from this host (repeatable), e.g. port 2379 of each DR
+    /// global's VIP; the connection is only opened and closed, within 5 s.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_endpoint)]
+    pub tcp: Vec<String>,
+    /// Resolve HOST with this host's resolver (repeatable), e.g. the platform domain, to tell
+    /// which DR global it points at.
+    #[arg(long, value_name = "HOST")]
+    pub resolve: Vec<String>,
+}
+
+/// Parses `HOST:PORT` (`[IPv6]:PORT`).
+fn parse_endpoint(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let usage =
+        || format!("`{value}`: expected HOST:PORT, e.g. 192.168.130.10:2379 or [fd00::10]:2379");
+    let (host, port) = value.rsplit_once(':').ok_or_else(usage)?;
+    let valid_host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => !host.is_empty() && !host.contains([':', '[', ']']),
+    };
+    if !valid_host {
+        return Err(usage());
+    }
+    match port.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(value.to_string()),
+        _ => Err(usage()),
+    }
 }
 
 /// `rules` subcommands.
@@ -414,6 +441,26 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse_seconds(text).ok(), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        let cases: &[(&str, bool)] = &[
+            ("192.168.130.10:2379", true),
+            ("vip.example.com:2379", true),
+            ("[fd00::10]:2379", true),
+            ("192.168.130.10", false),
+            ("fd00::10:2379", false),
+            (":2379", false),
+            ("[]:2379", false),
+            ("[vip]:2379", false),
+            ("vip:0", false),
+            ("vip:65536", false),
+            ("vip:http", false),
+        ];
+        for (text, valid) in cases {
+            assert_eq!(parse_endpoint(text).is_ok(), *valid, "{text}");
         }
     }
 }

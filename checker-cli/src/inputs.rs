@@ -258,6 +258,8 @@ impl HostPathArgs {
             package: text(&self.package),
             extract_dir: text(&self.extract_dir),
             timeout: Duration::from_secs(self.probe_timeout.max(1)),
+            tcp: Vec::new(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -325,11 +327,17 @@ fn collect_live(
         warn_insecure("the kubeconfig sets insecure-skip-tls-verify");
     }
     if let Some(probe) = probe {
-        snapshot.host = Some(
-            probe
-                .join()
-                .map_err(|_| Failure::Internal("the host probe failed".to_string()))?,
-        );
+        let mut facts = probe
+            .join()
+            .map_err(|_| Failure::Internal("the host probe failed".to_string()))?;
+        // The DR network checks need the VIPs and the platform domain, known only now that the
+        // globals were read: probed from this host, like the paths.
+        if snapshot.standby.is_some() {
+            let targets = checker_core::facts::dr::network_targets(&snapshot);
+            facts.network =
+                host::probe_network(&targets.tcp, &targets.resolve, host::NETWORK_TIMEOUT);
+        }
+        snapshot.host = Some(facts);
     }
     Ok(snapshot)
 }

@@ -463,6 +463,7 @@ mod tests {
             rule: rule.to_string(),
             title: rule.to_string(),
             severity,
+            step: None,
             status,
             subject: cluster
                 .map(|c| BTreeMap::from([("cluster".to_string(), c.to_string())]))

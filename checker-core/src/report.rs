@@ -62,6 +62,10 @@ pub struct RuleResult {
     pub title: String,
     /// Rule severity.
     pub severity: Severity,
+    /// The step of the upgrade procedure the rule belongs to (`DR 1. Verify the standby is in
+    /// sync`); absent for rules of no particular step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     /// Outcome.
     pub status: Status,
     /// What was checked: `{}` for the platform, `{"cluster": "prod-1"}`, or

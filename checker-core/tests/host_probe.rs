@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use checker_core::host::{
     FilesystemFacts, HostFacts, HostProbeRequest, PackageProbe, PathProbe, mark_shared_filesystems,
-    probe, roles,
+    probe, probe_network, roles,
 };
 use test_support::{GIB, MountGuard, mount_hanging_fuse_or_skip, mount_tmpfs_or_skip};
 
@@ -362,4 +362,99 @@ fn tmpfs_at_and_just_below_120_gib_reports_it_exactly() {
             fs.free_bytes
         );
     }
+}
+
+/// TCP connects from this host: a real listener answers, a port nobody listens on refuses,
+/// and every outcome comes back within the timeout, with the cause of a failure.
+#[test]
+fn tcp_connects_to_a_listener_and_is_refused_by_a_closed_port() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let open = listener.local_addr().expect("address").to_string();
+    let closed = {
+        let unused = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        unused.local_addr().expect("address").to_string()
+    };
+    let started = Instant::now();
+    let facts = probe_network(
+        &[open.clone(), closed.clone(), open.clone()],
+        &[],
+        Duration::from_secs(3),
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    let outcomes: Vec<(&str, bool)> = facts
+        .tcp
+        .iter()
+        .map(|p| (p.endpoint.as_str(), p.connected))
+        .collect();
+    // The repeated endpoint is probed once.
+    assert_eq!(outcomes, [(open.as_str(), true), (closed.as_str(), false)]);
+    assert_eq!(facts.tcp[0].error, None);
+    let refused = facts.tcp[1].error.as_deref().expect("the cause");
+    assert!(refused.to_lowercase().contains("refused"), "{refused}");
+}
+
+/// A connect the host cannot make at all is not connected, with the cause, and a zero timeout
+/// gives up at once instead of waiting.
+#[test]
+fn tcp_connects_that_cannot_be_made_say_why() {
+    let cases: &[(&str, Duration, &str)] = &[
+        (
+            "127.0.0.1",
+            Duration::from_secs(3),
+            "invalid socket address",
+        ),
+        ("127.0.0.1:1", Duration::ZERO, ""),
+    ];
+    for (endpoint, timeout, words) in cases {
+        let started = Instant::now();
+        let facts = probe_network(&[endpoint.to_string()], &[], *timeout);
+        assert!(started.elapsed() < Duration::from_secs(4), "{endpoint}");
+        let probe = &facts.tcp[0];
+        assert!(!probe.connected, "{endpoint}");
+        let error = probe.error.as_deref().expect("the cause");
+        assert!(error.contains(words), "{endpoint}: {error}");
+    }
+}
+
+/// Names resolve with the system resolver, here without leaving the host: `localhost` from
+/// `/etc/hosts` and an address literal as itself.
+#[test]
+fn names_resolve_to_their_addresses() {
+    let facts = probe_network(
+        &[],
+        &["localhost".to_string(), "192.0.2.7".to_string()],
+        Duration::from_secs(3),
+    );
+    let localhost = &facts.dns[0];
+    assert_eq!(localhost.name, "localhost");
+    assert_eq!(localhost.error, None);
+    assert!(
+        localhost
+            .addresses
+            .iter()
+            .any(|a| a == "127.0.0.1" || a == "::1"),
+        "{localhost:?}"
+    );
+    assert_eq!(facts.dns[1].addresses, ["192.0.2.7"]);
+}
+
+/// The host probe makes the network probes it is asked for, beside the paths.
+#[test]
+fn the_host_probe_records_the_network_probes_asked_for() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let open = listener.local_addr().expect("address").to_string();
+    let facts = probe(&HostProbeRequest {
+        tcp: vec![open.clone()],
+        resolve: vec!["127.0.0.1".to_string()],
+        ..request()
+    });
+    assert!(facts.paths.is_empty());
+    assert_eq!(facts.network.tcp(&open).map(|p| p.connected), Some(true));
+    assert_eq!(
+        facts.network.dns("127.0.0.1").map(|p| p.addresses.clone()),
+        Some(vec!["127.0.0.1".to_string()])
+    );
+    // And nothing when none is asked for: the record has no network section.
+    let json = serde_json::to_value(probe(&request())).expect("JSON");
+    assert!(json.get("network").is_none(), "{json}");
 }

@@ -35,6 +35,8 @@ const STABLE_4_1: &[&str] = &[
     "DREtcdSyncConsistent",
     "DRMachinesRunning",
     "DRStandbyAlternativeURL",
+    "DRPrimaryIdentified",
+    "DREtcdPortReachable",
 ];
 
 #[test]
@@ -117,4 +119,33 @@ fn every_bundled_rule_is_in_a_pack_and_has_its_texts() {
         }
         assert!(!spec.title.ends_with('.'), "{id}: a title has no full stop");
     }
+}
+
+/// Every disaster-recovery rule names the DR step it belongs to (`DR <n>. ...`), and the pack
+/// lists them in the guide's step order, which is the order of the table's step sections.
+#[test]
+fn dr_rules_name_their_step_in_the_guides_order() {
+    let pack = rules::for_target("4.1").unwrap().expect("4.1 pack");
+    let mut numbers = Vec::new();
+    for rule in pack.rules.iter().filter(|r| r.id.starts_with("DR")) {
+        let step = rule
+            .step
+            .as_deref()
+            .unwrap_or_else(|| panic!("{} has no step", rule.id));
+        let number: u32 = step
+            .strip_prefix("DR ")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{}: step {step:?} is not `DR <n>. ...`", rule.id));
+        assert!((1..=7).contains(&number), "{}: {step}", rule.id);
+        numbers.push((number, rule.id.as_str()));
+    }
+    assert!(numbers.len() >= 7, "{numbers:?}");
+    assert!(numbers.is_sorted_by_key(|(n, _)| *n), "{numbers:?}");
+    assert!(
+        pack.rules
+            .iter()
+            .filter(|r| !r.id.starts_with("DR"))
+            .all(|r| r.step.is_none())
+    );
 }

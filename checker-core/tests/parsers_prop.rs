@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use checker_core::dump;
-use checker_core::host::{DiskInfo, FilesystemFacts, HostFacts, PackageProbe, PathProbe};
+use checker_core::host::{
+    DiskInfo, DnsProbe, FilesystemFacts, HostFacts, NetworkFacts, PackageProbe, PathProbe, TcpProbe,
+};
 use checker_core::reads::{self, Place};
 use checker_core::rules::{self, PackError};
 use checker_core::snapshot::{
@@ -538,17 +540,48 @@ fn host_facts() -> impl Strategy<Value = HostFacts> {
             available_bytes,
         },
     );
+    let tcp = (
+        text(),
+        proptest::option::of(text()),
+        any::<bool>(),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(endpoint, host, connected, error)| TcpProbe {
+            endpoint,
+            host,
+            connected,
+            error,
+        });
+    let dns = (
+        text(),
+        proptest::option::of(text()),
+        prop::collection::vec(text(), 0..3),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(name, host, addresses, error)| DnsProbe {
+            name,
+            host,
+            addresses,
+            error,
+        });
+    let network = (
+        prop::collection::vec(tcp, 0..3),
+        prop::collection::vec(dns, 0..2),
+    )
+        .prop_map(|(tcp, dns)| NetworkFacts { tcp, dns });
     (
         text(),
         prop::collection::vec(path, 0..4),
         proptest::option::of(package),
         prop::collection::vec(disk, 0..3),
+        network,
     )
-        .prop_map(|(hostname, paths, package, disks)| HostFacts {
+        .prop_map(|(hostname, paths, package, disks, network)| HostFacts {
             hostname,
             paths,
             package,
             disks,
+            network,
         })
 }
 

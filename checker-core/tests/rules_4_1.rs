@@ -135,6 +135,7 @@ fn host_with_minio_free(free_bytes: u64) -> HostFacts {
         }],
         package: None,
         disks: vec![],
+        network: Default::default(),
     }
 }
 
@@ -524,6 +525,7 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
             error: None,
         }),
         disks: vec![],
+        network: Default::default(),
     }
 }
 
@@ -1061,4 +1063,246 @@ fn etcd_sync_consistency_from_the_monitor_answer() {
         ),
         Status::Skipped
     );
+}
+
+/// The `dr-3.18` pair with the network as the checking host saw it.
+fn dr_with_network(network: checker_core::host::NetworkFacts) -> Snapshot {
+    let mut snapshot = fixture("dr-3.18");
+    snapshot
+        .host
+        .as_mut()
+        .expect("dr-3.18 has host facts")
+        .network = network;
+    snapshot
+}
+
+fn tcp(endpoint: &str, error: Option<&str>, from: Option<&str>) -> checker_core::host::TcpProbe {
+    checker_core::host::TcpProbe {
+        endpoint: endpoint.to_string(),
+        host: from.map(str::to_string),
+        connected: error.is_none(),
+        error: error.map(str::to_string),
+    }
+}
+
+fn dns(addresses: &[&str], error: Option<&str>) -> checker_core::host::DnsProbe {
+    checker_core::host::DnsProbe {
+        name: "acp.example.com".to_string(),
+        host: None,
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+        error: error.map(str::to_string),
+    }
+}
+
+/// The result of a platform rule.
+fn platform_result<'a>(results: &'a [RuleResult], rule: &str) -> &'a RuleResult {
+    results
+        .iter()
+        .find(|r| r.rule == rule && r.subject.is_empty())
+        .unwrap_or_else(|| panic!("no result of {rule}"))
+}
+
+/// Removes the VIP of the standby's own tkestack Cluster.
+fn forget_standby_vip(snapshot: &mut Snapshot) {
+    let standby = snapshot.standby.as_mut().expect("standby");
+    let Some(ReadOutcome::Ok { items }) = standby.reads.get_mut("clusters") else {
+        panic!("standby clusters");
+    };
+    let own = items
+        .iter_mut()
+        .find(|c| c["metadata"]["name"] == "global")
+        .expect("the standby's global Cluster");
+    own["spec"]["features"]["ha"]
+        .as_object_mut()
+        .expect("ha")
+        .clear();
+}
+
+/// DREtcdPortReachable from the TCP connects in the host facts: both VIPs must answer on 2379;
+/// a refused or timed-out connect fails naming the VIP, and a VIP that is unknown or was not
+/// probed is an error saying what to give, never a pass.
+#[test]
+fn etcd_port_must_answer_on_both_vips() {
+    const PRIMARY: &str = "192.168.130.10:2379";
+    const STANDBY: &str = "192.168.131.10:2379";
+    const REFUSED: Option<&str> = Some("Connection refused (os error 111)");
+    let with = |tcp: Vec<checker_core::host::TcpProbe>| {
+        dr_with_network(checker_core::host::NetworkFacts { tcp, dns: vec![] })
+    };
+    let no_host = {
+        let mut snapshot = fixture("dr-3.18");
+        snapshot.host = None;
+        snapshot
+    };
+    let no_vip = {
+        let mut snapshot = with(vec![tcp(PRIMARY, None, None)]);
+        forget_standby_vip(&mut snapshot);
+        snapshot
+    };
+    let cases: Vec<(&str, Snapshot, Status, &[&str])> = vec![
+        (
+            "both answer",
+            with(vec![tcp(PRIMARY, None, None), tcp(STANDBY, None, None)]),
+            Status::Pass,
+            &[
+                "192.168.130.10:2379",
+                "192.168.131.10:2379",
+                "from acp-global-m01",
+            ],
+        ),
+        (
+            "answers, tried from another node",
+            with(vec![
+                tcp(PRIMARY, None, Some("cp-2")),
+                tcp(STANDBY, None, Some("cp-2")),
+            ]),
+            Status::Pass,
+            &["tried from cp-2"],
+        ),
+        (
+            "the standby refuses",
+            with(vec![tcp(PRIMARY, None, None), tcp(STANDBY, REFUSED, None)]),
+            Status::Fail,
+            &[
+                "on the standby's VIP 192.168.131.10:2379 (Connection refused",
+                "forward TCP 2379",
+            ],
+        ),
+        (
+            "both time out",
+            with(vec![
+                tcp(PRIMARY, Some("timed out after 5s"), None),
+                tcp(STANDBY, Some("timed out after 5s"), None),
+            ]),
+            Status::Fail,
+            &["the primary's VIP 192.168.130.10:2379 (timed out after 5s) and on the standby's"],
+        ),
+        (
+            "the standby not probed",
+            with(vec![tcp(PRIMARY, None, None)]),
+            Status::Error,
+            &[
+                "port 2379 of the standby global's VIP 192.168.131.10 was not probed",
+                "acp-preflight host --tcp 192.168.130.10:2379 --tcp 192.168.131.10:2379 \
+                 --resolve acp.example.com > network.json",
+                "--host-facts network.json",
+            ],
+        ),
+        (
+            "no host facts",
+            no_host,
+            Status::Error,
+            &["VIP 192.168.130.10 was not probed"],
+        ),
+        (
+            "the standby's VIP unknown",
+            no_vip,
+            Status::Error,
+            &["the standby global's VIP is not recorded"],
+        ),
+    ];
+    for (case, snapshot, expected, words) in cases {
+        let results = evaluate(&snapshot);
+        let result = platform_result(&results, "DREtcdPortReachable");
+        assert_eq!(result.status, expected, "{case}: {}", result.message);
+        for word in words {
+            assert!(result.message.contains(word), "{case}: {}", result.message);
+        }
+    }
+    // Without a standby the rule does not apply.
+    let results = evaluate(&fixture("ready-3.18"));
+    assert_eq!(status(&results, "DREtcdPortReachable", ""), Status::Skipped);
+}
+
+/// DRPrimaryIdentified from the DNS answer in the host facts: the platform domain must resolve
+/// to the VIP of the global given as primary; to the standby's, the pair is swapped; an answer
+/// that was not made or failed is an error saying what to give.
+#[test]
+fn the_platform_domain_identifies_the_primary() {
+    let with = |dns: Vec<checker_core::host::DnsProbe>| {
+        dr_with_network(checker_core::host::NetworkFacts { tcp: vec![], dns })
+    };
+    let no_url = {
+        let mut snapshot = with(vec![dns(&["192.168.130.10"], None)]);
+        let base = &mut items_mut(&mut snapshot, "global", "productbases")[0];
+        base["spec"]
+            .as_object_mut()
+            .expect("spec")
+            .remove("platformURL");
+        snapshot
+    };
+    let no_vip = {
+        let mut snapshot = with(vec![dns(&["192.168.130.10"], None)]);
+        forget_standby_vip(&mut snapshot);
+        snapshot
+    };
+    let cases: Vec<(&str, Snapshot, Status, &[&str])> = vec![
+        (
+            "the primary",
+            with(vec![dns(&["192.168.130.10"], None)]),
+            Status::Pass,
+            &[
+                "acp.example.com resolves to 192.168.130.10, the VIP of the global given as primary",
+                "primary global (VIP 192.168.130.10, ACP v3.18.2), standby (VIP 192.168.131.10, ACP v3.18.2)",
+            ],
+        ),
+        (
+            "the standby",
+            with(vec![dns(&["192.168.131.10"], None)]),
+            Status::Fail,
+            &[
+                "the clusters given as primary and standby are swapped",
+                "the VIP of the global given as the standby",
+            ],
+        ),
+        (
+            "both",
+            with(vec![dns(&["192.168.131.10", "192.168.130.10"], None)]),
+            Status::Fail,
+            &["resolves to both globals' VIPs"],
+        ),
+        (
+            "neither",
+            with(vec![dns(&["10.1.2.3"], None)]),
+            Status::Fail,
+            &["resolves to 10.1.2.3, the VIP of neither global"],
+        ),
+        (
+            "no such name",
+            with(vec![dns(&[], Some("Name or service not known"))]),
+            Status::Error,
+            &["acp.example.com does not resolve from acp-global-m01 (Name or service not known)"],
+        ),
+        (
+            "not resolved",
+            with(vec![]),
+            Status::Error,
+            &[
+                "acp.example.com was not resolved",
+                "--resolve acp.example.com > network.json",
+            ],
+        ),
+        (
+            "no platform URL",
+            no_url,
+            Status::Error,
+            &["has no spec.platformURL"],
+        ),
+        (
+            "the standby's VIP unknown",
+            no_vip,
+            Status::Error,
+            &["the standby global's VIP is not recorded"],
+        ),
+    ];
+    for (case, snapshot, expected, words) in cases {
+        let results = evaluate(&snapshot);
+        let result = platform_result(&results, "DRPrimaryIdentified");
+        assert_eq!(result.status, expected, "{case}: {}", result.message);
+        for word in words {
+            assert!(result.message.contains(word), "{case}: {}", result.message);
+        }
+    }
+    let results = evaluate(&fixture("ready-3.18"));
+    assert_eq!(status(&results, "DRPrimaryIdentified", ""), Status::Skipped);
 }

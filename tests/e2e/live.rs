@@ -1084,9 +1084,40 @@ fn an_unreadable_global_cluster_is_said_once_with_its_fix() {
     );
 }
 
+/// Where the DR pair's VIPs are on this host: the primary's port 2379 answers (a listener, or
+/// whatever already listens there), the standby's refuses; `localhost`, the platform domain,
+/// resolves to the primary's.
+const PRIMARY_VIP: &str = "127.0.0.1";
+const STANDBY_VIP: &str = "127.0.0.72";
+
+/// `dr-3.18` with its VIPs and platform domain on this host (see [`PRIMARY_VIP`]), so that the
+/// live run's network probes stay on it.
+fn dr_platform_on_this_host() -> Platform {
+    let mut platform = platform("dr-3.18");
+    for (cluster, vip) in [("global", PRIMARY_VIP), ("standby", STANDBY_VIP)] {
+        let mut own = items("dr-3.18", cluster, "clusters.json")
+            .into_iter()
+            .find(|c| c["metadata"]["name"] == "global")
+            .expect("the global's own Cluster");
+        own["spec"]["features"]["ha"]["tke"]["vip"] = json!(vip);
+        let mut base = items("dr-3.18", cluster, "productbases.json").remove(0);
+        base["spec"]["platformURL"] = json!("https://localhost");
+        if cluster == "standby" {
+            base["spec"]["alternativeURLs"] = json!([format!("https://{STANDBY_VIP}")]);
+        }
+        platform
+            .cluster_mut(cluster)
+            .add_objects([own, base])
+            .expect("objects");
+    }
+    platform
+}
+
 #[test]
 fn a_dr_pair_is_checked_on_both_globals() {
-    let live = Live::start(platform("dr-3.18"));
+    // Bound for the whole test; when the port is taken, something already answers on it.
+    let _etcd = std::net::TcpListener::bind((PRIMARY_VIP, 2379));
+    let live = Live::start(dr_platform_on_this_host());
     let with_standby = live.check(&["--standby-context", "standby"]);
     let report = with_standby.json();
     let mut offline_args = vec![
@@ -1144,12 +1175,95 @@ fn a_dr_pair_is_checked_on_both_globals() {
                     == "/api/v1/namespaces/cpaas-system/services/etcd-sync-monitor/proxy/check"),
         "the monitor is read through the service proxy"
     );
+    // The network, probed from this host once the VIPs were read: the primary's port 2379
+    // answers, the standby's refuses, and the platform domain resolves to the primary's VIP.
+    let port = result_of(&report, "DREtcdPortReachable", "platform");
+    assert_eq!(port["status"], "fail", "{port}");
+    let message = port["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("the standby's VIP {STANDBY_VIP}:2379 (")),
+        "{message}"
+    );
+    assert!(!message.contains(PRIMARY_VIP), "{message}");
+    let identified = result_of(&report, "DRPrimaryIdentified", "platform");
+    assert_eq!(identified["status"], "pass", "{identified}");
+    assert_eq!(identified["observed"]["resolves_to"], "primary");
+    // A snapshot keeps what was probed, so an offline check gives the same answers.
+    let snapshot_file = live.dir.path().join("dr-snapshot.json");
+    let collected = acp(&live.args(
+        "collect",
+        &[
+            "--standby-context",
+            "standby",
+            "-o",
+            text(&snapshot_file).as_str(),
+        ],
+    ));
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot_file).expect("snapshot"))
+            .expect("JSON");
+    let tcp = &snapshot["host"]["network"]["tcp"];
+    assert_eq!(tcp[0]["endpoint"], format!("{PRIMARY_VIP}:2379"), "{tcp}");
+    assert_eq!(tcp[0]["connected"], true, "{tcp}");
+    assert_eq!(tcp[1]["connected"], false, "{tcp}");
+    let mut recheck = vec![
+        "check".to_string(),
+        "--snapshot".to_string(),
+        text(&snapshot_file),
+        "-o".to_string(),
+        "json".to_string(),
+    ];
+    recheck.extend(live.host.rules.iter().cloned());
+    let recheck = acp(&recheck).json();
+    for rule in ["DREtcdPortReachable", "DRPrimaryIdentified"] {
+        assert_eq!(
+            result_of(&recheck, rule, "platform"),
+            result_of(&report, rule, "platform"),
+            "{rule}"
+        );
+    }
+    // Given the other way round, the pair is said to be swapped.
+    let swapped = acp(&{
+        let mut args = live.args("check", &["--standby-context", "global", "-o", "json"]);
+        let context = args
+            .iter()
+            .position(|a| a == "--context")
+            .expect("--context")
+            + 1;
+        args[context] = "standby".to_string();
+        args
+    })
+    .json();
+    let identified = result_of(&swapped, "DRPrimaryIdentified", "platform");
+    assert_eq!(identified["status"], "fail", "{identified}");
+    assert!(
+        identified["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the clusters given as primary and standby are swapped")),
+        "{identified}"
+    );
+    // Without this host's probes, the network checks say what to give.
+    let skipped_host = live
+        .check(&["--standby-context", "standby", "--skip-host"])
+        .json();
+    let port = result_of(&skipped_host, "DREtcdPortReachable", "platform");
+    assert_eq!(port["status"], "error", "{port}");
+    assert!(
+        port["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--tcp 127.0.0.1:2379")),
+        "{port}"
+    );
     // Without the standby, the DR checks do not apply, and say how to make them.
     let without = live.check(&[]).json();
-    assert_eq!(
-        status_of(&without, "DRMachinesRunning", "platform"),
-        "skipped"
-    );
+    for rule in [
+        "DRMachinesRunning",
+        "DREtcdPortReachable",
+        "DRPrimaryIdentified",
+    ] {
+        assert_eq!(status_of(&without, rule, "platform"), "skipped", "{rule}");
+    }
 }
 
 #[test]

@@ -208,6 +208,80 @@ fn host_command_prints_real_filesystem_facts() {
     }
 }
 
+/// `host --tcp` and `--resolve` probe the network from this node: a real listener connects, a
+/// closed port is refused, and the file given to `check --host-facts` is what the DR checks
+/// use, in place of what the snapshot recorded.
+#[test]
+fn host_command_probes_endpoints_for_the_dr_checks() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let open = listener.local_addr().expect("address").to_string();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("address")
+        .to_string();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let minio = tmp.path().to_str().expect("path");
+    let run = acp(&[
+        "host",
+        "--minio-path",
+        minio,
+        "--tcp",
+        &open,
+        "--tcp",
+        &closed,
+        "--resolve",
+        "localhost",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let network = &run.json()["network"];
+    assert_eq!(network["tcp"][0]["endpoint"], open.as_str());
+    assert_eq!(network["tcp"][0]["connected"], true);
+    assert_eq!(network["tcp"][1]["connected"], false);
+    assert!(network["tcp"][1]["error"].is_string(), "{network}");
+    assert_eq!(network["dns"][0]["name"], "localhost");
+    assert!(
+        network["dns"][0]["addresses"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+
+    let bad = acp(&["host", "--tcp", "192.168.130.10"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("expected HOST:PORT"), "{}", bad.stderr);
+
+    // The standby's VIP answers from cp-2: the file given replaces the recorded refusal.
+    let file = tmp.path().join("cp-2.json");
+    std::fs::write(
+        &file,
+        r#"{"hostname": "cp-2", "paths": [], "network": {"tcp": [
+            {"endpoint": "192.168.131.10:2379", "connected": true}]}}"#,
+    )
+    .expect("write");
+    let dr = fixture("dr-3.18");
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--snapshot",
+            dr.to_str().expect("path"),
+            "-o",
+            "json",
+        ];
+        args.extend(extra);
+        let report = acp(&args).json();
+        result_of(&report, "DREtcdPortReachable", "platform").clone()
+    };
+    let recorded = check(&[]);
+    assert_eq!(recorded["status"], "fail", "{recorded}");
+    let merged = check(&["--host-facts", file.to_str().expect("path")]);
+    assert_eq!(merged["status"], "pass", "{merged}");
+    assert!(
+        merged["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("tried from acp-global-m01 (primary) and cp-2 (standby)")),
+        "{merged}"
+    );
+}
+
 /// The 120 GiB threshold on real filesystems: tmpfs mounts of exactly the size (root only).
 #[test]
 fn minio_threshold_on_real_tmpfs() {

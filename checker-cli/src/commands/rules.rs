@@ -157,6 +157,9 @@ fn explain(rule: &Rule, phases: &[Phase]) -> String {
         rule.title,
         rule.requirement
     );
+    if let Some(step) = &rule.step {
+        out.push_str(&format!("\nStep\n  {step}\n"));
+    }
     if !rule.requires.is_empty() {
         out.push_str(&format!(
             "\nRequires (checked only when they pass)\n  {}\n",

@@ -1,4 +1,6 @@
-//! The human table: results grouped by scope, counts and the verdict at the end.
+//! The human table: the DR pair when there is one, results grouped by scope (those of a step of
+//! the upgrade procedure under their step, in pack order, unless the whole step was skipped),
+//! counts and the verdict at the end.
 
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use checker_core::rules::Phase;
@@ -133,6 +135,63 @@ impl GlobalUnreadable {
     }
 }
 
+/// The DR pair, when a standby was checked: both globals (name, VIP, version) and which one
+/// the platform domain resolves to, from the report's `dr` facts.
+fn dr_pair(report: &Report) -> Option<String> {
+    let dr = report.facts.family("dr")?;
+    if dr.get("configured")?.as_bool() != Some(true) {
+        return None;
+    }
+    let text = |value: &serde_json::Value, key: &str| {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .to_string()
+    };
+    let global = |role: &str| {
+        let facts = dr.get(role).unwrap_or(&serde_json::Value::Null);
+        format!(
+            "{role} {} (VIP {}, ACP {})",
+            text(facts, "name"),
+            text(facts, "vip"),
+            text(facts, "version")
+        )
+    };
+    let addresses = dr
+        .get("platform_addresses")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    let domain = dr.get("platform_domain").and_then(|d| d.as_str());
+    let resolves = match (domain, dr.get("primary_by_dns").and_then(|s| s.as_str())) {
+        (None, _) => "the platform domain is not known".to_string(),
+        (Some(domain), None) => match addresses {
+            Some(addresses) => format!("{domain} resolves to {addresses}"),
+            None => format!("{domain} was not resolved from the checking host"),
+        },
+        (Some(domain), Some(side)) => format!(
+            "{domain} resolves to {} ({})",
+            match side {
+                "primary" => "the primary",
+                "standby" => "the standby: the pair is given the wrong way round",
+                "both" => "both",
+                _ => "neither",
+            },
+            addresses.unwrap_or_default()
+        ),
+    };
+    Some(format!(
+        "DR pair: {}, {}; {resolves}\n",
+        global("primary"),
+        global("standby")
+    ))
+}
+
 /// Renders the whole report: results grouped by platform, clusters and host, what to do, the
 /// counts and the verdict.
 pub fn render(report: &Report, style: &Style) -> String {
@@ -176,18 +235,50 @@ pub fn render(report: &Report, style: &Style) -> String {
             u.cluster, u.cause, u.fix
         ));
     }
-    type Belongs = fn(&RuleResult) -> bool;
-    let groups: [(&str, &str, Belongs); 3] = [
-        ("Platform", "Subject", |r| r.subject.is_empty()),
-        ("Clusters", "Cluster", |r| r.subject.contains_key("cluster")),
-        ("Host", "Path", |r| r.subject.contains_key("path")),
-    ];
+    if let Some(pair) = dr_pair(report) {
+        out.push_str(&pair);
+    }
+    let shown: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Excluded)
+        .collect();
+    // The steps with a result that is not skipped, in pack order; a step that does not apply
+    // at all (the DR steps without a standby) keeps its rows in their scope's section.
+    let mut steps: Vec<&str> = Vec::new();
+    for result in shown.iter().filter(|r| r.status != Status::Skipped) {
+        if let Some(step) = result.step.as_deref()
+            && !steps.contains(&step)
+        {
+            steps.push(step);
+        }
+    }
+    let in_step = |r: &RuleResult| r.step.as_deref().is_some_and(|s| steps.contains(&s));
+    type Belongs<'a> = Box<dyn Fn(&RuleResult) -> bool + 'a>;
+    let unstepped = |belongs: fn(&RuleResult) -> bool| -> Belongs {
+        Box::new(move |r: &RuleResult| !in_step(r) && belongs(r))
+    };
+    let mut groups: Vec<(&str, &str, Belongs)> =
+        vec![("Platform", "Subject", unstepped(|r| r.subject.is_empty()))];
+    for &step in &steps {
+        groups.push((
+            step,
+            "Subject",
+            Box::new(move |r: &RuleResult| r.step.as_deref() == Some(step)),
+        ));
+    }
+    groups.push((
+        "Clusters",
+        "Cluster",
+        unstepped(|r| r.subject.contains_key("cluster")),
+    ));
+    groups.push((
+        "Host",
+        "Path",
+        unstepped(|r| r.subject.contains_key("path")),
+    ));
     for (title, header, belongs) in groups {
-        let rows: Vec<&RuleResult> = report
-            .results
-            .iter()
-            .filter(|r| r.status != Status::Excluded && belongs(r))
-            .collect();
+        let rows: Vec<&RuleResult> = shown.iter().copied().filter(|r| belongs(r)).collect();
         if !rows.is_empty() {
             out.push_str(&format!(
                 "\n{title}\n{}\n",

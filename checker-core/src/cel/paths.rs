@@ -46,8 +46,9 @@ impl PathChecker<'_> {
         self.shape_of(expr, scope, true)
     }
 
-    /// The shape of `expr`. A variable is recorded as read only when `whole` (it is used as a
-    /// whole, not just to select a field), so `cluster.name` does not depend on `cluster.istio`.
+    /// The shape of `expr`. A variable or field is recorded as read only when `whole` (it is used
+    /// as a whole, not just to select a field), so `cluster.name` does not depend on
+    /// `cluster.istio`.
     fn shape_of(&mut self, expr: &IdedExpr, scope: &BTreeMap<String, Shape>, whole: bool) -> Shape {
         use cel::common::ast::Expr as E;
         match &expr.expr {
@@ -80,7 +81,11 @@ impl PathChecker<'_> {
                 match &sample {
                     Json::Object(fields) => match fields.get(&select.field) {
                         Some(value) => {
-                            self.reads.insert(field_path.clone());
+                            // Only the path used, not each prefix selected on the way: a rule
+                            // reading `dr.primary.vip` does not depend on `dr.primary.etcd_port`.
+                            if whole {
+                                self.reads.insert(field_path.clone());
+                            }
                             if select.test {
                                 Shape::Any
                             } else {

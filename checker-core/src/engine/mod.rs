@@ -57,6 +57,7 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
             rule: rule.id.clone(),
             title: rule.title.clone(),
             severity: rule.severity,
+            step: rule.step.clone(),
             status: outcome.status,
             subject,
             observed: outcome.observed,

@@ -1,7 +1,9 @@
 //! Global disaster recovery: the standby global cluster, when one was collected
 //! (`--standby-context`, `--standby-url`, or `standby/` in a dump directory), next to the primary:
 //! their versions, their Machines, the standby's alternative URLs and VIP, and the etcd
-//! Synchronizer running on the standby.
+//! Synchronizer running on the standby; and, from the host facts (the network as the checking
+//! host sees it), whether port 2379 answers on each VIP and which VIP the platform domain
+//! resolves to.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -11,8 +13,12 @@ use super::clusters::CLUSTERS;
 use super::platform::PRODUCT_BASES;
 use super::raw::{label, name, text};
 use super::{ClusterBase, FactError, Input, Level, Provider};
+use crate::host::{self, HostFacts};
 use crate::reads::{Read, ReadOn};
-use crate::snapshot::{ClusterRecord, ReadError, ReadErrorKind, ReadOutcome};
+use crate::snapshot::{ClusterRecord, ReadError, ReadErrorKind, ReadOutcome, Snapshot};
+
+/// The port the etcd Synchronizer reaches the other global's etcd on, through its VIP.
+pub const ETCD_PORT: u16 = 2379;
 
 /// tkestack Machines: the nodes the platform provisioned, on each global.
 pub const MACHINES: Read = Read {
@@ -81,6 +87,21 @@ pub struct DrFacts {
     /// Why `etcd_sync_check` is unknown: the read failed or the answer was not understood.
     #[serde(skip)]
     pub etcd_sync_check_error: Option<String>,
+    /// The platform access address: the primary's ProductBase `spec.platformURL`.
+    pub platform_url: Option<String>,
+    /// The host name of `platform_url` (the platform domain).
+    pub platform_domain: Option<String>,
+    /// The addresses the platform domain resolves to from the checking host (its host facts);
+    /// null when it was not resolved.
+    pub platform_addresses: Option<Vec<String>>,
+    /// Which global the platform domain resolves to, by comparing `platform_addresses` with
+    /// both VIPs: `primary`, `standby`, `both` or `neither`; null when it could not be told (a
+    /// VIP unknown, the domain not resolved).
+    pub primary_by_dns: Option<String>,
+    /// Why network facts (`primary.etcd_port`, `standby.etcd_port`, `primary_by_dns`) are
+    /// unknown, by sub-path, saying what to give.
+    #[serde(skip)]
+    pub network_unknown: Vec<(String, String)>,
 }
 
 /// The monitor's `/check` answer: the keys under `LOCAL ETCD missed keys:` and under
@@ -109,6 +130,22 @@ pub struct GlobalFacts {
     pub machines_not_running: Vec<String>,
     /// How many Machines it has.
     pub machines: usize,
+    /// A TCP connect to port 2379 of its VIP from the checking host (its host facts); null
+    /// when the VIP is unknown or the connect was not tried.
+    pub etcd_port: Option<PortCheck>,
+}
+
+/// A TCP connect from the checking host, as its host facts record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PortCheck {
+    /// `host:port`, e.g. `192.168.130.10:2379`.
+    pub endpoint: String,
+    /// Whether the connection was established.
+    pub connected: bool,
+    /// Why it was not: refused, timed out, unreachable.
+    pub error: Option<String>,
+    /// The node it was tried from.
+    pub from: String,
 }
 
 /// One pod's state.
@@ -148,9 +185,14 @@ impl Provider for Dr {
                 etcd_sync_pods: Vec::new(),
                 etcd_sync_check: None,
                 etcd_sync_check_error: None,
+                platform_url: None,
+                platform_domain: None,
+                platform_addresses: None,
+                primary_by_dns: None,
+                network_unknown: Vec::new(),
             });
         };
-        let primary = global_facts(&global.name, |read| input.items(&global.name, read))?;
+        let mut primary = global_facts(&global.name, |read| input.items(&global.name, read))?;
         let standby_items = |read: &Read| input.standby_items(read).unwrap_or(Ok(&[]));
         let etcd_sync_pods = standby_items(&ETCD_SYNC_PODS)?
             .iter()
@@ -160,13 +202,46 @@ impl Provider for Dr {
             Ok(check) => (check, None),
             Err(error) => (None, Some(error)),
         };
+        let mut standby = global_facts(&standby.name, standby_items)?;
+        let platform_url = primary_url(input, &global.name)?;
+        let platform_domain = platform_url.as_deref().and_then(url_host);
+        let targets = NetworkTargets::of(&primary, &standby, platform_domain.as_deref());
+        let give = what_to_give(&targets);
+        let host = input.snapshot.host.as_ref();
+        let mut network_unknown = Vec::new();
+        for (role, facts) in [("primary", &mut primary), ("standby", &mut standby)] {
+            match etcd_port(role, facts, host, &give) {
+                Ok(check) => facts.etcd_port = Some(check),
+                Err(cause) => network_unknown.push((format!("{role}.etcd_port"), cause)),
+            }
+        }
+        let (platform_addresses, side) = platform_dns(
+            platform_url.as_deref(),
+            platform_domain.as_deref(),
+            &primary,
+            &standby,
+            host,
+            &give,
+        );
+        let primary_by_dns = match side {
+            Ok(side) => Some(side.to_string()),
+            Err(cause) => {
+                network_unknown.push(("primary_by_dns".to_string(), cause));
+                None
+            }
+        };
         Ok(DrFacts {
             configured: true,
             primary: Some(primary),
-            standby: Some(global_facts(&standby.name, standby_items)?),
+            standby: Some(standby),
             etcd_sync_pods,
             etcd_sync_check,
             etcd_sync_check_error,
+            platform_url,
+            platform_domain,
+            platform_addresses,
+            primary_by_dns,
+            network_unknown,
         })
     }
 
@@ -174,7 +249,203 @@ impl Provider for Dr {
         dr.etcd_sync_check_error
             .iter()
             .map(|error| ("etcd_sync_check".to_string(), error.clone()))
+            .chain(dr.network_unknown.iter().cloned())
             .collect()
+    }
+}
+
+/// What the checking host must probe for the DR network checks: port 2379 of each known VIP
+/// and the platform domain. Empty without a standby; [`crate::host::probe_network`] makes the
+/// probes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkTargets {
+    /// `<vip>:2379` of each global whose VIP is known.
+    pub tcp: Vec<String>,
+    /// The platform domain, when the primary's ProductBase gives one.
+    pub resolve: Vec<String>,
+}
+
+impl NetworkTargets {
+    /// The probes for this pair and platform domain.
+    fn of(primary: &GlobalFacts, standby: &GlobalFacts, domain: Option<&str>) -> NetworkTargets {
+        NetworkTargets {
+            tcp: [primary, standby]
+                .into_iter()
+                .filter_map(|g| g.vip.as_deref())
+                .map(|vip| host::endpoint(vip, ETCD_PORT))
+                .collect(),
+            resolve: domain.map(str::to_string).into_iter().collect(),
+        }
+    }
+}
+
+/// The network probes the DR facts of `snapshot` need (see [`NetworkTargets`]).
+pub fn network_targets(snapshot: &Snapshot) -> NetworkTargets {
+    let input = Input::new(snapshot);
+    let global = ClusterBase::global(input.global);
+    match Dr::derive(&input, &global) {
+        Ok(DrFacts {
+            primary: Some(primary),
+            standby: Some(standby),
+            platform_domain,
+            ..
+        }) => NetworkTargets::of(&primary, &standby, platform_domain.as_deref()),
+        _ => NetworkTargets::default(),
+    }
+}
+
+/// How to give the network facts `targets` needs, for messages saying why they are unknown.
+fn what_to_give(targets: &NetworkTargets) -> String {
+    let mut command = "acp-preflight host".to_string();
+    for endpoint in &targets.tcp {
+        command.push_str(&format!(" --tcp {endpoint}"));
+    }
+    for name in &targets.resolve {
+        command.push_str(&format!(" --resolve {name}"));
+    }
+    format!(
+        "run the check live with the standby (--standby-context or --standby-url) on the node \
+         that will run the upgrade, or run `{command} > network.json` on that node and give the \
+         file with --host-facts network.json"
+    )
+}
+
+/// The primary's platform access address (ProductBase `base` spec.platformURL).
+fn primary_url(input: &Input<'_>, global: &str) -> Result<Option<String>, FactError> {
+    Ok(input
+        .items(global, &PRODUCT_BASES)?
+        .iter()
+        .find(|b| name(b) == "base")
+        .and_then(|base| text(base, &["spec", "platformURL"]))
+        .filter(|url| !url.trim().is_empty()))
+}
+
+/// The host name of a URL (`https://acp.example.com:443/x` → `acp.example.com`), lower-case.
+fn url_host(url: &str) -> Option<String> {
+    let url = url.trim();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => authority.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Port 2379 of one global's VIP as the host facts record it; otherwise why it is unknown.
+fn etcd_port(
+    role: &str,
+    global: &GlobalFacts,
+    host: Option<&HostFacts>,
+    give: &str,
+) -> Result<PortCheck, String> {
+    let Some(vip) = &global.vip else {
+        return Err(format!(
+            "the {role} global's VIP is not recorded (its own tkestack Cluster has no \
+             spec.features.ha.tke.vip or thirdParty.vip), so port {ETCD_PORT} cannot be probed: \
+             check that its load balancer forwards TCP {ETCD_PORT} to the control-plane nodes \
+             by hand, or exclude this check with --skip DREtcdPortReachable"
+        ));
+    };
+    let endpoint = host::endpoint(vip, ETCD_PORT);
+    let probe = host.and_then(|h| h.network.tcp(&endpoint).map(|p| (h, p)));
+    let Some((facts, probe)) = probe else {
+        return Err(format!(
+            "port {ETCD_PORT} of the {role} global's VIP {vip} was not probed from the host \
+             running the check: {give}"
+        ));
+    };
+    Ok(PortCheck {
+        endpoint,
+        connected: probe.connected,
+        error: probe.error.clone(),
+        from: probe.host.clone().unwrap_or_else(|| facts.hostname.clone()),
+    })
+}
+
+/// The addresses the platform domain resolves to, when known, and which global's VIP they are,
+/// or why that cannot be told.
+fn platform_dns(
+    url: Option<&str>,
+    domain: Option<&str>,
+    primary: &GlobalFacts,
+    standby: &GlobalFacts,
+    host: Option<&HostFacts>,
+    give: &str,
+) -> (Option<Vec<String>>, Result<&'static str, String>) {
+    let by_hand = "or exclude this check with --skip DRPrimaryIdentified";
+    let Some(domain) = domain else {
+        return (
+            None,
+            Err(match url {
+                None => format!(
+                    "the primary global's ProductBase base has no spec.platformURL, so which \
+                     global the platform domain points at cannot be told: check that the \
+                     platform domain resolves to the primary's VIP by hand, {by_hand}"
+                ),
+                Some(url) => format!(
+                    "the platform URL {url} (ProductBase base spec.platformURL) has no host \
+                     name: check that the platform domain resolves to the primary's VIP by hand, \
+                     {by_hand}"
+                ),
+            }),
+        );
+    };
+    let lookup = host.and_then(|h| h.network.dns(domain).map(|p| (h, p)));
+    let Some((facts, lookup)) = lookup else {
+        return (
+            None,
+            Err(format!(
+                "the platform domain {domain} was not resolved from the host running the check: \
+                 {give}"
+            )),
+        );
+    };
+    let from = lookup.host.as_deref().unwrap_or(&facts.hostname);
+    if let Some(error) = &lookup.error {
+        return (
+            None,
+            Err(format!(
+                "the platform domain {domain} does not resolve from {from} ({error}): check the \
+                 resolver of that host, or {give}"
+            )),
+        );
+    }
+    let addresses = lookup.addresses.clone();
+    let (Some(primary_vip), Some(standby_vip)) = (&primary.vip, &standby.vip) else {
+        let unknown = if primary.vip.is_none() {
+            "primary"
+        } else {
+            "standby"
+        };
+        return (
+            Some(addresses),
+            Err(format!(
+                "the {unknown} global's VIP is not recorded (its own tkestack Cluster has no \
+                 spec.features.ha.tke.vip or thirdParty.vip), so the addresses of {domain} \
+                 cannot be compared with both VIPs: check by hand that {domain} resolves to the \
+                 primary's VIP, {by_hand}"
+            )),
+        );
+    };
+    let at = |vip: &str| addresses.iter().any(|a| same_address(a, vip));
+    let side = match (at(primary_vip), at(standby_vip)) {
+        (true, false) => "primary",
+        (false, true) => "standby",
+        (true, true) => "both",
+        (false, false) => "neither",
+    };
+    (Some(addresses), Ok(side))
+}
+
+/// Whether two addresses are the same (`fd00::1` and `fd00:0::1` are), or two names.
+fn same_address(a: &str, b: &str) -> bool {
+    match (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.eq_ignore_ascii_case(b),
     }
 }
 
@@ -281,6 +552,7 @@ fn global_facts<'a>(
         vip,
         machines_not_running,
         machines: machines.len(),
+        etcd_port: None,
     })
 }
 
@@ -339,5 +611,33 @@ mod tests {
             let expected = expected.map(|(m, s)| (keys(m), keys(s)));
             assert_eq!(got, expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn platform_domains() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("https://acp.example.com", Some("acp.example.com")),
+            (
+                "https://ACP.example.com:8443/console?x#y",
+                Some("acp.example.com"),
+            ),
+            ("acp.example.com/", Some("acp.example.com")),
+            ("https://user@acp.example.com", Some("acp.example.com")),
+            ("https://[fd00::10]:443", Some("fd00::10")),
+            ("https://192.168.130.10", Some("192.168.130.10")),
+            ("https://", None),
+            ("", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(url_host(url).as_deref(), *expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn addresses_compare_as_addresses() {
+        assert!(same_address("fd00::1", "fd00:0::1"));
+        assert!(same_address("192.168.130.10", "192.168.130.10"));
+        assert!(!same_address("192.168.130.10", "192.168.130.1"));
+        assert!(same_address("VIP.example.com", "vip.example.com"));
     }
 }

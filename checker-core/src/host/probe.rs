@@ -1,6 +1,8 @@
-//! Probing the host: `stat`/`statvfs` on each directory, on helper threads with a deadline.
+//! Probing the host: `stat`/`statvfs` on each directory, TCP connects and DNS lookups, each on a
+//! helper thread with a deadline.
 
 use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
@@ -11,11 +13,12 @@ use nix::sys::stat::{SFlag, stat};
 use nix::sys::statvfs::statvfs;
 
 use super::{
-    DiskInfo, FilesystemFacts, HostFacts, HostProbeRequest, PackageProbe, PathProbe, mountinfo,
-    roles,
+    DiskInfo, DnsProbe, FilesystemFacts, HostFacts, HostProbeRequest, NETWORK_TIMEOUT,
+    NetworkFacts, PackageProbe, PathProbe, TcpProbe, mountinfo, roles,
 };
 
-/// Probes the paths named in `request` and the host's disk inventory.
+/// Probes the paths named in `request`, the host's disk inventory, and the endpoints and names
+/// of `request.tcp` and `request.resolve` (see [`probe_network`], with [`NETWORK_TIMEOUT`]).
 ///
 /// The MinIO directory, the directory holding the package and the extraction directory are
 /// probed in parallel, each on its own thread; a role whose path is `None` is not probed. A
@@ -39,6 +42,8 @@ pub fn probe(request: &HostProbeRequest) -> HostFacts {
         pending.push(PendingDir::start(roles::EXTRACT_DIR, path, None));
     }
     let disks = start(list_disks);
+    // The directories are probed meanwhile: their deadline does not move.
+    let network = probe_network(&request.tcp, &request.resolve, NETWORK_TIMEOUT);
 
     let mut paths = Vec::new();
     let mut package = None;
@@ -54,7 +59,103 @@ pub fn probe(request: &HostProbeRequest) -> HostFacts {
         paths,
         package,
         disks: wait(disks, deadline, request.timeout).unwrap_or_default(),
+        network,
     }
+}
+
+/// Tries a TCP connect to each endpoint of `tcp` (`host:port`, `[ipv6]:port`) and looks up each
+/// name of `names`, all at once, each on its own thread; repeated entries are probed once.
+///
+/// A connect is only opened and closed: nothing is sent. One that is refused, unreachable or
+/// not established within `timeout` is not connected, with the cause; a lookup that fails or
+/// has not answered within `timeout` has no addresses, with the cause. A stuck lookup is
+/// abandoned, so the call returns after about `timeout` at worst. Never panics.
+pub fn probe_network(tcp: &[String], names: &[String], timeout: Duration) -> NetworkFacts {
+    let deadline = Instant::now().checked_add(timeout);
+    let connects: Vec<_> = unique(tcp)
+        .map(|endpoint| {
+            let target = endpoint.clone();
+            (endpoint, start(move || connect(&target, timeout)))
+        })
+        .collect();
+    let lookups: Vec<_> = unique(names)
+        .map(|name| {
+            let target = name.clone();
+            (name, start(move || lookup(&target)))
+        })
+        .collect();
+    NetworkFacts {
+        tcp: connects
+            .into_iter()
+            .map(|(endpoint, pending)| {
+                let outcome = wait(pending, deadline, timeout).and_then(|answer| answer);
+                TcpProbe {
+                    endpoint,
+                    host: None,
+                    connected: outcome.is_ok(),
+                    error: outcome.err(),
+                }
+            })
+            .collect(),
+        dns: lookups
+            .into_iter()
+            .map(|(name, pending)| {
+                let outcome = wait(pending, deadline, timeout).and_then(|answer| answer);
+                DnsProbe {
+                    name,
+                    host: None,
+                    error: outcome.as_ref().err().cloned(),
+                    addresses: outcome.unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The entries of `items`, trimmed, without empty ones and repeats, in order.
+fn unique(items: &[String]) -> impl Iterator<Item = String> {
+    let mut seen = Vec::new();
+    for item in items.iter().map(|i| i.trim()) {
+        if !item.is_empty() && !seen.iter().any(|s: &String| s == item) {
+            seen.push(item.to_string());
+        }
+    }
+    seen.into_iter()
+}
+
+/// Opens (and at once closes) a TCP connection to `endpoint`, trying each of its addresses.
+fn connect(endpoint: &str, timeout: Duration) -> Result<(), String> {
+    let addresses: Vec<_> = endpoint
+        .to_socket_addrs()
+        .map_err(|error| format!("cannot resolve {endpoint}: {error}"))?
+        .collect();
+    let mut failures = Vec::new();
+    for address in &addresses {
+        match TcpStream::connect_timeout(address, timeout) {
+            Ok(_) => return Ok(()),
+            Err(error) if addresses.len() == 1 => failures.push(error.to_string()),
+            Err(error) => failures.push(format!("{address}: {error}")),
+        }
+    }
+    if failures.is_empty() {
+        failures.push(format!("{endpoint} resolves to no address"));
+    }
+    Err(failures.join("; "))
+}
+
+/// The addresses `name` resolves to, in the resolver's order, without repeats.
+fn lookup(name: &str) -> Result<Vec<String>, String> {
+    let mut addresses: Vec<String> = Vec::new();
+    for address in (name, 0).to_socket_addrs().map_err(|e| e.to_string())? {
+        let ip = address.ip().to_string();
+        if !addresses.contains(&ip) {
+            addresses.push(ip);
+        }
+    }
+    if addresses.is_empty() {
+        return Err(format!("{name} resolves to no address"));
+    }
+    Ok(addresses)
 }
 
 /// Fills `shared_with` of every successfully probed path with the roles of the other probed

@@ -243,6 +243,9 @@ pub(super) fn rule(
         severity,
         scope: spec.scope,
         requirement: spec.requirement.clone(),
+        step: include
+            .and_then(|i| i.spec.step.clone())
+            .or_else(|| spec.step.clone()),
         params,
         requires: spec.requires.clone(),
         filter,

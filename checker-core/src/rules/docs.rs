@@ -44,17 +44,25 @@ pub fn markdown(pack: &RulePack) -> String {
             phase_doc(*phase)
         ));
         for rule in rules {
-            // A pack's own `where` narrows a rule in one phase: say so where it applies.
+            // A pack's own `where` or `step` changes a rule in one phase: say so where it applies.
             let described = pack.all_rules().into_iter().find(|(r, _)| r.id == rule.id);
             let source = |r: &Rule| r.filter.as_ref().map(|f| f.source.clone());
-            let narrowed = match (described, &rule.filter) {
-                (Some((first, _)), Some(filter))
-                    if source(first) != Some(filter.source.clone()) =>
+            let mut narrowed = String::new();
+            if let Some((first, _)) = described {
+                if let Some(filter) = &rule.filter
+                    && source(first) != Some(filter.source.clone())
                 {
-                    format!(" (in this phase, where `{}`)", filter.source.trim())
+                    narrowed.push_str(&format!(
+                        " (in this phase, where `{}`)",
+                        filter.source.trim()
+                    ));
                 }
-                _ => String::new(),
-            };
+                if let Some(step) = &rule.step
+                    && first.step.as_ref() != Some(step)
+                {
+                    narrowed.push_str(&format!(" (in this phase, step {step})"));
+                }
+            }
             out.push_str(&format!(
                 "| [`{}`](#{}) | {} | {} | {}{narrowed} |\n",
                 rule.id,
@@ -78,6 +86,9 @@ pub fn markdown(pack: &RulePack) -> String {
             phases.join(", "),
             rule.requirement
         ));
+        if let Some(step) = &rule.step {
+            out.push_str(&format!("\n**Step.** {step}\n"));
+        }
         if !rule.requires.is_empty() {
             let names: Vec<String> = rule
                 .requires

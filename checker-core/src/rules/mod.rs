@@ -236,6 +236,8 @@ pub struct Rule {
     pub scope: Scope,
     /// The upgrade guide's requirement, in its words.
     pub requirement: String,
+    /// The step of the upgrade procedure it belongs to, when it belongs to one.
+    pub step: Option<String>,
     /// Parameter values in this pack, visible as `params.<name>`.
     pub params: BTreeMap<String, Param>,
     /// Rules that must pass first.

@@ -24,6 +24,11 @@ pub struct RuleSpec {
     pub scope: Scope,
     /// The upgrade guide's requirement, in its words.
     pub requirement: String,
+    /// The step of the upgrade procedure the rule belongs to, as the guide orders them (`DR 1.
+    /// Verify the standby is in sync`): the table groups results under their step, in the
+    /// order the pack first lists each step. Rules of no particular step have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     /// Parameters of the rule (thresholds), with their types and defaults; rules read them as
     /// `params.<name>`, and a pack may override their values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -263,6 +268,10 @@ pub struct IncludeSpec {
     /// Another docs link in this pack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs: Option<String>,
+    /// Another step of the procedure in this pack (the sync checks of the DR step that
+    /// reinstalls etcd-sync, after the upgrade).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     /// CEL: in this pack, only the subjects for which this holds too (on top of the rule's own
     /// `where`), e.g. `cluster.role == 'workload'` once the global cluster is upgraded.
     #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
