@@ -43,6 +43,10 @@ pub struct HostProbeRequest {
 pub struct HostFacts {
     /// Host name of the machine probed.
     pub hostname: String,
+    /// IP addresses of its network interfaces (loopback left out), to tell which node of the
+    /// platform it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// One entry per probed path.
     pub paths: Vec<PathProbe>,
     /// The upgrade package, when `--package` was given.
@@ -214,6 +218,10 @@ impl HostFacts {
     /// sees (the one that will run the upgrade), tagged with that node.
     pub fn merge(mut self, other: HostFacts) -> HostFacts {
         let same_node = other.hostname == self.hostname;
+        // The addresses are of the record's own host; another node's only fill a gap.
+        if self.addresses.is_empty() && same_node {
+            self.addresses = other.addresses.clone();
+        }
         for mut probe in other.paths {
             if !same_node {
                 probe.host.get_or_insert_with(|| other.hostname.clone());
@@ -255,6 +263,7 @@ mod tests {
     fn record(hostname: &str, roles: &[&str]) -> HostFacts {
         HostFacts {
             hostname: hostname.to_string(),
+            addresses: Vec::new(),
             paths: roles
                 .iter()
                 .map(|role| PathProbe {

@@ -577,6 +577,7 @@ fn host_facts() -> impl Strategy<Value = HostFacts> {
         network,
     )
         .prop_map(|(hostname, paths, package, disks, network)| HostFacts {
+            addresses: vec![format!("10.0.0.{}", hostname.len() % 250)],
             hostname,
             paths,
             package,

@@ -119,6 +119,7 @@ fn set_platform_version(snapshot: &mut Snapshot, version: &str) {
 fn host_with_minio_free(free_bytes: u64) -> HostFacts {
     HostFacts {
         hostname: "cp-1".to_string(),
+        addresses: Vec::new(),
         paths: vec![PathProbe {
             host: None,
             role: "minio".to_string(),
@@ -503,6 +504,7 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
     let shared = |role: &str| if same { vec![role.to_string()] } else { vec![] };
     HostFacts {
         hostname: "cp-1".to_string(),
+        addresses: Vec::new(),
         paths: vec![
             PathProbe {
                 host: None,
@@ -1305,4 +1307,63 @@ fn the_platform_domain_identifies_the_primary() {
     }
     let results = evaluate(&fixture("ready-3.18"));
     assert_eq!(status(&results, "DRPrimaryIdentified", ""), Status::Skipped);
+}
+
+#[test]
+fn the_host_is_told_apart_as_a_global_control_plane_node_or_not() {
+    // (hostname, addresses, nodes read) -> (is_global_control_plane, global_control_plane_node)
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        bool,
+        Option<bool>,
+        Option<&'static str>,
+    );
+    let cases: [Case; 6] = [
+        (
+            "acp-global-m01",
+            &["192.168.130.11"],
+            true,
+            Some(true),
+            Some("192.168.130.11"),
+        ),
+        (
+            "192.168.130.12",
+            &[],
+            true,
+            Some(true),
+            Some("192.168.130.12"),
+        ),
+        (
+            "acp-worker-1",
+            &["10.0.0.5", "192.168.130.21"],
+            true,
+            Some(false),
+            None,
+        ),
+        ("workstation", &["10.0.0.5"], true, Some(false), None),
+        ("workstation", &[], true, None, None),
+        ("acp-global-m01", &["192.168.130.11"], false, None, None),
+    ];
+    for (hostname, addresses, nodes_read, expected, node) in cases {
+        let mut snapshot = fixture("ready-3.18");
+        let host = snapshot.host.as_mut().expect("host facts");
+        host.hostname = hostname.to_string();
+        host.addresses = addresses.iter().map(|a| a.to_string()).collect();
+        if !nodes_read {
+            record_mut(&mut snapshot, "global").reads.remove("nodes");
+        }
+        let facts = Facts::derive(&snapshot);
+        let host = facts.platform["host"]
+            .fact
+            .known()
+            .expect("host facts known");
+        let case = format!("{hostname} {addresses:?} nodes read {nodes_read}");
+        assert_eq!(
+            host["is_global_control_plane"].as_bool(),
+            expected,
+            "{case}"
+        );
+        assert_eq!(host["global_control_plane_node"].as_str(), node, "{case}");
+    }
 }

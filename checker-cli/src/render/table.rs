@@ -192,6 +192,38 @@ fn dr_pair(report: &Report) -> Option<String> {
     ))
 }
 
+/// Before the upgrade, whether the host the host checks were made on is a global
+/// control-plane node (the upgrade stores data on every one's `/cpaas/minio`), from the
+/// report's `host` facts; nothing when that cannot be told.
+fn checking_host(report: &Report) -> Option<String> {
+    if report.phase != Phase::Pre {
+        return None;
+    }
+    let host = report.facts.family("host")?;
+    let name = host.get("hostname")?.as_str()?;
+    let addresses: Vec<&str> = host
+        .get("addresses")?
+        .as_array()?
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let which = if addresses.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", addresses.join(", "))
+    };
+    match host.get("is_global_control_plane")?.as_bool()? {
+        true => Some(format!(
+            "Host {which}: the global control-plane node {}\n",
+            host.get("global_control_plane_node")?.as_str()?
+        )),
+        false => Some(format!(
+            "Host {which}: not a global control-plane node; its host checks say nothing of \
+             theirs (run `acp-preflight host` on each and pass --host-facts)\n"
+        )),
+    }
+}
+
 /// Renders the whole report: results grouped by platform, clusters and host, what to do, the
 /// counts and the verdict.
 pub fn render(report: &Report, style: &Style) -> String {
@@ -234,6 +266,9 @@ pub fn render(report: &Report, style: &Style) -> String {
             "\nThe global cluster {} could not be read: {}\nFix: {}\n",
             u.cluster, u.cause, u.fix
         ));
+    }
+    if let Some(line) = checking_host(report) {
+        out.push_str(&line);
     }
     if let Some(pair) = dr_pair(report) {
         out.push_str(&pair);

@@ -6,7 +6,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use crate::host::PathProbe;
+use serde_json::Value;
+
+use super::nodes::NODES;
+use super::raw::name;
+use crate::host::{HostFacts, PathProbe};
 use crate::reads::Read;
 use crate::snapshot::{ReadError, ReadErrorKind};
 
@@ -15,6 +19,16 @@ use crate::snapshot::{ReadError, ReadErrorKind};
 pub struct HostView {
     /// Host name of the machine probed.
     pub hostname: String,
+    /// IP addresses of its network interfaces (loopback left out).
+    pub addresses: Vec<String>,
+    /// The global control-plane node this host is (its name, or one of its addresses, is the
+    /// Node's name or one of its addresses); null when it is none of them, or when that cannot
+    /// be told.
+    pub global_control_plane_node: Option<String>,
+    /// Whether this host is one of the global cluster's control-plane nodes; null when that
+    /// cannot be told (the global cluster's nodes were not read, or the host facts record no
+    /// addresses and its name is no node's).
+    pub is_global_control_plane: Option<bool>,
     /// One entry per probed path; host-path rules see each as `path`.
     pub paths: Vec<HostPath>,
     /// The upgrade package, when `--package` was given.
@@ -83,8 +97,16 @@ impl Provider for Host {
                 ),
             });
         };
+        let node = control_plane_node(input, host);
         Ok(HostView {
             hostname: host.hostname.clone(),
+            addresses: host.addresses.clone(),
+            is_global_control_plane: match &node {
+                Some(Some(_)) => Some(true),
+                Some(None) if !host.addresses.is_empty() => Some(false),
+                _ => None,
+            },
+            global_control_plane_node: node.flatten(),
             paths: host
                 .paths
                 .iter()
@@ -106,6 +128,37 @@ impl Provider for Host {
             .into_iter()
             .collect()
     }
+}
+
+/// The global control-plane node whose name or addresses match the host's name or addresses:
+/// `Some(None)` when none does, `None` when the global cluster's nodes were not read.
+fn control_plane_node(input: &Input<'_>, host: &HostFacts) -> Option<Option<String>> {
+    let nodes = input.items(input.global, &NODES).ok()?;
+    let known = |text: &str| text == host.hostname || host.addresses.iter().any(|a| a == text);
+    Some(
+        nodes
+            .iter()
+            .filter(|node| {
+                let labels = node.pointer("/metadata/labels");
+                [
+                    "node-role.kubernetes.io/control-plane",
+                    "node-role.kubernetes.io/master",
+                ]
+                .iter()
+                .any(|key| labels.and_then(|l| l.get(*key)).is_some())
+            })
+            .find(|node| {
+                known(name(node))
+                    || node
+                        .pointer("/status/addresses")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a.get("address").and_then(Value::as_str))
+                        .any(known)
+            })
+            .map(|node| name(node).to_string()),
+    )
 }
 
 fn host_path(probe: &PathProbe, hostname: &str) -> HostPath {

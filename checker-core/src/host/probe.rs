@@ -56,6 +56,7 @@ pub fn probe(request: &HostProbeRequest) -> HostFacts {
 
     HostFacts {
         hostname: hostname(),
+        addresses: addresses(),
         paths,
         package,
         disks: wait(disks, deadline, request.timeout).unwrap_or_default(),
@@ -321,6 +322,30 @@ fn package_size(file: &Path) -> io::Result<u64> {
         return Err(Errno::EISDIR.into());
     }
     Ok(metadata.len())
+}
+
+/// The IP addresses of the host's interfaces, loopback and link-local IPv6 left out, sorted;
+/// empty when they cannot be listed.
+fn addresses() -> Vec<String> {
+    let Ok(interfaces) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = interfaces
+        .filter_map(|interface| {
+            let address = interface.address?;
+            let ip: std::net::IpAddr = if let Some(v4) = address.as_sockaddr_in() {
+                v4.ip().into()
+            } else {
+                address.as_sockaddr_in6()?.ip().into()
+            };
+            let link_local =
+                matches!(ip, std::net::IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80);
+            (!ip.is_loopback() && !link_local).then(|| ip.to_string())
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// The host name, or `unknown`.
