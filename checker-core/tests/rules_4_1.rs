@@ -1203,17 +1203,23 @@ fn etcd_port_must_answer_on_both_vips() {
             &["the standby global's VIP is not recorded"],
         ),
     ];
+    assert_platform_cases("DREtcdPortReachable", cases);
+    // Without a standby the rule does not apply.
+    let results = evaluate(&fixture("ready-3.18"));
+    assert_eq!(status(&results, "DREtcdPortReachable", ""), Status::Skipped);
+}
+
+/// Evaluates each case's snapshot: `rule`'s platform result has the expected status, and its
+/// message holds each of the words.
+fn assert_platform_cases(rule: &str, cases: Vec<(&str, Snapshot, Status, &[&str])>) {
     for (case, snapshot, expected, words) in cases {
         let results = evaluate(&snapshot);
-        let result = platform_result(&results, "DREtcdPortReachable");
+        let result = platform_result(&results, rule);
         assert_eq!(result.status, expected, "{case}: {}", result.message);
         for word in words {
             assert!(result.message.contains(word), "{case}: {}", result.message);
         }
     }
-    // Without a standby the rule does not apply.
-    let results = evaluate(&fixture("ready-3.18"));
-    assert_eq!(status(&results, "DREtcdPortReachable", ""), Status::Skipped);
 }
 
 /// DRPrimaryIdentified from the DNS answer in the host facts: the platform domain must resolve
@@ -1297,14 +1303,7 @@ fn the_platform_domain_identifies_the_primary() {
             &["the standby global's VIP is not recorded"],
         ),
     ];
-    for (case, snapshot, expected, words) in cases {
-        let results = evaluate(&snapshot);
-        let result = platform_result(&results, "DRPrimaryIdentified");
-        assert_eq!(result.status, expected, "{case}: {}", result.message);
-        for word in words {
-            assert!(result.message.contains(word), "{case}: {}", result.message);
-        }
-    }
+    assert_platform_cases("DRPrimaryIdentified", cases);
     let results = evaluate(&fixture("ready-3.18"));
     assert_eq!(status(&results, "DRPrimaryIdentified", ""), Status::Skipped);
 }

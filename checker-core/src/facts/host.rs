@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{ClusterBase, FactError, Input, Level, Provider};
 use serde_json::Value;
 
-use super::nodes::NODES;
+use super::nodes::{NODES, is_control_plane};
 use super::raw::name;
 use crate::host::{HostFacts, PathProbe};
 use crate::reads::Read;
@@ -138,15 +138,7 @@ fn control_plane_node(input: &Input<'_>, host: &HostFacts) -> Option<Option<Stri
     Some(
         nodes
             .iter()
-            .filter(|node| {
-                let labels = node.pointer("/metadata/labels");
-                [
-                    "node-role.kubernetes.io/control-plane",
-                    "node-role.kubernetes.io/master",
-                ]
-                .iter()
-                .any(|key| labels.and_then(|l| l.get(*key)).is_some())
-            })
+            .filter(|node| is_control_plane(node))
             .find(|node| {
                 known(name(node))
                     || node

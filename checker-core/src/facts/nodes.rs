@@ -68,9 +68,19 @@ impl Provider for Nodes {
     }
 }
 
-fn node(item: &Value) -> Node {
+/// Whether a Node object carries the `node-role.kubernetes.io/control-plane` (or legacy
+/// `master`) label.
+pub(super) fn is_control_plane(item: &Value) -> bool {
     let labels = item.pointer("/metadata/labels");
-    let has_label = |key: &str| labels.and_then(|l| l.get(key)).is_some();
+    [
+        "node-role.kubernetes.io/control-plane",
+        "node-role.kubernetes.io/master",
+    ]
+    .iter()
+    .any(|key| labels.and_then(|l| l.get(*key)).is_some())
+}
+
+fn node(item: &Value) -> Node {
     let info = |key: &str| text(item, &["status", "nodeInfo", key]);
     let ready = item
         .pointer("/status/conditions")
@@ -82,8 +92,7 @@ fn node(item: &Value) -> Node {
         .map(|status| status == "True");
     Node {
         name: name(item).to_string(),
-        control_plane: has_label("node-role.kubernetes.io/control-plane")
-            || has_label("node-role.kubernetes.io/master"),
+        control_plane: is_control_plane(item),
         ready,
         kubelet_version: info("kubeletVersion"),
         kernel_version: info("kernelVersion"),

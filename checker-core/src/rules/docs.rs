@@ -38,6 +38,7 @@ pub fn markdown(pack: &RulePack) -> String {
         pack.title, pack.name, pack.target, pack.origin, pack.docs
     );
     // One table per phase; each rule is described once, with the phases that check it.
+    let all = pack.all_rules();
     for (phase, rules) in &pack.phases {
         out.push_str(&format!(
             "**`--phase {phase}`**: {}\n\n| ID | Severity | Scope | Title |\n|---|---|---|---|\n",
@@ -45,7 +46,7 @@ pub fn markdown(pack: &RulePack) -> String {
         ));
         for rule in rules {
             // A pack's own `where` or `step` changes a rule in one phase: say so where it applies.
-            let described = pack.all_rules().into_iter().find(|(r, _)| r.id == rule.id);
+            let described = all.iter().find(|(r, _)| r.id == rule.id);
             let source = |r: &Rule| r.filter.as_ref().map(|f| f.source.clone());
             let mut narrowed = String::new();
             if let Some((first, _)) = described {
@@ -74,7 +75,7 @@ pub fn markdown(pack: &RulePack) -> String {
         }
         out.push('\n');
     }
-    for (rule, phases) in pack.all_rules() {
+    for (rule, phases) in all {
         let phases: Vec<&str> = phases.iter().map(|p| p.as_str()).collect();
         out.push_str(&format!(
             "\n## {}\n\n{}\n\n*{}, {} scope; phase{} {}.*\n\n**Requirement.** {}\n",
