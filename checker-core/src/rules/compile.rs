@@ -160,7 +160,7 @@ pub(super) fn rule(
         };
         let expr = compiler.expr("where", text);
         pack_reads = compiler.reads;
-        Some(expr.map(|e| e.source))
+        Some(expr)
     });
     let mut compiler = Compiler {
         source,
@@ -176,10 +176,11 @@ pub(super) fn rule(
     let filter = match (filter, pack_filter) {
         (filter, None) => filter,
         (_, Some(None)) => None,
-        (None, Some(Some(pack))) => compiler.expr("where", &pack),
-        (Some(own), Some(Some(pack))) => {
-            compiler.expr("where", &format!("({}) && ({pack})", own.source.trim()))
-        }
+        (None, Some(Some(pack))) => Some(pack),
+        (Some(own), Some(Some(pack))) => compiler.expr(
+            "where",
+            &format!("({}) && ({})", own.source.trim(), pack.source.trim()),
+        ),
     };
     let when = spec.when.as_deref().and_then(|e| compiler.expr("when", e));
     let mut needs = Vec::new();
