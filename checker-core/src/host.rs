@@ -152,6 +152,10 @@ pub struct PathProbe {
     /// from another node's host facts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The addresses of that node, as its host facts recorded them (to tell which node of the
+    /// platform it is); empty for the record's own paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// The filesystem facts, when the probe succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filesystem: Option<FilesystemFacts>,
@@ -223,8 +227,9 @@ impl HostFacts {
             self.addresses = other.addresses.clone();
         }
         for mut probe in other.paths {
-            if !same_node {
-                probe.host.get_or_insert_with(|| other.hostname.clone());
+            if !same_node && probe.host.is_none() {
+                probe.host = Some(other.hostname.clone());
+                probe.addresses = other.addresses.clone();
             }
             let node = probe.host.clone();
             self.paths
@@ -270,6 +275,7 @@ mod tests {
                     role: role.to_string(),
                     path: format!("/{hostname}/{role}"),
                     host: None,
+                    addresses: Vec::new(),
                     filesystem: None,
                     error: None,
                 })

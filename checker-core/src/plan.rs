@@ -282,15 +282,6 @@ impl Sorted {
     }
 }
 
-/// A subject that is not a cluster, as short text: `cp-1:/cpaas/minio`, or `platform`.
-fn subject_text(result: &RuleResult) -> String {
-    match (result.subject.get("host"), result.subject.get("path")) {
-        (Some(host), Some(path)) => format!("{host}:{path}"),
-        (None, Some(path)) => path.clone(),
-        _ => "platform".to_string(),
-    }
-}
-
 /// The plan for a report's results on these clusters, in waves of at most `wave_size`
 /// workload clusters (1 to [`MAX_WAVE_SIZE`]). A cluster a result names that the platform's
 /// list does not is planned as a workload cluster after the others, so no result is lost.
@@ -319,7 +310,7 @@ pub fn plan(report: &Report, platform: &Platform, wave_size: usize) -> Result<Up
                 // The standby is upgraded first: what the platform as a whole is not ready
                 // for (the upgrade path, the package's space, disaster recovery) holds it
                 // back too. Advisories stay with the global.
-                let reason = global.add(result, Some(subject_text(result)));
+                let reason = global.add(result, Some(result.subject_text()));
                 if platform.standby.is_some() {
                     // Platform-level facts cover the pair (disaster recovery compares them).
                     standby_sorted.checked |= result.status != Status::Excluded;

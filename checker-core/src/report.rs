@@ -68,8 +68,9 @@ pub struct RuleResult {
     pub step: Option<String>,
     /// Outcome.
     pub status: Status,
-    /// What was checked: `{}` for the platform, `{"cluster": "prod-1"}`, or
-    /// `{"host": "cp-1", "path": "/cpaas/minio"}`.
+    /// What was checked: `{}` for the platform, `{"cluster": "prod-1"}`,
+    /// `{"host": "cp-1", "path": "/root/upgrade"}` for a host path, or
+    /// `{"node": "cp-1", "path": "/cpaas/minio"}` for a global control-plane node.
     pub subject: BTreeMap<String, String>,
     /// The observed value (null when not evaluated).
     pub observed: serde_json::Value,
@@ -81,6 +82,23 @@ pub struct RuleResult {
     pub remediation: String,
     /// Link to the documentation.
     pub docs: String,
+}
+
+impl RuleResult {
+    /// The subject as short text: `prod-1`, `cp-1:/cpaas/minio`, `/root/upgrade`, or
+    /// `platform`.
+    pub fn subject_text(&self) -> String {
+        if let Some(cluster) = self.subject.get("cluster") {
+            return cluster.clone();
+        }
+        let on = self.subject.get("node").or_else(|| self.subject.get("host"));
+        match (on, self.subject.get("path")) {
+            (Some(on), Some(path)) => format!("{on}:{path}"),
+            (None, Some(path)) => path.clone(),
+            (Some(on), None) => on.clone(),
+            (None, None) => "platform".to_string(),
+        }
+    }
 }
 
 /// The overall answer.

@@ -231,6 +231,7 @@ fn hanging_mount_times_out_without_holding_up_the_other_probes() {
 fn probed(role: &str, device_id: Option<u64>) -> PathProbe {
     PathProbe {
         host: None,
+        addresses: Vec::new(),
         role: role.to_string(),
         path: format!("/{role}"),
         filesystem: device_id.map(|device_id| FilesystemFacts {

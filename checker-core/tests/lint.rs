@@ -163,7 +163,7 @@ fn every_problem_is_reported_with_its_place_and_field() {
             ],
         ),
         (
-            "requires a later, an unknown and a host-path rule",
+            "requires a later, an unknown and a control-plane-node rule",
             format!(
                 "{}  - MinioDiskSpace\n{}{}",
                 HEADER,
@@ -178,7 +178,7 @@ fn every_problem_is_reported_with_its_place_and_field() {
             vec![
                 "field `rules[1].requires[0]`: `B` is not a rule listed before A",
                 "`Nope` is not a rule listed before A",
-                "`MinioDiskSpace` has scope host_path",
+                "`MinioDiskSpace` has scope control_plane_node",
             ],
         ),
         (

@@ -521,6 +521,7 @@ fn host_facts() -> impl Strategy<Value = HostFacts> {
             role,
             path,
             host,
+            addresses: Vec::new(),
             filesystem,
             error,
         });

@@ -29,7 +29,8 @@ fn evaluate(snapshot: &Snapshot) -> Vec<RuleResult> {
     engine::evaluate(&pack(), &Facts::derive(snapshot))
 }
 
-/// The status of `rule` for the subject whose cluster or path is `subject` ("" = platform).
+/// The status of `rule` for the subject whose cluster, control-plane node or host path is
+/// `subject` ("" = platform).
 fn status(results: &[RuleResult], rule: &str, subject: &str) -> Status {
     let found: Vec<&RuleResult> = results
         .iter()
@@ -37,7 +38,9 @@ fn status(results: &[RuleResult], rule: &str, subject: &str) -> Status {
         .filter(|r| {
             subject.is_empty() && r.subject.is_empty()
                 || r.subject.get("cluster").map(String::as_str) == Some(subject)
-                || r.subject.get("path").map(String::as_str) == Some(subject)
+                || r.subject.get("node").map(String::as_str) == Some(subject)
+                || (!r.subject.contains_key("node")
+                    && r.subject.get("path").map(String::as_str) == Some(subject))
         })
         .collect();
     assert_eq!(
@@ -116,12 +119,15 @@ fn set_platform_version(snapshot: &mut Snapshot, version: &str) {
     base["spec"]["version"] = version.into();
 }
 
+/// The host facts of `acp-global-m01`, the first control-plane node of `ready-3.18`, with this
+/// much free on `/cpaas/minio`.
 fn host_with_minio_free(free_bytes: u64) -> HostFacts {
     HostFacts {
-        hostname: "cp-1".to_string(),
-        addresses: Vec::new(),
+        hostname: "acp-global-m01".to_string(),
+        addresses: vec!["192.168.130.11".to_string()],
         paths: vec![PathProbe {
             host: None,
+            addresses: Vec::new(),
             role: "minio".to_string(),
             path: "/cpaas/minio".to_string(),
             filesystem: Some(FilesystemFacts {
@@ -167,7 +173,10 @@ fn ready_fixture_is_ready_with_advisories() {
         ("ElasticsearchNodeRolesFixed", "eks-1", Status::Skipped),
         ("ManagedClusterKubernetesByProvider", "eks-1", Status::Info),
         ("ManagedClusterKubernetesByProvider", "prod-1", Status::Pass),
-        ("MinioDiskSpace", "/cpaas/minio", Status::Pass),
+        // Probed on this node; the others from node-exporter.
+        ("MinioDiskSpace", "192.168.130.11", Status::Pass),
+        ("MinioDiskSpace", "192.168.130.12", Status::Pass),
+        ("MinioDiskSpace", "192.168.130.13", Status::Pass),
         ("PackageExtractionDiskSpace", "/root/upgrade", Status::Pass),
     ] {
         assert_eq!(
@@ -204,7 +213,12 @@ fn not_ready_fixture_fails_every_blocker_on_the_right_subject() {
     );
     for (rule, subject, expected) in [
         ("ElasticsearchNodeRolesFixed", "global", Status::Fail),
-        ("MinioDiskSpace", "/cpaas/minio", Status::Fail),
+        // Probed on this node: 119.9 GiB.
+        ("MinioDiskSpace", "10.16.0.11", Status::Fail),
+        // node-exporter: 100 GiB.
+        ("MinioDiskSpace", "10.16.0.12", Status::Fail),
+        // Neither probed nor in node-exporter's answer: unknown, which is a warning.
+        ("MinioDiskSpace", "10.16.0.13", Status::Warn),
         ("PackageExtractionDiskSpace", "/data/upgrade", Status::Fail),
     ] {
         assert_eq!(
@@ -245,7 +259,10 @@ fn incomplete_fixture_reports_errors_not_passes() {
     for (rule, subject, expected) in [
         ("IstioVersionSupported", "prod-1", Status::Error),
         ("IstioVersionSupported", "global", Status::Skipped),
-        ("MinioDiskSpace", "/cpaas/minio", Status::Error),
+        // Measured on no control-plane node: each is an error, not a warning.
+        ("MinioDiskSpace", "192.168.50.11", Status::Error),
+        ("MinioDiskSpace", "192.168.50.12", Status::Error),
+        ("MinioDiskSpace", "192.168.50.13", Status::Error),
     ] {
         assert_eq!(
             status(&results, rule, subject),
@@ -337,8 +354,24 @@ fn version_upgrade_path_accepts_3_18_4_0_and_4_1_patches_only() {
     }
 }
 
+/// Sets node-exporter's free space of `mountpoint` on the node at `instance` in the global
+/// cluster's Prometheus answer.
+fn set_metrics_free(snapshot: &mut Snapshot, instance: &str, mountpoint: &str, free: u64) {
+    let answer = &mut items_mut(snapshot, "global", "node-filesystem-metrics")[0];
+    let series = answer["data"]["result"]
+        .as_array_mut()
+        .expect("series")
+        .iter_mut()
+        .find(|s| {
+            s["metric"]["instance"] == format!("{instance}:9100")
+                && s["metric"]["mountpoint"] == mountpoint
+        })
+        .expect("series of the node");
+    series["value"][1] = free.to_string().into();
+}
+
 #[test]
-fn minio_threshold_is_120_gib() {
+fn minio_threshold_is_120_gib_from_the_probe_and_from_node_exporter() {
     for (free, expected) in [
         (120 * GIB - 100 * (1 << 20), Status::Fail), // shows as 119.9 GiB
         (120 * GIB - 1, Status::Fail),
@@ -346,11 +379,18 @@ fn minio_threshold_is_120_gib() {
     ] {
         let mut snapshot = fixture("ready-3.18");
         snapshot.host = Some(host_with_minio_free(free));
+        set_metrics_free(&mut snapshot, "192.168.130.12", "/host/root/cpaas", free);
         let results = evaluate(&snapshot);
+        for node in ["192.168.130.11", "192.168.130.12"] {
+            assert_eq!(
+                status(&results, "MinioDiskSpace", node),
+                expected,
+                "{free} on {node}"
+            );
+        }
         assert_eq!(
-            status(&results, "MinioDiskSpace", "/cpaas/minio"),
-            expected,
-            "{free}"
+            status(&results, "MinioDiskSpace", "192.168.130.13"),
+            Status::Pass
         );
     }
     let mut snapshot = fixture("ready-3.18");
@@ -361,10 +401,98 @@ fn minio_threshold_is_120_gib() {
         .find(|r| r.rule == "MinioDiskSpace")
         .expect("result");
     assert!(
-        minio.message.contains("119.9 GiB (128.7 GB)"),
+        minio.message.contains("119.9 GiB (128.7 GB)")
+            && minio.message.contains("statvfs on acp-global-m01"),
         "{}",
         minio.message
     );
+}
+
+#[test]
+fn each_control_plane_node_is_measured_by_the_best_source_it_has() {
+    let node_exporter = "node-exporter, through Prometheus";
+    // (host facts, metrics read, expected status and words of each node's result)
+    type Case = (
+        Option<HostFacts>,
+        Option<ReadOutcome>,
+        [(Status, &'static str); 3],
+    );
+    let absent = ReadOutcome::Absent {
+        reason: "services \"prometheus-operated\" not found".to_string(),
+    };
+    let mut elsewhere = host_with_minio_free(500 * GIB);
+    elsewhere.hostname = "workstation".to_string();
+    elsewhere.addresses = vec!["10.1.1.1".to_string()];
+    let cases: Vec<Case> = vec![
+        // The probe wins over node-exporter on its node; node-exporter covers the others.
+        (
+            Some(host_with_minio_free(200 * GIB)),
+            None,
+            [
+                (Status::Pass, "statvfs on acp-global-m01"),
+                (Status::Pass, node_exporter),
+                (Status::Pass, node_exporter),
+            ],
+        ),
+        // No Prometheus: the probed node passes, the others are unknown (warnings naming them).
+        (
+            Some(host_with_minio_free(200 * GIB)),
+            Some(absent.clone()),
+            [
+                (Status::Pass, "statvfs on acp-global-m01"),
+                (Status::Warn, "192.168.130.12 is unknown (not probed on the node; no Prometheus Service"),
+                (Status::Warn, "acp-preflight host -o 192.168.130.13.json"),
+            ],
+        ),
+        // A probe made on no control-plane node measures none of them: nothing is measured.
+        (
+            Some(elsewhere),
+            Some(absent.clone()),
+            [
+                (Status::Error, "measured on none of the global control-plane nodes"),
+                (Status::Error, "only on workstation, which is no global control-plane node"),
+                (Status::Error, "--skip-host"),
+            ],
+        ),
+        // No host facts at all: node-exporter alone is enough.
+        (
+            None,
+            None,
+            [
+                (Status::Pass, node_exporter),
+                (Status::Pass, node_exporter),
+                (Status::Pass, node_exporter),
+            ],
+        ),
+    ];
+    for (i, (host, metrics, expected)) in cases.into_iter().enumerate() {
+        let mut snapshot = fixture("ready-3.18");
+        snapshot.host = host;
+        if let Some(metrics) = metrics {
+            record_mut(&mut snapshot, "global")
+                .reads
+                .insert("node-filesystem-metrics".to_string(), metrics);
+        }
+        let results = evaluate(&snapshot);
+        for (node, (status, words)) in ["192.168.130.11", "192.168.130.12", "192.168.130.13"]
+            .iter()
+            .zip(expected)
+        {
+            let result = results
+                .iter()
+                .find(|r| {
+                    r.rule == "MinioDiskSpace"
+                        && r.subject.get("node").map(String::as_str) == Some(*node)
+                })
+                .unwrap_or_else(|| panic!("case {i}: no result for {node}"));
+            assert_eq!(result.status, status, "case {i}, {node}: {}", result.message);
+            assert!(
+                result.message.contains(words),
+                "case {i}, {node}: {}",
+                result.message
+            );
+        }
+    }
 }
 
 #[test]
@@ -477,16 +605,24 @@ fn elasticsearch_legacy_roles_fail_only_at_big_scale() {
 fn host_rules_are_errors_saying_what_to_give_when_no_host_was_probed() {
     let mut snapshot = fixture("ready-3.18");
     snapshot.host = None;
+    record_mut(&mut snapshot, "global")
+        .reads
+        .remove("node-filesystem-metrics");
     let results = evaluate(&snapshot);
-    for rule in ["MinioDiskSpace", "PackageExtractionDiskSpace"] {
+    for (rule, results_expected, words) in [
+        ("MinioDiskSpace", 3, "measured on none"),
+        ("PackageExtractionDiskSpace", 1, "no host facts"),
+    ] {
         let found: Vec<_> = results.iter().filter(|r| r.rule == rule).collect();
-        assert_eq!(found.len(), 1, "{rule}");
-        assert_eq!(found[0].status, Status::Error, "{rule}");
-        assert!(
-            found[0].message.contains("no host facts") && found[0].message.contains("--skip-host"),
-            "{}",
-            found[0].message
-        );
+        assert_eq!(found.len(), results_expected, "{rule}");
+        for result in found {
+            assert_eq!(result.status, Status::Error, "{rule}");
+            assert!(
+                result.message.contains(words) && result.message.contains("--skip-host"),
+                "{}",
+                result.message
+            );
+        }
     }
     assert_eq!(Verdict::of(&results), Verdict::Incomplete);
 }
@@ -508,6 +644,7 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
         paths: vec![
             PathProbe {
                 host: None,
+                addresses: Vec::new(),
                 role: "package_dir".to_string(),
                 path: "/root".to_string(),
                 filesystem: Some(fs(package_dev, shared("extract_dir"))),
@@ -515,6 +652,7 @@ fn extraction_host(package_dev: u64, extract_dev: u64, free: u64, package_size: 
             },
             PathProbe {
                 host: None,
+                addresses: Vec::new(),
                 role: "extract_dir".to_string(),
                 path: "/data/upgrade".to_string(),
                 filesystem: Some(fs(extract_dev, shared("package_dir"))),

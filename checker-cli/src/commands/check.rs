@@ -5,7 +5,7 @@ use checker_core::engine::{Exclusions, Options};
 use checker_core::report::Report;
 use std::path::Path;
 
-use checker_core::rules::{self, Phase, RulePack, Scope};
+use checker_core::rules::{self, Phase, RulePack};
 use checker_core::version::Version;
 
 use crate::args::CheckArgs;
@@ -173,7 +173,7 @@ fn exclusions(pack: &RulePack, args: &CheckArgs) -> Result<Exclusions, Failure> 
         excluded.insert(id.to_string(), "by --skip".to_string());
     }
     if args.skip_host {
-        for rule in pack.rules.iter().filter(|r| r.scope == Scope::HostPath) {
+        for rule in pack.rules.iter().filter(|r| r.scope.is_host()) {
             excluded
                 .entry(rule.id.clone())
                 .or_insert_with(|| "by --skip-host (host checks are done elsewhere)".to_string());

@@ -29,20 +29,6 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
     }
 }
 
-/// A subject as short text: `prod-1`, `cp-1:/cpaas/minio`, or `platform`.
-fn subject_text(result: &RuleResult) -> String {
-    if let Some(cluster) = result.subject.get("cluster") {
-        return cluster.clone();
-    }
-    if let Some(path) = result.subject.get("path") {
-        return match result.subject.get("host") {
-            Some(host) => format!("{host}:{path}"),
-            None => path.clone(),
-        };
-    }
-    "platform".to_string()
-}
-
 fn section(
     results: &[&RuleResult],
     subject_header: &str,
@@ -65,7 +51,7 @@ fn section(
         table.add_row(vec![
             status_cell(result, styled),
             Cell::new(&result.rule),
-            Cell::new(subject_text(result)),
+            Cell::new(result.subject_text()),
             Cell::new(match unreadable {
                 Some(u) if u.explains(result) => {
                     "not evaluated: the global cluster could not be read (see above)"
@@ -340,8 +326,8 @@ pub fn render(report: &Report, style: &Style) -> String {
                 .iter_mut()
                 .find(|(first, _)| first.rule == r.rule && first.status == r.status)
             {
-                Some((_, subjects)) => subjects.push(subject_text(r)),
-                None => entries.push((r, vec![subject_text(r)])),
+                Some((_, subjects)) => subjects.push(r.subject_text()),
+                None => entries.push((r, vec![r.subject_text()])),
             }
         }
         entries.sort_by_key(|(r, _)| (r.status != Status::Fail, r.status != Status::Error));

@@ -287,40 +287,66 @@ pub(super) fn subjects(
                 })
                 .collect()),
         },
-        Scope::HostPath => {
-            let host = facts.platform.get("host").map(|f| &f.fact);
-            let host = match host {
-                Some(Fact::Known(host)) => host,
-                Some(Fact::Unknown(error)) => return Err(error.to_string()),
-                None => return Err("no host facts were collected".to_string()),
-            };
-            Ok(host
-                .get("paths")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
+        Scope::HostPath => Ok(platform_list(facts, "host", "paths")?
                 .map(|probe| {
                     let mut bindings = global.clone();
                     bindings.set("path", probe);
                     if let Some(error) = probe.get("error").and_then(Json::as_str) {
                         bindings.unavailable("path", error);
                     }
-                    let text = |key| {
-                        probe
-                            .get(key)
-                            .and_then(Json::as_str)
-                            .unwrap_or_default()
-                            .to_string()
-                    };
                     Subject {
                         label: BTreeMap::from([
-                            ("host".to_string(), text("host")),
-                            ("path".to_string(), text("path")),
+                            ("host".to_string(), text(probe, "host")),
+                            ("path".to_string(), text(probe, "path")),
                         ]),
                         bindings,
                     }
                 })
-                .collect())
-        }
+                .collect()),
+        Scope::ControlPlaneNode => Ok(platform_list(facts, "control_plane", "nodes")?
+            .map(|node| {
+                let mut bindings = global.clone();
+                bindings.set("node", node);
+                Subject {
+                    label: BTreeMap::from([
+                        ("node".to_string(), text(node, "name")),
+                        (
+                            "path".to_string(),
+                            node.pointer("/minio/path")
+                                .and_then(Json::as_str)
+                                .unwrap_or_default()
+                                .to_string(),
+                        ),
+                    ]),
+                    bindings,
+                }
+            })
+            .collect()),
     }
+}
+
+/// The elements of the list `field` of a platform-level family, or why the family is unknown.
+fn platform_list<'f>(
+    facts: &'f Facts,
+    family: &str,
+    field: &str,
+) -> Result<impl Iterator<Item = &'f Json>, String> {
+    match facts.platform.get(family).map(|f| &f.fact) {
+        Some(Fact::Known(value)) => Ok(value
+            .get(field)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()),
+        Some(Fact::Unknown(error)) => Err(error.to_string()),
+        None => Err(format!("no {family} facts were collected")),
+    }
+}
+
+/// A string field of a JSON object, or empty.
+fn text(object: &Json, key: &str) -> String {
+    object
+        .get(key)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
 }

@@ -296,7 +296,7 @@ fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String
     for (check, text) in &rule.needs {
         match run_bool(check, &context) {
             Ok(true) => {}
-            Ok(false) => return Err(text.clone()),
+            Ok(false) => return Err(render_template(text, &context)?),
             Err(e) => return Err(format!("could not evaluate `needs`: {e}")),
         }
     }

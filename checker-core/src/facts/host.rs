@@ -6,8 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ClusterBase, FactError, Input, Level, Provider};
-use serde_json::Value;
-
+use super::control_plane::node_matches;
 use super::nodes::{NODES, is_control_plane};
 use super::raw::name;
 use crate::host::{HostFacts, PathProbe};
@@ -134,21 +133,11 @@ impl Provider for Host {
 /// `Some(None)` when none does, `None` when the global cluster's nodes were not read.
 fn control_plane_node(input: &Input<'_>, host: &HostFacts) -> Option<Option<String>> {
     let nodes = input.items(input.global, &NODES).ok()?;
-    let known = |text: &str| text == host.hostname || host.addresses.iter().any(|a| a == text);
     Some(
         nodes
             .iter()
             .filter(|node| is_control_plane(node))
-            .find(|node| {
-                known(name(node))
-                    || node
-                        .pointer("/status/addresses")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|a| a.get("address").and_then(Value::as_str))
-                        .any(known)
-            })
+            .find(|node| node_matches(node, &host.hostname, &host.addresses))
             .map(|node| name(node).to_string()),
     )
 }

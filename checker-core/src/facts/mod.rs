@@ -15,6 +15,7 @@
 
 pub mod backups;
 pub mod clusters;
+pub mod control_plane;
 pub mod data_services;
 pub mod distribution;
 pub mod dr;
@@ -53,6 +54,7 @@ pub use schema::{FactPath, FactType};
 pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<platform::Platform>::NEW,
     &Registered::<host::Host>::NEW,
+    &Registered::<control_plane::ControlPlane>::NEW,
     &Registered::<dr::Dr>::NEW,
     &Registered::<plugins::Plugins>::NEW,
     &Registered::<distribution::Distributions>::NEW,
@@ -419,6 +421,12 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// How one read on one cluster went, as recorded; `None` when the snapshot has no such
+    /// cluster or read.
+    pub fn outcome(&self, cluster: &str, read: &Read) -> Option<&'a ReadOutcome> {
+        self.records.get(cluster).and_then(|r| r.reads.get(read.id))
+    }
+
     /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.
     pub fn items(&self, cluster: &str, read: &Read) -> Result<&'a [Value], FactError> {
         let Some(record) = self.records.get(cluster) else {
@@ -504,6 +512,8 @@ pub fn reads_for<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<&'static R
         match root {
             // The matched upgrade path is chosen by the platform version.
             "upgrade" => need(family(Level::Platform, "platform").map_or(&[], |f| f.reads())),
+            // A control-plane node is an element of `control_plane.nodes`.
+            "node" => need(family(Level::Platform, "control_plane").map_or(&[], |f| f.reads())),
             "cluster" | "clusters" => {
                 need(clusters::READS);
                 match field.and_then(|field| family(Level::Cluster, field)) {
@@ -565,13 +575,13 @@ mod tests {
         assert_eq!(
             ids(&["clusters", "capi-clusters"]),
             [
+                "nodes",
                 "clusters",
                 "capi-clusters",
                 "moduleinfoes",
                 "clustermodules",
                 "istio-deployments",
                 "cpaas-statefulsets",
-                "nodes",
                 "version",
                 "cronjobs",
                 "etcdbackupconfigurations",
@@ -586,8 +596,11 @@ mod tests {
         );
         assert_eq!(
             ids(&["cluster.kubernetes.version"]),
-            ["clusters", "capi-clusters", "nodes", "version"]
+            ["nodes", "clusters", "capi-clusters", "version"]
         );
+        for paths in [&["control_plane.nodes"][..], &["node.minio.free_bytes"]] {
+            assert_eq!(ids(paths), ["nodes", "node-filesystem-metrics"], "{paths:?}");
+        }
         assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());
     }
 

@@ -249,6 +249,7 @@ impl PendingDir {
         });
         let path_probe = PathProbe {
             host: None,
+            addresses: Vec::new(),
             role: self.role.to_string(),
             filesystem: filesystem.as_ref().ok().cloned(),
             error: filesystem

@@ -185,8 +185,10 @@ pub(super) fn rule(
     let when = spec.when.as_deref().and_then(|e| compiler.expr("when", e));
     let mut needs = Vec::new();
     for (i, need) in spec.needs.iter().enumerate() {
-        if let Some(check) = compiler.expr(&format!("needs[{i}].check"), &need.check) {
-            needs.push((check, need.text.clone()));
+        let check = compiler.expr(&format!("needs[{i}].check"), &need.check);
+        let text = compiler.template(&format!("needs[{i}].text"), &need.text);
+        if let (Some(check), Some(text)) = (check, text) {
+            needs.push((check, text));
         }
     }
     let mut bindings = Vec::new();

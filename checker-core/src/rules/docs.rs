@@ -11,7 +11,7 @@ pub fn expressions(rule: &Rule) -> Vec<(String, &str)> {
     ];
     list.extend(rule.needs.iter().map(|(check, text)| {
         (
-            format!("Needs (otherwise `error`: \"{text}\")"),
+            format!("Needs (otherwise `error`: \"{}\")", text.source()),
             Some(check),
         )
     }));

@@ -109,6 +109,16 @@ pub enum Scope {
     Cluster,
     /// Once per probed host path (variable `path`).
     HostPath,
+    /// Once per control-plane node of the global cluster (variable `node`).
+    ControlPlaneNode,
+}
+
+impl Scope {
+    /// Whether the rules of this scope are host checks, which `--skip-host` excludes: they
+    /// measure the filesystems of the host or of the global control-plane nodes.
+    pub fn is_host(self) -> bool {
+        matches!(self, Scope::HostPath | Scope::ControlPlaneNode)
+    }
 }
 
 impl fmt::Display for Scope {
@@ -117,6 +127,7 @@ impl fmt::Display for Scope {
             Scope::Platform => "platform",
             Scope::Cluster => "cluster",
             Scope::HostPath => "host_path",
+            Scope::ControlPlaneNode => "control_plane_node",
         })
     }
 }
@@ -246,8 +257,9 @@ pub struct Rule {
     pub filter: Option<Expr>,
     /// When false, the result is `skipped` with the `skipped` message.
     pub when: Option<Expr>,
-    /// Inputs the rule needs: when a check is false, the result is `error` with its text.
-    pub needs: Vec<(Expr, String)>,
+    /// Inputs the rule needs: when a check is false, the result is `error` with its text
+    /// (a template, rendered like the messages).
+    pub needs: Vec<(Expr, Template)>,
     /// Named values, in order.
     pub bindings: Vec<(String, Expr)>,
     /// Must hold for the rule to pass.

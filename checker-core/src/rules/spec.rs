@@ -80,7 +80,8 @@ pub struct RuleSpec {
 pub struct NeedSpec {
     /// CEL: true when the input is there.
     pub check: String,
-    /// What to give when it is not (shown as the `error` message).
+    /// What to give when it is not (shown as the `error` message; a template with `{{ expr }}`
+    /// holes, like the messages).
     pub text: String,
 }
 

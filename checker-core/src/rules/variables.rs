@@ -9,7 +9,8 @@
 //!   when the source version has no path to the target (the installed version before the
 //!   upgrade, the one given with `--from` or `--baseline` after);
 //! - `params`: the rule's own parameters;
-//! - `cluster` in cluster scope and `path` (an element of `host.paths`) in host-path scope.
+//! - `cluster` in cluster scope, `path` (an element of `host.paths`) in host-path scope and
+//!   `node` (an element of `control_plane.nodes`) in control-plane-node scope.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -24,7 +25,7 @@ use crate::facts::{FAMILIES, Level};
 pub fn reserved(name: &str) -> bool {
     name == "observed"
         || [
-            "target", "phase", "upgrade", "params", "clusters", "cluster", "path",
+            "target", "phase", "upgrade", "params", "clusters", "cluster", "path", "node",
         ]
         .contains(&name)
         || FAMILIES
@@ -121,6 +122,14 @@ pub fn schemas<'p>(
                 vars.insert("path", path.clone());
             }
         }
+        Scope::ControlPlaneNode => {
+            if let Some(node) = facts
+                .get("control_plane")
+                .and_then(|c| c.pointer("/properties/nodes/items"))
+            {
+                vars.insert("node", node.clone());
+            }
+        }
     }
     vars
 }
@@ -149,6 +158,9 @@ pub fn fact_paths() -> Vec<FactPath> {
     );
     if let Some(path) = schemas(Scope::HostPath, [], []).remove("path") {
         all.insert("path", path);
+    }
+    if let Some(node) = schemas(Scope::ControlPlaneNode, [], []).remove("node") {
+        all.insert("node", node);
     }
     for (name, schema) in &all {
         schema_tools::paths(name, schema, &mut out);
