@@ -66,6 +66,12 @@ impl Read {
     /// The `kubectl` command that produces this read's file in a dump directory.
     pub fn kubectl_command(&self) -> String {
         if let Some(path) = self.path {
+            // A query string (`?`, `&`, `~`) must reach kubectl as written.
+            let path = if path.contains(['?', '&', '~']) {
+                format!("'{path}'")
+            } else {
+                path.to_string()
+            };
             return format!("kubectl get --raw {path} > {}", self.file_name());
         }
         let mut command = format!("kubectl get {}", self.resource());

@@ -91,7 +91,10 @@ impl RuleResult {
         if let Some(cluster) = self.subject.get("cluster") {
             return cluster.clone();
         }
-        let on = self.subject.get("node").or_else(|| self.subject.get("host"));
+        let on = self
+            .subject
+            .get("node")
+            .or_else(|| self.subject.get("host"));
         match (on, self.subject.get("path")) {
             (Some(on), Some(path)) => format!("{on}:{path}"),
             (None, Some(path)) => path.clone(),

@@ -62,7 +62,8 @@ pub fn run_with<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> 
     run
 }
 
-/// The results of a JSON report for one rule, as (subject text, status) pairs.
+/// The results of a JSON report for one rule, as (subject text, status) pairs: the subject is a
+/// cluster, a control-plane node, a host path or `platform`.
 pub fn statuses(report: &serde_json::Value, rule: &str) -> Vec<(String, String)> {
     report["results"]
         .as_array()
@@ -72,6 +73,7 @@ pub fn statuses(report: &serde_json::Value, rule: &str) -> Vec<(String, String)>
         .map(|r| {
             let subject = r["subject"]["cluster"]
                 .as_str()
+                .or(r["subject"]["node"].as_str())
                 .or(r["subject"]["path"].as_str())
                 .unwrap_or("platform")
                 .to_string();
@@ -105,7 +107,8 @@ pub fn assert_statuses(report: &serde_json::Value, expected: &[(&str, &str, &str
     }
 }
 
-/// The one result of `rule` for `subject` (a cluster, a path, or `platform`).
+/// The one result of `rule` for `subject` (a cluster, a control-plane node, a host path, or
+/// `platform`).
 pub fn result_of<'a>(
     report: &'a serde_json::Value,
     rule: &str,
@@ -118,7 +121,8 @@ pub fn result_of<'a>(
         .find(|r| {
             r["rule"] == rule
                 && (r["subject"]["cluster"] == subject
-                    || r["subject"]["path"] == subject
+                    || r["subject"]["node"] == subject
+                    || (r["subject"]["node"].is_null() && r["subject"]["path"] == subject)
                     || (subject == "platform"
                         && r["subject"].as_object().is_some_and(|o| o.is_empty())))
         })

@@ -249,6 +249,8 @@ fn request_of(read: &Read) -> Request {
         );
     }
     if let Some(path) = read.path {
+        // Faults match the path; a query string (a Prometheus query) is not part of it.
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
         return Request::Get(path.to_string());
     }
     let version = read

@@ -71,7 +71,7 @@ impl Host {
     }
 }
 
-/// The bundled 4.1 pack without its `host_path` rules, written into `dir`.
+/// The bundled 4.1 pack without its host checks, written into `dir`.
 fn pack_without_host_checks(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo().join("rules/packs/acp-4.1.yaml")).expect("pack");
     let library = checker_core::rules::library();
@@ -82,7 +82,7 @@ fn pack_without_host_checks(dir: &Path) -> PathBuf {
             library
                 .rules
                 .get(id)
-                .is_none_or(|r| r.spec.scope != checker_core::rules::Scope::HostPath)
+                .is_none_or(|r| !r.spec.scope.is_host())
         })
         .collect();
     let file = dir.join("acp-4.1-no-host.yaml");
@@ -244,14 +244,15 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
     // API discovery once per set of reads (`/apis`: twice on the global cluster, for the
     // cluster lists and for the rest), then one list per read whose kind is served: on each
     // workload cluster `/version`, nodes, istiod, Elasticsearch and CronJobs; on the global
-    // also ProductBase, the tkestack clusters, ModuleInfo and Machines (read for disaster
-    // recovery; the etcd-sync reads are made on a standby only). The custom kinds this platform
+    // also ProductBase, the tkestack clusters, ModuleInfo, Machines (read for disaster
+    // recovery; the etcd-sync reads are made on a standby only) and one Prometheus query for
+    // the control-plane nodes' free space. The custom kinds this platform
     // has no CRD for (Cluster API, etcd backups, ResourcePatch, data services, OLM) cost no
     // request. Independent of object counts.
     assert_eq!(
         live.requests_per_cluster(),
         BTreeMap::from([
-            ("global".to_string(), 11),
+            ("global".to_string(), 12),
             ("prod-1".to_string(), 6),
             ("eks-1".to_string(), 6),
         ])
@@ -935,21 +936,108 @@ fn edited_platform(scenario: &str, edit: impl FnOnce(&Path)) -> (Platform, TempD
     let dir = tempfile::tempdir().expect("tempdir");
     let source = fixture(scenario);
     for cluster in std::fs::read_dir(&source).expect("fixture").flatten() {
-        if !cluster.path().is_dir() {
-            continue;
-        }
-        let target = dir.path().join(cluster.file_name());
-        std::fs::create_dir(&target).expect("mkdir");
-        for file in std::fs::read_dir(cluster.path())
-            .expect("cluster dir")
-            .flatten()
-        {
-            std::fs::copy(file.path(), target.join(file.file_name())).expect("copy");
+        if cluster.path().is_dir() {
+            copy_dir(&cluster.path(), &dir.path().join(cluster.file_name()));
         }
     }
     edit(&dir.path().join("global"));
     let platform = Platform::load_dir(dir.path()).expect("edited platform");
     (platform, dir)
+}
+
+/// Copies a directory tree (the files links point at, not the links).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn every_control_plane_nodes_minio_space_is_read_from_node_exporter_through_the_service_proxy() {
+    const PROXY: &str =
+        "/api/v1/namespaces/cpaas-system/services/prometheus-operated:web/proxy/api/v1/query";
+    let nodes = ["192.168.130.11", "192.168.130.12", "192.168.130.13"];
+    /// (case, edit of the global's fixture, expected status and words of each node's result)
+    type Case = (&'static str, fn(&Path), [(&'static str, &'static str); 3]);
+    let cases: [Case; 3] = [
+        (
+            "as recorded",
+            |_| {},
+            [("pass", "node-exporter, through Prometheus"); 3],
+        ),
+        (
+            "one node missing from Prometheus' answer",
+            |global| {
+                let answer =
+                    global.join("service-proxy/cpaas-system/prometheus-operated/api/v1/query");
+                edit_json(&answer, |a| {
+                    a["data"]["result"]
+                        .as_array_mut()
+                        .expect("series")
+                        .retain(|s| s["metric"]["instance"] != "192.168.130.13:9100");
+                });
+            },
+            [
+                ("pass", "node-exporter, through Prometheus"),
+                ("pass", "180.0 GiB (193.2 GB) free on /cpaas"),
+                (
+                    "warn",
+                    "Prometheus has no node_filesystem_avail_bytes series for this node",
+                ),
+            ],
+        ),
+        (
+            "no Prometheus Service",
+            |global| std::fs::remove_file(global.join("services.json")).expect("remove"),
+            [(
+                "error",
+                "no Prometheus Service cpaas-system/prometheus-operated",
+            ); 3],
+        ),
+    ];
+    for (case, edit, expected) in cases {
+        let (platform, _dir) = edited_platform("ready-3.18", edit);
+        let live = Live::start(platform);
+        // No host paths: this host is no control-plane node of the platform anyway.
+        let run = acp(&[
+            "check",
+            "--kubeconfig",
+            &text(&live.kubeconfig),
+            "--context",
+            "global",
+            "-o",
+            "json",
+        ]);
+        let report = run.json();
+        for (node, (status, words)) in nodes.iter().zip(expected) {
+            let result = result_of(&report, "MinioDiskSpace", node);
+            assert_eq!(result["status"], status, "{case}, {node}: {result}");
+            let message = result["message"].as_str().expect("message");
+            assert!(message.contains(words), "{case}, {node}: {message}");
+        }
+        let proxied: Vec<_> = live
+            .server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == PROXY)
+            .collect();
+        assert_eq!(proxied.len(), 1, "{case}: one query for every node");
+        assert_eq!(proxied[0].method, "GET");
+        assert_eq!(proxied[0].cluster.as_deref(), Some("global"));
+        assert!(
+            proxied[0]
+                .query_param("query")
+                .is_some_and(|q| q.starts_with("node_filesystem_avail_bytes{mountpoint=~")),
+            "{case}: {:?}",
+            proxied[0].query
+        );
+    }
 }
 
 fn edit_json(path: &Path, edit: impl FnOnce(&mut Value)) {

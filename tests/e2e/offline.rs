@@ -2,6 +2,8 @@
 //! (snapshots.rs) do not show, such as files written, real host probes, environment variables
 //! and the README.
 
+use std::path::Path;
+
 use crate::common::{acp, collect_fixture, fixture, repo, result_of, run_with, status_of};
 
 fn check_json(scenario: &str, extra: &[&str]) -> crate::common::Run {
@@ -127,21 +129,66 @@ fn malformed_bundled_pack_given_to_check_names_line_and_field() {
     assert!(run.stderr.contains(&format!("{}:", pack.display())));
 }
 
+/// A copy of `ready-3.18` as if this machine were its first global control-plane node (the Node
+/// 192.168.130.11 renamed after this host), without recorded host facts and, unless `metrics`,
+/// without node-exporter's answer: this host's probes are then that node's.
+fn ready_on_this_host(metrics: bool) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    fn copy(from: &Path, to: &Path, metrics: bool) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+            let name = entry.file_name();
+            let target = to.join(&name);
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target, metrics);
+            } else if name != "host.json" && (metrics || name != "node-filesystem-metrics.json") {
+                std::fs::copy(entry.path(), target).expect("copy");
+            }
+        }
+    }
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("host name")
+        .trim()
+        .to_string();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("ready-3.18");
+    copy(&fixture("ready-3.18"), &dir, metrics);
+    let nodes = dir.join("global/nodes.json");
+    let mut list: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&nodes).expect("nodes")).expect("JSON");
+    for node in list["items"].as_array_mut().expect("items") {
+        if node["metadata"]["name"] == "192.168.130.11" {
+            node["metadata"]["name"] = hostname.clone().into();
+        }
+    }
+    std::fs::write(&nodes, list.to_string()).expect("write");
+    (tmp, dir, hostname)
+}
+
 #[test]
 fn nonexistent_host_path_is_an_error_result_naming_the_path() {
     let dir = fixture("ready-3.18");
-    let run = check_json("ready-3.18", &["--minio-path", "/nonexistent/minio"]);
+    // On a control-plane node, with nothing else measured: the failed probe is the error.
+    let (_tmp, on_node, hostname) = ready_on_this_host(false);
+    let run = acp(&[
+        "check",
+        "--snapshot",
+        on_node.to_str().expect("path"),
+        "-o",
+        "json",
+        "--minio-path",
+        "/nonexistent/minio",
+    ]);
     assert_eq!(run.code, 5, "{}", run.stderr);
     let report = run.json();
-    assert_eq!(
-        status_of(&report, "MinioDiskSpace", "/nonexistent/minio"),
-        "error"
-    );
+    assert_eq!(status_of(&report, "MinioDiskSpace", &hostname), "error");
+    let message = result_of(&report, "MinioDiskSpace", &hostname)["message"]
+        .as_str()
+        .expect("message");
     assert!(
-        run.stdout
-            .contains("/nonexistent/minio: No such file or directory"),
-        "{}",
-        run.stdout
+        message.contains(&format!(
+            "the probe on {hostname} failed: /nonexistent/minio: No such file or directory"
+        )),
+        "{message}"
     );
 
     // A missing package file makes the extraction check an error too, naming the file.
@@ -282,11 +329,12 @@ fn host_command_probes_endpoints_for_the_dr_checks() {
     );
 }
 
-/// The 120 GiB threshold on real filesystems: tmpfs mounts of exactly the size (root only).
+/// The 120 GiB threshold on real filesystems: tmpfs mounts of exactly the size (root only),
+/// probed on this host as a global control-plane node; node-exporter covers the other two.
 #[test]
 fn minio_threshold_on_real_tmpfs() {
     use test_support::{GIB, mount_tmpfs_or_skip};
-    let dir = fixture("ready-3.18");
+    let (_tmp, dir, hostname) = ready_on_this_host(true);
     for (size, code, status) in [
         (120 * GIB - 100 * (1 << 20), 3, "fail"),
         (120 * GIB, 0, "pass"),
@@ -304,21 +352,34 @@ fn minio_threshold_on_real_tmpfs() {
             "json",
             "--minio-path",
             &minio,
+            // No package here: only the MinIO check is about this host.
+            "--skip",
+            "PackageExtractionDiskSpace",
         ]);
         assert_eq!(run.code, code, "{size}: {}", run.stderr);
         let report = run.json();
         assert_eq!(
-            status_of(&report, "MinioDiskSpace", &minio),
+            status_of(&report, "MinioDiskSpace", &hostname),
             status,
             "{size}"
         );
-        let observed = &result_of(&report, "MinioDiskSpace", &minio)["observed"];
+        let result = result_of(&report, "MinioDiskSpace", &hostname);
+        assert_eq!(result["subject"]["path"], minio.as_str());
         let expected = if status == "pass" {
             "120.0 GiB (128.8 GB)"
         } else {
             "119.9 GiB (128.7 GB)"
         };
-        assert_eq!(observed, expected);
+        assert_eq!(result["observed"], expected);
+        assert!(
+            result["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&format!("statvfs on {hostname}"))),
+            "{result}"
+        );
+        for node in ["192.168.130.12", "192.168.130.13"] {
+            assert_eq!(status_of(&report, "MinioDiskSpace", node), "pass", "{node}");
+        }
     }
 }
 

@@ -169,14 +169,18 @@ fn a_not_ready_platform_holds_back_every_failing_cluster_with_its_reasons() {
     assert_eq!(global_step["held_back"], true);
     // Every workload cluster is held back: no wave.
     assert!(waves(&plan).is_empty());
-    // The host results name their path.
-    let minio = &plan["held_back"][0]["reasons"]
+    // The MinIO results name their control-plane node and path: the two that fail.
+    let minio: Vec<&Value> = plan["held_back"][0]["reasons"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["rule"] == "MinioDiskSpace")
-        .unwrap()["subject"];
-    assert_eq!(minio, "cp-master-1:/cpaas/minio");
+        .filter(|r| r["rule"] == "MinioDiskSpace")
+        .map(|r| &r["subject"])
+        .collect();
+    assert_eq!(
+        minio,
+        ["10.16.0.11:/cpaas/minio", "10.16.0.12:/cpaas/minio"]
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::common::{Run, acp, fixture};
 
-/// A copy of a fixture's dump directory, without its `host.json`.
+/// A copy of a fixture's dump directory, without its `host.json` and without node-exporter's
+/// answer: no control-plane node's free space is known.
 fn without_host_facts(name: &str) -> (tempfile::TempDir, PathBuf) {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("mkdir");
@@ -17,7 +18,10 @@ fn without_host_facts(name: &str) -> (tempfile::TempDir, PathBuf) {
             let target = to.join(entry.file_name());
             if entry.path().is_dir() {
                 copy(&entry.path(), &target);
-            } else if entry.file_name() != "host.json" {
+            } else if !["host.json", "node-filesystem-metrics.json"]
+                .iter()
+                .any(|skipped| entry.file_name() == *skipped)
+            {
                 std::fs::copy(entry.path(), target).expect("copy");
             }
         }
@@ -63,11 +67,14 @@ fn without_host_facts_the_disk_blockers_are_errors_and_the_run_is_incomplete() {
     assert_eq!(run.code, 5, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["verdict"], "incomplete");
-    for rule in ["MinioDiskSpace", "PackageExtractionDiskSpace"] {
+    // One result per global control-plane node for MinIO, one for the extraction directory.
+    for (rule, count) in [("MinioDiskSpace", 3), ("PackageExtractionDiskSpace", 1)] {
         let found = results(&report, rule);
-        assert_eq!(found.len(), 1, "{rule}: {found:?}");
-        assert_eq!(found[0].0, "error", "{rule}");
-        assert!(found[0].1.contains("--skip-host"), "{rule}: {}", found[0].1);
+        assert_eq!(found.len(), count, "{rule}: {found:?}");
+        for (status, message) in found {
+            assert_eq!(status, "error", "{rule}");
+            assert!(message.contains("--skip-host"), "{rule}: {message}");
+        }
     }
 }
 
@@ -161,7 +168,7 @@ fn a_package_without_an_extraction_directory_is_an_error_not_a_pass() {
 #[test]
 fn probing_paths_keeps_the_recorded_host_facts() {
     // The README example: a dump's host facts (with /cpaas/minio) plus this host's package and
-    // extraction directory. The MinIO result still comes from the recorded facts.
+    // extraction directory. The MinIO result of the recorded node still comes from its facts.
     let tmp = tempfile::tempdir().expect("tempdir");
     let package = tmp.path().join("cpaas.tgz");
     std::fs::write(&package, b"package").expect("package");
@@ -178,8 +185,15 @@ fn probing_paths_keeps_the_recorded_host_facts() {
     );
     let report = run.json();
     let minio = results(&report, "MinioDiskSpace");
-    assert_eq!(minio.len(), 1, "{minio:?}");
-    assert_eq!(minio[0].0, "pass", "{minio:?}");
+    assert_eq!(minio.len(), 3, "one per control-plane node: {minio:?}");
+    assert!(
+        minio.iter().all(|(status, _)| status == "pass"),
+        "{minio:?}"
+    );
+    assert!(
+        minio[0].1.contains("statvfs on acp-global-m01"),
+        "{minio:?}"
+    );
 }
 
 #[test]

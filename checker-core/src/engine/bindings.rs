@@ -288,21 +288,21 @@ pub(super) fn subjects(
                 .collect()),
         },
         Scope::HostPath => Ok(platform_list(facts, "host", "paths")?
-                .map(|probe| {
-                    let mut bindings = global.clone();
-                    bindings.set("path", probe);
-                    if let Some(error) = probe.get("error").and_then(Json::as_str) {
-                        bindings.unavailable("path", error);
-                    }
-                    Subject {
-                        label: BTreeMap::from([
-                            ("host".to_string(), text(probe, "host")),
-                            ("path".to_string(), text(probe, "path")),
-                        ]),
-                        bindings,
-                    }
-                })
-                .collect()),
+            .map(|probe| {
+                let mut bindings = global.clone();
+                bindings.set("path", probe);
+                if let Some(error) = probe.get("error").and_then(Json::as_str) {
+                    bindings.unavailable("path", error);
+                }
+                Subject {
+                    label: BTreeMap::from([
+                        ("host".to_string(), text(probe, "host")),
+                        ("path".to_string(), text(probe, "path")),
+                    ]),
+                    bindings,
+                }
+            })
+            .collect()),
         Scope::ControlPlaneNode => Ok(platform_list(facts, "control_plane", "nodes")?
             .map(|node| {
                 let mut bindings = global.clone();

@@ -141,11 +141,9 @@ pub(super) fn node_matches(node: &Value, host: &str, host_addresses: &[String]) 
     let node_name = name(node);
     let is_ip = |s: &str| s.parse::<std::net::IpAddr>().is_ok();
     let short = |s: &str| s.split('.').next().unwrap_or_default().to_ascii_lowercase();
-    let known = |text: &str| {
-        text.eq_ignore_ascii_case(host) || host_addresses.iter().any(|a| a == text)
-    };
-    let same_short_name =
-        !is_ip(node_name) && !is_ip(host) && short(node_name) == short(host);
+    let known =
+        |text: &str| text.eq_ignore_ascii_case(host) || host_addresses.iter().any(|a| a == text);
+    let same_short_name = !is_ip(node_name) && !is_ip(host) && short(node_name) == short(host);
     (!node_name.is_empty() && (known(node_name) || same_short_name)) || addresses(node).any(known)
 }
 
@@ -197,7 +195,9 @@ fn minio_space(
     elsewhere: &[String],
 ) -> MinioSpace {
     let mut space = MinioSpace {
-        path: probe.map_or(MINIO_PATH, |p| p.probe.path.as_str()).to_string(),
+        path: probe
+            .map_or(MINIO_PATH, |p| p.probe.path.as_str())
+            .to_string(),
         source: None,
         measured_by: None,
         mount_point: None,
@@ -274,9 +274,7 @@ impl<'a> Metrics<'a> {
             }
             Some(ReadOutcome::Ok { items }) => items.first(),
         };
-        let status = answer
-            .and_then(|a| a.get("status"))
-            .and_then(Value::as_str);
+        let status = answer.and_then(|a| a.get("status")).and_then(Value::as_str);
         let series = answer
             .and_then(|a| a.pointer("/data/result"))
             .and_then(Value::as_array);
@@ -299,7 +297,10 @@ impl<'a> Metrics<'a> {
         let mine: Vec<&Value> = series
             .iter()
             .copied()
-            .filter(|s| series_node(s).is_some_and(|host| node_matches(node, &host, &[host.clone()])))
+            .filter(|s| {
+                series_node(s)
+                    .is_some_and(|host| node_matches(node, &host, std::slice::from_ref(&host)))
+            })
             .collect();
         if mine.is_empty() {
             return Err(
@@ -353,7 +354,9 @@ fn series_node(series: &Value) -> Option<String> {
     let instance = label("instance")?;
     let host = match instance.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None if instance.matches(':').count() == 1 => instance.split(':').next().unwrap_or_default(),
+        None if instance.matches(':').count() == 1 => {
+            instance.split(':').next().unwrap_or_default()
+        }
         None => instance,
     };
     Some(host.to_string())
@@ -414,11 +417,23 @@ mod tests {
 
     #[test]
     fn the_longest_mount_holding_the_path_is_the_nodes_free_space() {
-        let answer = vec![
-            series(json!({"instance": "192.168.130.12:9100", "mountpoint": "/host/root", "fstype": "xfs"}), "1000"),
-            series(json!({"instance": "192.168.130.12:9100", "mountpoint": "/host/root/cpaas", "fstype": "ext4"}), "2.5e+11"),
-            series(json!({"instance": "192.168.130.12:9100", "mountpoint": "/cpaasx"}), "7"),
-            series(json!({"instance": "192.168.130.11:9100", "mountpoint": "/cpaas/minio"}), "9"),
+        let answer = [
+            series(
+                json!({"instance": "192.168.130.12:9100", "mountpoint": "/host/root", "fstype": "xfs"}),
+                "1000",
+            ),
+            series(
+                json!({"instance": "192.168.130.12:9100", "mountpoint": "/host/root/cpaas", "fstype": "ext4"}),
+                "2.5e+11",
+            ),
+            series(
+                json!({"instance": "192.168.130.12:9100", "mountpoint": "/cpaasx"}),
+                "7",
+            ),
+            series(
+                json!({"instance": "192.168.130.11:9100", "mountpoint": "/cpaas/minio"}),
+                "9",
+            ),
         ];
         let metrics = Metrics(Ok(answer.iter().collect()));
         let found = metrics.free_space(&node(), MINIO_PATH).expect("measured");
@@ -430,30 +445,55 @@ mod tests {
     #[test]
     fn series_are_matched_by_node_labels_or_instance_without_port() {
         let cases = [
-            (json!({"node": "acp-global-m02", "instance": "10.0.0.1:9100"}), Some("acp-global-m02")),
+            (
+                json!({"node": "acp-global-m02", "instance": "10.0.0.1:9100"}),
+                Some("acp-global-m02"),
+            ),
             (json!({"instance": "[fd00::12]:9100"}), Some("fd00::12")),
             (json!({"instance": "fd00::12"}), Some("fd00::12")),
-            (json!({"instance": "acp-global-m02:9100"}), Some("acp-global-m02")),
+            (
+                json!({"instance": "acp-global-m02:9100"}),
+                Some("acp-global-m02"),
+            ),
             (json!({"job": "node-exporter"}), None),
         ];
         for (labels, expected) in cases {
-            assert_eq!(series_node(&series(labels.clone(), "1")).as_deref(), expected, "{labels}");
+            assert_eq!(
+                series_node(&series(labels.clone(), "1")).as_deref(),
+                expected,
+                "{labels}"
+            );
         }
     }
 
     #[test]
     fn a_node_without_a_usable_series_says_why() {
-        let other = [series(json!({"instance": "192.168.130.11:9100", "mountpoint": "/"}), "1")];
-        let nan = [series(json!({"instance": "192.168.130.12:9100", "mountpoint": "/"}), "NaN")];
-        let data = [series(json!({"instance": "192.168.130.12:9100", "mountpoint": "/data"}), "1")];
+        let other = [series(
+            json!({"instance": "192.168.130.11:9100", "mountpoint": "/"}),
+            "1",
+        )];
+        let nan = [series(
+            json!({"instance": "192.168.130.12:9100", "mountpoint": "/"}),
+            "NaN",
+        )];
+        let data = [series(
+            json!({"instance": "192.168.130.12:9100", "mountpoint": "/data"}),
+            "1",
+        )];
         let cases: [(&[Value], &str); 3] = [
-            (&other, "no node_filesystem_avail_bytes series for this node"),
+            (
+                &other,
+                "no node_filesystem_avail_bytes series for this node",
+            ),
             (&nan, "is not a number"),
             (&data, "holds /cpaas/minio"),
         ];
         for (answer, expected) in cases {
             let metrics = Metrics(Ok(answer.iter().collect()));
-            let error = metrics.free_space(&node(), MINIO_PATH).err().expect("unknown");
+            let error = metrics
+                .free_space(&node(), MINIO_PATH)
+                .err()
+                .expect("unknown");
             assert!(error.contains(expected), "{error}");
         }
     }

@@ -5,10 +5,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ClusterBase, FactError, Input, Level, Provider};
 use super::control_plane::node_matches;
 use super::nodes::{NODES, is_control_plane};
 use super::raw::name;
+use super::{ClusterBase, FactError, Input, Level, Provider};
 use crate::host::{HostFacts, PathProbe};
 use crate::reads::Read;
 use crate::snapshot::{ReadError, ReadErrorKind};

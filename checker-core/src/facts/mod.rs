@@ -599,7 +599,11 @@ mod tests {
             ["nodes", "clusters", "capi-clusters", "version"]
         );
         for paths in [&["control_plane.nodes"][..], &["node.minio.free_bytes"]] {
-            assert_eq!(ids(paths), ["nodes", "node-filesystem-metrics"], "{paths:?}");
+            assert_eq!(
+                ids(paths),
+                ["nodes", "node-filesystem-metrics"],
+                "{paths:?}"
+            );
         }
         assert!(ids(&["host.package", "path.free_bytes", "target", "params.x"]).is_empty());
     }

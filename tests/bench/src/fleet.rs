@@ -254,7 +254,16 @@ impl Fleet {
                 groups,
             ));
         }
-        platform.cluster_mut(GLOBAL).add_objects(on_global)?;
+        on_global.extend(templates.global_services.iter().cloned());
+        platform
+            .cluster_mut(GLOBAL)
+            .add_objects(on_global)?
+            .set_service_answer(
+                "cpaas-system",
+                "prometheus-operated",
+                "/api/v1/query",
+                templates.node_filesystem_metrics,
+            );
 
         let clusters = plans
             .iter()

@@ -156,7 +156,8 @@ mod tests {
                     read_args(read).join(" "),
                     read.file_name()
                 ),
-                read.kubectl_command(),
+                // The catalogue quotes a path with a query for the shell; arguments need no quotes.
+                read.kubectl_command().replace('\'', ""),
                 "{}",
                 read.id
             );

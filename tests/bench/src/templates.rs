@@ -24,6 +24,10 @@ const GLOBAL_NODES: (&str, &str) = fixture!("global/nodes.json");
 const GLOBAL_PRODUCT_BASES: (&str, &str) = fixture!("global/productbases.json");
 const GLOBAL_STATEFULSETS: (&str, &str) = fixture!("global/cpaas-statefulsets.json");
 const GLOBAL_VERSION: (&str, &str) = fixture!("global/version.json");
+const GLOBAL_SERVICES: (&str, &str) = fixture!("global/services.json");
+/// Prometheus' answer to the control-plane nodes' free-space query, through the service proxy.
+const GLOBAL_NODE_FILESYSTEM_METRICS: (&str, &str) =
+    fixture!("global/service-proxy/cpaas-system/prometheus-operated/api/v1/query");
 const PROD_VERSION: (&str, &str) = fixture!("prod-1/version.json");
 const EKS_VERSION: (&str, &str) = fixture!("eks-1/version.json");
 const PROD_CRDS: (&str, &str) = fixture!("prod-1/customresourcedefinitions.json");
@@ -79,6 +83,10 @@ pub(crate) struct Source {
 pub(crate) struct Templates {
     /// ProductBase `base`.
     pub product_base: Value,
+    /// The global cluster's Services (its Prometheus).
+    pub global_services: Vec<Value>,
+    /// What its Prometheus answers to the node-exporter free-space query.
+    pub node_filesystem_metrics: &'static str,
     /// The global cluster (On-Premises, big-scale Elasticsearch, no service mesh).
     pub global: Source,
     /// `prod-1` (On-Premises, istiod 1.22, normal-scale Elasticsearch).
@@ -140,6 +148,8 @@ impl Templates {
         })?;
         Ok(Templates {
             product_base,
+            global_services: items(GLOBAL_SERVICES)?,
+            node_filesystem_metrics: GLOBAL_NODE_FILESYSTEM_METRICS.1,
             global: source(
                 FIXTURE_GLOBAL,
                 GLOBAL_CRDS,
