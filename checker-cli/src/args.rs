@@ -218,9 +218,12 @@ pub struct CheckArgs {
     /// read live (see "Cluster access").
     #[arg(long, value_name = "PATH", conflicts_with = "connection")]
     pub snapshot: Option<PathBuf>,
-    /// Target ACP version (selects the bundled rule pack).
-    #[arg(long, value_name = "VERSION", default_value = "4.1")]
-    pub target: String,
+    /// Target ACP version, which selects the bundled rule pack: 4.0, 4.1, 4.2, 4.3, or the 4.4
+    /// preview (`v4.3` and `4.1.2` work too). Without it, the newest pack with an upgrade path
+    /// from the installed version (after the upgrade: the version the platform runs); the report
+    /// says which and why.
+    #[arg(long, value_name = "VERSION", value_parser = target_arg)]
+    pub target: Option<String>,
     /// Use this rule-pack file instead of the bundled one.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -381,13 +384,18 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
     }
 }
 
+/// A `--target`: the `major.minor` it names (`v4.3` → `4.3`, `4.1.2` → `4.1`).
+fn target_arg(text: &str) -> Result<String, String> {
+    checker_core::rules::select::target_of(text)
+}
+
 /// `rules` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the rules of a pack.
     List {
-        /// Target ACP version.
-        #[arg(long, value_name = "VERSION", default_value = "4.1")]
+        /// Target ACP version (4.0, 4.1, 4.2, 4.3, 4.4; `v4.3` and `4.1.2` work too).
+        #[arg(long, value_name = "VERSION", default_value = "4.1", value_parser = target_arg)]
         target: String,
         /// Output format.
         #[arg(short = 'o', long = "output", value_enum, default_value_t = ListFormat::Table)]
@@ -397,8 +405,8 @@ pub enum RulesCommand {
     Explain {
         /// The rule ID, e.g. KubernetesVersionSupported.
         id: String,
-        /// Target ACP version.
-        #[arg(long, value_name = "VERSION", default_value = "4.1")]
+        /// Target ACP version (4.0, 4.1, 4.2, 4.3, 4.4; `v4.3` and `4.1.2` work too).
+        #[arg(long, value_name = "VERSION", default_value = "4.1", value_parser = target_arg)]
         target: String,
     },
     /// Validate a rule-pack or rule file: schema, expressions, known facts, parameters,
@@ -410,10 +418,23 @@ pub enum RulesCommand {
         #[arg(short = 'o', long = "output", value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
     },
+    /// What changes between two targets' packs: upgrade paths, thresholds, rules added and
+    /// removed, and the severity, parameters, phases and conditions of the rules both check.
+    Diff {
+        /// The first target, e.g. 4.1.
+        #[arg(long, value_name = "VERSION", value_parser = target_arg)]
+        from: String,
+        /// The second target, e.g. 4.3.
+        #[arg(long, value_name = "VERSION", value_parser = target_arg)]
+        to: String,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Print the Markdown reference of a pack's rules (docs/rules-<target>.md is made with it).
     Docs {
-        /// Target ACP version.
-        #[arg(long, value_name = "VERSION", default_value = "4.1")]
+        /// Target ACP version (4.0, 4.1, 4.2, 4.3, 4.4; `v4.3` and `4.1.2` work too).
+        #[arg(long, value_name = "VERSION", default_value = "4.1", value_parser = target_arg)]
         target: String,
     },
 }

@@ -27,6 +27,8 @@ pub const DEFAULT_MINIO_PATH: &str = "/cpaas/minio";
 pub enum PackSource {
     /// The bundled pack of a target version.
     Bundled(String),
+    /// The bundled pack the platform's installed version calls for (no `--target`).
+    Auto,
     /// A pack file (`--rules FILE`).
     File(PathBuf),
 }
@@ -69,6 +71,8 @@ pub struct Plan {
 pub struct Loaded {
     /// The pack, when the plan names one.
     pub pack: Option<RulePack>,
+    /// Why the pack was chosen, when the plan left the choice to the platform's version.
+    pub pack_chosen: Option<String>,
     /// The snapshot, host facts included.
     pub snapshot: Snapshot,
     /// Where it came from, as the report records it.
@@ -113,11 +117,20 @@ impl Plan {
     /// Loads the pack, then reads the snapshot (or collects the reads the pack's rules need, or
     /// `reads` when given) and the host facts.
     pub fn load(&self, reads: Option<Vec<&'static Read>>) -> Result<Loaded, Failure> {
-        let pack = self
-            .pack
-            .as_ref()
-            .map(|source| in_phase(load_pack(source)?, self.phase))
-            .transpose()?;
+        // Without a target, every pack is a candidate until the installed version is known: a
+        // live run reads what any of them needs.
+        let candidates: Vec<RulePack> = match &self.pack {
+            None => Vec::new(),
+            Some(PackSource::Auto) => rules::bundled()
+                .map_err(|e| {
+                    Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render()))
+                })?
+                .into_iter()
+                .filter(|p| !p.preview)
+                .filter_map(|p| p.for_phase(self.phase))
+                .collect(),
+            Some(source) => vec![in_phase(load_pack(source)?, self.phase)?],
+        };
         let (mut snapshot, kind, location) = match &self.platform {
             PlatformSource::Saved(path) => {
                 let snapshot = dump::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
@@ -141,10 +154,11 @@ impl Plan {
                             .to_string(),
                     ));
                 }
-                let reads = reads.unwrap_or_else(|| match &pack {
-                    Some(pack) => facts::reads_for(
-                        pack.rules
+                let reads = reads.unwrap_or_else(|| match self.pack {
+                    Some(_) => facts::reads_for(
+                        candidates
                             .iter()
+                            .flat_map(|pack| pack.rules.iter())
                             .flat_map(|rule| rule.reads.iter().map(String::as_str)),
                     ),
                     None => checker_core::reads::ALL.iter().collect(),
@@ -166,8 +180,23 @@ impl Plan {
             add_host_facts(&mut snapshot, host::probe(request));
         }
         let source = checker_core::source_of(&snapshot, kind, &location);
+        let (pack, pack_chosen) = match &self.pack {
+            Some(PackSource::Auto) => {
+                let installed =
+                    facts::platform::installed_version(&snapshot).map_err(|e| e.to_string());
+                let chosen = rules::select::choose(
+                    candidates,
+                    installed.as_deref().map_err(Clone::clone),
+                    self.phase,
+                )
+                .ok_or_else(|| Failure::Internal("no bundled rule pack".to_string()))?;
+                (Some(chosen.pack), Some(chosen.reason))
+            }
+            _ => (candidates.into_iter().next(), None),
+        };
         Ok(Loaded {
             pack,
+            pack_chosen,
             snapshot,
             source,
         })
@@ -230,6 +259,9 @@ pub fn load_pack(source: &PackSource) -> Result<RulePack, Failure> {
                 ))
             })
         }
+        PackSource::Auto => Err(Failure::Internal(
+            "the pack the platform calls for is chosen once it is read (Plan::load)".to_string(),
+        )),
         PackSource::Bundled(target) => rules::for_target(target)
             .map_err(|e| {
                 Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render()))

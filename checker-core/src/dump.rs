@@ -163,7 +163,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(io(dir))?
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
         .filter(|name| !name.starts_with('.'))
         .collect();
@@ -243,7 +243,7 @@ fn load_cluster(
                 }
                 match read.path {
                     Some(_) if read.text => parse_raw_text(&text, read),
-                    Some(_) => parse_raw_object(&text),
+                    Some(_) => parse_raw_object(&text, read),
                     None => parse_kubectl_output(&text, &resource_name(read), read.kind),
                 }
             }
@@ -295,8 +295,13 @@ fn read_crds(cluster_dir: &Path) -> Result<Option<Vec<String>>, InputError> {
     }
 }
 
-/// Reads what `kubectl get --raw <path>` printed: one JSON object (`/version`).
-fn parse_raw_object(text: &str) -> ReadOutcome {
+/// Reads what `kubectl get --raw <path>` printed: one JSON object (`/version`), or kubectl's
+/// error (an object that does not exist is absent, as live).
+fn parse_raw_object(text: &str, read: &Read) -> ReadOutcome {
+    let message = text.trim();
+    if message.starts_with("Error from server") || message.starts_with("error:") {
+        return parse_raw_text(text, read);
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(object) if object.is_object() => ReadOutcome::Ok {
             items: vec![object],

@@ -91,6 +91,8 @@ pub fn check(
         pack: PackInfo {
             name: pack.name.clone(),
             origin: pack.origin.clone(),
+            preview: pack.preview,
+            chosen: None,
         },
         source,
         generated_at: now.to_string(),

@@ -480,6 +480,8 @@ mod tests {
             pack: PackInfo {
                 name: "acp-4.1".to_string(),
                 origin: "bundled".to_string(),
+                preview: false,
+                chosen: None,
             },
             source: Source {
                 kind: "snapshot".to_string(),

@@ -58,6 +58,20 @@ rules:
             read.plural,
         );
     }
+    // Objects read by name: `get` on that object only.
+    for read in reads::ALL.iter() {
+        let Some((namespace, name)) = read.named_object() else {
+            continue;
+        };
+        let _ = write!(
+            yaml,
+            "  # {}: {} (namespace {namespace} only)\n  - apiGroups: [\"{}\"]\n    resources: [\"{}\"]\n    resourceNames: [\"{name}\"]\n    verbs: [\"get\"]\n",
+            read.id,
+            read.purpose.replace('`', ""),
+            read.group,
+            read.plural,
+        );
+    }
     // Reads through the service proxy: `get` on `services/proxy` of that Service only.
     for read in reads::ALL.iter() {
         let Some((namespace, service)) = read.proxied_service() else {
@@ -109,6 +123,12 @@ mod tests {
             .iter()
             .filter(|r| r.path.is_none())
             .map(|r| r.plural)
+            .chain(
+                reads::ALL
+                    .iter()
+                    .filter(|r| r.named_object().is_some())
+                    .map(|r| r.plural),
+            )
             .chain(
                 reads::ALL
                     .iter()

@@ -115,6 +115,16 @@ impl Read {
         Some((namespace, service))
     }
 
+    /// For a GET of one object by its path (`/api/v1/namespaces/<ns>/<plural>/<name>`), its
+    /// namespace and name.
+    pub fn named_object(&self) -> Option<(&'static str, &'static str)> {
+        let rest = self.path?.strip_prefix("/api/v1/namespaces/")?;
+        match rest.split('/').collect::<Vec<_>>().as_slice() {
+            [namespace, plural, name] if *plural == self.plural => Some((namespace, name)),
+            _ => None,
+        }
+    }
+
     /// `plural.group` (or just `plural` for the core group), as kubectl and RBAC name it.
     pub fn resource(&self) -> String {
         if let Some(path) = self.path {

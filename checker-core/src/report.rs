@@ -224,6 +224,13 @@ pub struct PackInfo {
     pub name: String,
     /// Where it was loaded from.
     pub origin: String,
+    /// Whether the pack rests on pre-release documentation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    /// Why this pack was chosen, when `--target` did not name it (the newest with an upgrade
+    /// path from the installed version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<String>,
 }
 
 /// A complete report.

@@ -198,6 +198,7 @@ const ANNOTATIONS_KEPT: &[&str] = &[
     "cpaas.io/module-name",
     "cpaas.io/display-name",
     "config.cpaas.io/exempt-for-ver",
+    "cpaas.io/network-type",
 ];
 /// Configuration that may embed passwords, of which facts use only the presence: a plugin's
 /// `valuesOverride` and the values a ResourcePatch writes. Non-empty values are redacted whole.

@@ -149,3 +149,136 @@ fn dr_rules_name_their_step_in_the_guides_order() {
             .all(|r| r.step.is_none())
     );
 }
+
+/// What each target's guide asks for, as (target, rules it checks before the window, rules it
+/// must not check, preview).
+const TARGETS: &[(&str, &[&str], &[&str], bool)] = &[
+    (
+        "4.0",
+        &[
+            "ClickHouseLogStorageAbsent",
+            "ElasticsearchV6NotUpgradable",
+            "ElasticsearchNodeRolesFixed",
+            "DeprecatedCostPluginsAbsent",
+            "CustomEtcdBackupCronJobsAbsent",
+            "MinioDiskSpace",
+            "PackageExtractionDiskSpace",
+            "IstioVersionSupported",
+        ],
+        // Docker is unsupported only from 4.1.
+        &["DockerRuntimeUnsupported", "FlannelMigratedToKubeOVN"],
+        false,
+    ),
+    (
+        "4.1",
+        STABLE_4_1,
+        &["ClickHouseLogStorageAbsent", "KafkaKRaftMode"],
+        false,
+    ),
+    (
+        "4.2",
+        &[
+            "FlannelMigratedToKubeOVN",
+            "KafkaKRaftMode",
+            "LogEssentialsUploaded",
+            "TopoLVMPluginUploaded",
+            "NodeIsolationReviewed",
+            "MinioDiskSpace",
+            "DockerRuntimeUnsupported",
+        ],
+        // No Istio gate is stated from 4.2; custom etcd backups are a 4.0 and 4.1 blocker.
+        &["IstioVersionSupported", "CustomEtcdBackupCronJobsAbsent"],
+        false,
+    ),
+    (
+        "4.3",
+        &[
+            "KubernetesVersionSupported",
+            "WorkloadNotAheadOfGlobal",
+            "MySQLPXCBecomesUnmanaged",
+            "ResourcePatchUpgradeable",
+            "LogEssentialsUploaded",
+            "TopoLVMPluginUploaded",
+            "FlannelMigratedToKubeOVN",
+        ],
+        &["IstioVersionSupported", "NodeIsolationReviewed"],
+        false,
+    ),
+    (
+        "4.4",
+        &[
+            "NodeKernelSupported",
+            "AdminAckRequired",
+            "KubernetesUpgradeRestartsPods",
+        ],
+        &[],
+        true,
+    ),
+];
+
+#[test]
+fn every_target_checks_what_its_guide_asks_for() {
+    let targets = rules::targets();
+    for (target, checked, not_checked, preview) in TARGETS {
+        assert!(targets.iter().any(|t| t == target), "no pack for {target}");
+        let pack = rules::for_target(target).unwrap().expect("pack");
+        assert_eq!(pack.preview, *preview, "{target}");
+        let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.first(), Some(&"VersionUpgradePath"), "{target}");
+        for id in *checked {
+            assert!(ids.contains(id), "{target} does not check {id}: {ids:?}");
+        }
+        for id in *not_checked {
+            assert!(!ids.contains(id), "{target} checks {id}");
+        }
+    }
+    let severity = |target: &str, id: &str| {
+        let pack = rules::for_target(target).unwrap().expect("pack");
+        pack.rule(id).expect("rule").severity.to_string()
+    };
+    // Overrides are confirmed for 4.1 and block from 4.3 (unless exempted).
+    assert_eq!(severity("4.1", "ResourcePatchUpgradeable"), "warning");
+    assert_eq!(severity("4.3", "ResourcePatchUpgradeable"), "blocker");
+}
+
+#[test]
+fn upgrade_paths_and_kubernetes_ranges_follow_the_guides() {
+    // (target, source, patch, min_kubernetes, max_kubernetes)
+    let cases = [
+        ("4.0", "3.16", false, "1.28", "1.31"),
+        ("4.0", "3.18", false, "1.30", "1.31"),
+        ("4.0", "4.0", true, "1.31", "1.31"),
+        ("4.1", "3.18", false, "1.30", "1.32"),
+        ("4.1", "4.0", false, "1.31", "1.32"),
+        ("4.1", "4.1", true, "1.32", "1.32"),
+        ("4.2", "4.0", false, "1.31", "1.33"),
+        ("4.2", "4.1", false, "1.32", "1.33"),
+        ("4.3", "4.0", false, "1.31", "1.34"),
+        ("4.3", "4.1", false, "1.31", "1.34"),
+        ("4.3", "4.2", false, "1.31", "1.34"),
+        ("4.4", "4.3", false, "1.31", "1.35"),
+    ];
+    for (target, from, patch, min, max) in cases {
+        let pack = rules::for_target(target).unwrap().expect("pack");
+        let path = pack
+            .upgrade_paths
+            .iter()
+            .find(|p| p.from == from)
+            .unwrap_or_else(|| panic!("{target}: no path from {from}"));
+        assert_eq!(path.patch, patch, "{target} from {from}");
+        assert_eq!(path.params["min_kubernetes"], min, "{target} from {from}");
+        assert_eq!(path.params["max_kubernetes"], max, "{target} from {from}");
+    }
+    for (target, unsupported) in [
+        ("4.0", "3.14"),
+        ("4.1", "3.16"),
+        ("4.2", "3.18"),
+        ("4.3", "3.18"),
+    ] {
+        let pack = rules::for_target(target).unwrap().expect("pack");
+        assert!(
+            pack.upgrade_paths.iter().all(|p| p.from != unsupported),
+            "{target} from {unsupported}"
+        );
+    }
+}

@@ -928,7 +928,7 @@ fn the_kubernetes_version_is_what_the_cluster_runs() {
             None,
             &["v1.30.1"],
             Status::Pass,
-            "Kubernetes v1.30.1 meets",
+            "Kubernetes v1.30.1 is within",
         ),
     ];
     for (record, api, kubelets, expected, says) in cases {

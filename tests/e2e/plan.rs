@@ -19,6 +19,14 @@ fn plan_json(fixture: &str, extra: &[&str]) -> (Run, Value) {
         "-o",
         "json",
     ];
+    // The arguments the fixture is checked with (its target), unless the test gives its own.
+    let fixture_args = check_args(fixture);
+    if !fixture_args
+        .iter()
+        .any(|a| a.starts_with("--") && extra.contains(&a.as_str()))
+    {
+        args.extend(fixture_args.iter().map(String::as_str));
+    }
     args.extend_from_slice(extra);
     let run = acp(&args);
     let json = run.json();

@@ -27,9 +27,10 @@ pub fn run(args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
 /// Reads what the flags name and evaluates the pack: the report, with what was loaded (the
 /// snapshot behind it). `plan` uses it too.
 pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
-    let pack = match &args.rules {
-        Some(file) => PackSource::File(file.clone()),
-        None => PackSource::Bundled(args.target.clone()),
+    let pack = match (&args.rules, &args.target) {
+        (Some(file), _) => PackSource::File(file.clone()),
+        (None, Some(target)) => PackSource::Bundled(target.clone()),
+        (None, None) => PackSource::Auto,
     };
     let mut plan = Plan::new(
         Some(pack),
@@ -51,7 +52,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
         excluded: exclusions(pack, args)?,
         from: source_version(pack, args)?,
     };
-    let report = checker_core::check(
+    let mut report = checker_core::check(
         pack,
         &loaded.snapshot,
         &options,
@@ -59,6 +60,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
         loaded.source.clone(),
         jiff::Timestamp::now(),
     );
+    report.pack.chosen = loaded.pack_chosen.clone();
     Ok((loaded, report))
 }
 

@@ -1,4 +1,4 @@
-//! `acp-preflight rules list | explain | lint | docs`: the rules of a pack, as data.
+//! `acp-preflight rules list | explain | lint | diff | docs`: the rules of a pack, as data.
 
 use checker_core::rules::{self, Linted, Phase, Rule, RulePack};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -54,6 +54,18 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
             Ok(Exit::Ready)
         }
         RulesCommand::Lint { file, format } => lint(file, *format),
+        RulesCommand::Diff { from, to, format } => {
+            let diff = rules::diff::diff(&bundled(from)?, &bundled(to)?);
+            match format {
+                ListFormat::Json => print(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&diff)
+                        .map_err(|e| Failure::Internal(e.to_string()))?
+                ))?,
+                ListFormat::Table => print(&diff_text(&diff))?,
+            }
+            Ok(Exit::Ready)
+        }
         RulesCommand::Docs { target } => {
             print(&rules::docs::markdown(&bundled(target)?))?;
             Ok(Exit::Ready)
@@ -178,5 +190,66 @@ fn explain(rule: &Rule, phases: &[Phase]) -> String {
         out.push_str(&format!("\nNotes\n  {notes}\n"));
     }
     out.push_str(&format!("\nDocs\n  {}\n", rule.docs));
+    out
+}
+
+/// `rules diff` for people: one section per kind of change, `-` for what the first target has
+/// only, `+` for the second's.
+fn diff_text(diff: &rules::diff::PackDiff) -> String {
+    let mut out = format!("Rule packs: ACP {} -> ACP {}\n", diff.from, diff.to);
+    if diff.is_empty() {
+        out.push_str("\nNo difference.\n");
+        return out;
+    }
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+    if !diff.paths_added.is_empty() || !diff.paths_removed.is_empty() {
+        out.push_str("\nUpgrade paths\n");
+        for from in &diff.paths_removed {
+            out.push_str(&format!("  - from {from}\n"));
+        }
+        for from in &diff.paths_added {
+            out.push_str(&format!("  + from {from}\n"));
+        }
+    }
+    if !diff.thresholds.is_empty() {
+        out.push_str("\nThresholds of the upgrade paths both have\n");
+        for change in &diff.thresholds {
+            out.push_str(&format!(
+                "  {}: {} -> {}\n",
+                change.what,
+                value(&change.before),
+                value(&change.after)
+            ));
+        }
+    }
+    if !diff.rules_removed.is_empty() || !diff.rules_added.is_empty() {
+        out.push_str("\nRules\n");
+        for rule in &diff.rules_removed {
+            out.push_str(&format!(
+                "  - {} ({}): {}\n",
+                rule.id, rule.severity, rule.title
+            ));
+        }
+        for rule in &diff.rules_added {
+            out.push_str(&format!(
+                "  + {} ({}): {}\n",
+                rule.id, rule.severity, rule.title
+            ));
+        }
+    }
+    if !diff.rules_changed.is_empty() {
+        out.push_str("\nRules both check, changed\n");
+        for rule in &diff.rules_changed {
+            out.push_str(&format!("  {}\n", rule.id));
+            for change in &rule.changes {
+                out.push_str(&format!(
+                    "    {}: {} -> {}\n",
+                    change.what,
+                    value(&change.before),
+                    value(&change.after)
+                ));
+            }
+        }
+    }
     out
 }

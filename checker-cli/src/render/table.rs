@@ -243,6 +243,16 @@ pub fn render(report: &Report, style: &Style) -> String {
             format!(" (collected {})", report.source.collected_at)
         },
     );
+    if let Some(why) = &report.pack.chosen {
+        out.push_str(&format!("Target {}: {why}\n", report.target));
+    }
+    if report.pack.preview {
+        out.push_str(&format!(
+            "PREVIEW: the {} pack follows pre-release documentation; its checks may change \
+             before ACP {} is released.\n",
+            report.pack.name, report.target
+        ));
+    }
     if report.source.insecure_skip_tls_verify {
         out.push_str("WARNING: TLS verification was turned off while collecting.\n");
     }

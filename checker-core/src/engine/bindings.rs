@@ -174,6 +174,8 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&
     let mut bindings = Bindings::default();
     bindings.set("target", &json!(pack.target));
     bindings.set("phase", &json!(pack.phase.as_str()));
+    let sources: Vec<&str> = pack.upgrade_paths.iter().map(|p| p.from.as_str()).collect();
+    bindings.set("upgrade_sources", &json!(sources));
     for (name, family) in &facts.platform {
         let value = bindings.family(name, family);
         if let Some(name) = crate::facts::FAMILIES

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::Value;
 
-use super::raw::{label, name, text};
+use super::raw::{annotation, label, name, text};
 use super::{FactError, Input};
 use crate::reads::{Read, ReadOn};
 
@@ -75,6 +75,9 @@ pub struct ClusterBase {
     /// Where the platform lists the cluster: `tkestack`, `cluster_api`, or both. A cluster in
     /// only one list is still checked.
     pub found_in: Vec<String>,
+    /// The container network the tkestack Cluster records (annotation
+    /// `cpaas.io/network-type`, else label `cni-type`), e.g. `kube-ovn` or `flannel`.
+    pub network_type: Option<String>,
 }
 
 impl ClusterBase {
@@ -89,6 +92,7 @@ impl ClusterBase {
             desired_kubernetes_version: None,
             phase: None,
             found_in: Vec::new(),
+            network_type: None,
         }
     }
 }
@@ -130,6 +134,7 @@ fn from_tkestack(input: &Input<'_>, item: &Value) -> ClusterBase {
         desired_kubernetes_version: text(item, &["spec", "version"]),
         phase: text(item, &["status", "phase"]),
         found_in: vec!["tkestack".to_string()],
+        network_type: annotation(item, "cpaas.io/network-type").or_else(|| label(item, "cni-type")),
         name,
     }
 }
@@ -156,6 +161,7 @@ fn from_cluster_api(input: &Input<'_>, item: &Value) -> ClusterBase {
         desired_kubernetes_version: text(item, &["spec", "topology", "version"]),
         phase: text(item, &["status", "phase"]),
         found_in: vec!["cluster_api".to_string()],
+        network_type: None,
         name,
     }
 }

@@ -133,6 +133,8 @@ pub struct DataServiceInstance {
     /// Whether the patch-upgrade strategy is automatic (`spec.upgradeOption.autoUpgrade`);
     /// null when the service has no strategy or the instance does not say.
     pub auto_upgrade: Option<bool>,
+    /// The instance's `spec.mode` where the service has one (Kafka: `KRaft`, else ZooKeeper).
+    pub mode: Option<String>,
 }
 
 /// One operator installed through OLM (a Subscription).
@@ -179,6 +181,7 @@ impl Provider for DataServices {
                     auto_upgrade: auto_upgrade
                         .and_then(|pointer| item.pointer(pointer))
                         .and_then(Value::as_bool),
+                    mode: text(item, &["spec", "mode"]),
                 });
             }
         }

@@ -13,6 +13,7 @@
 //! A fact whose read failed is [`Fact::Unknown`] with the cause; in CEL it is `null`, and rules
 //! that read it are reported as `error`, never as `pass`.
 
+pub mod admin_acks;
 pub mod backups;
 pub mod clusters;
 pub mod control_plane;
@@ -56,6 +57,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<host::Host>::NEW,
     &Registered::<control_plane::ControlPlane>::NEW,
     &Registered::<dr::Dr>::NEW,
+    &Registered::<admin_acks::AdminAcksFamily>::NEW,
     &Registered::<plugins::Plugins>::NEW,
     &Registered::<distribution::Distributions>::NEW,
     &Registered::<istio::Istio>::NEW,

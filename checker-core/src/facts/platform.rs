@@ -38,6 +38,14 @@ pub struct PlatformFacts {
     pub phase: Option<String>,
 }
 
+/// The installed ACP version a snapshot records (ProductBase `base` status.version), or why it
+/// is unknown: what chooses the pack when no target is given.
+pub fn installed_version(snapshot: &crate::snapshot::Snapshot) -> Result<String, FactError> {
+    let input = Input::new(snapshot);
+    let global = ClusterBase::global(input.global);
+    Platform::derive(&input, &global).map(|p| p.version)
+}
+
 /// The `platform` family.
 pub struct Platform;
 

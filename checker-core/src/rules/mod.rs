@@ -16,10 +16,12 @@
 mod bundled;
 mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod docs;
 mod load;
 mod params;
 mod schema_check;
+pub mod select;
 pub mod spec;
 pub mod variables;
 pub mod yaml;

@@ -3,6 +3,7 @@
 //!
 //! - `target`: the pack's target version;
 //! - `phase`: the phase checked (`pre`, `workload`, `post`);
+//! - `upgrade_sources`: the source versions the pack has upgrade paths from (`3.18`, `4.0`…);
 //! - one variable per platform-level family (`platform`, `host`);
 //! - `clusters`: every cluster, each with its inventory fields and cluster-level families;
 //! - `upgrade`: the matched upgrade path (`from`, `patch` and the pack's `parameters`), or null
@@ -25,7 +26,15 @@ use crate::facts::{FAMILIES, Level};
 pub fn reserved(name: &str) -> bool {
     name == "observed"
         || [
-            "target", "phase", "upgrade", "params", "clusters", "cluster", "path", "node",
+            "target",
+            "phase",
+            "upgrade",
+            "upgrade_sources",
+            "params",
+            "clusters",
+            "cluster",
+            "path",
+            "node",
         ]
         .contains(&name)
         || FAMILIES
@@ -81,6 +90,11 @@ pub fn schemas<'p>(
         "phase",
         json!({"type": "string", "enum": ["pre", "workload", "post"],
                "description": "The phase checked: `pre` (before the window), `workload` (between the global and the workload upgrades) or `post` (after)."}),
+    );
+    vars.insert(
+        "upgrade_sources",
+        json!({"type": "array", "items": {"type": "string"},
+               "description": "The source versions (`major.minor`) the pack has upgrade paths from, e.g. `[\"3.18\", \"4.0\", \"4.1\"]`."}),
     );
     let typed = |kind: ParamType| match kind {
         ParamType::Version | ParamType::String => {

@@ -70,6 +70,17 @@ pub async fn write(
                 200 => {}
                 // Not installed: kubectl writes nothing, and the CRD list says why.
                 404 if read.custom => continue,
+                // An object read by name that does not exist: kubectl prints the NotFound.
+                404 if read.named_object().is_some() => {
+                    let text = format!(
+                        "Error from server (NotFound): {} \"{}\" not found\n",
+                        read.plural,
+                        read.named_object().map_or("", |(_, name)| name)
+                    );
+                    write_file(&cluster_dir.join(read.file_name()), text.as_bytes())?;
+                    files += 1;
+                    continue;
+                }
                 _ => return Err(DumpError::Status { path, status }),
             }
             write_file(&cluster_dir.join(read.file_name()), &body)?;

@@ -1,0 +1,242 @@
+//! Which pack a run uses: the one `--target` names (`4.3`, `v4.3`, `4.1.2` all name the 4.3 or
+//! 4.1 pack), or, without it, the one the platform's installed version calls for.
+
+use super::{Phase, RulePack};
+use crate::version::Version;
+
+/// The `major.minor` a `--target` names: `4.1`, `v4.1` and `4.1.2` all name `4.1`.
+pub fn target_of(text: &str) -> Result<String, String> {
+    let version = Version::parse(text.trim())
+        .map_err(|e| format!("`{text}` is not an ACP version such as 4.1 or v4.3: {e}"))?;
+    Ok(version.major_minor())
+}
+
+/// A pack chosen for a platform, and why, in words for the report.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    /// The pack.
+    pub pack: RulePack,
+    /// Why it was chosen: `the newest bundled pack with an upgrade path from 4.1 (the installed
+    /// version v4.1.2)`.
+    pub reason: String,
+}
+
+/// The pack for a platform whose installed ACP version is `installed` (`None` when it could
+/// not be read: `Err` with the cause), among `packs` (each already for `phase`). Before the
+/// upgrade it is the newest pack, preview packs aside, with an upgrade path from the installed
+/// `major.minor` (a patch path included); in the later phases the platform already runs the
+/// target, so it is the pack of the installed `major.minor`. When none fits, or the version is
+/// unknown, it is the newest pack: its VersionUpgradePath (or its errors) then say why, and
+/// the reason says what to give. `None` only when there is no pack at all.
+pub fn choose(
+    packs: Vec<RulePack>,
+    installed: Result<&str, String>,
+    phase: Phase,
+) -> Option<Chosen> {
+    let stable: Vec<&RulePack> = packs.iter().filter(|p| !p.preview).collect();
+    let newest = newest_first(stable.clone()).first().copied()?;
+    let (pick, reason) = match installed.map(|v| (v, Version::parse(v))) {
+        // The cause is in the results of every check that needs the version.
+        Err(_) => (
+            newest,
+            "the installed ACP version could not be read, so the newest bundled pack was used; \
+             give --target"
+                .to_string(),
+        ),
+        Ok((installed, Err(e))) => (
+            newest,
+            format!(
+                "the installed ACP version `{installed}` cannot be read ({e}), so the newest \
+                 bundled pack was used; give --target"
+            ),
+        ),
+        Ok((installed, Ok(version))) => {
+            let from = version.major_minor();
+            let fitting = if phase == Phase::Pre {
+                newest_first(
+                    stable
+                        .iter()
+                        .copied()
+                        .filter(|p| p.upgrade_paths.iter().any(|path| path.from == from))
+                        .collect(),
+                )
+            } else {
+                stable
+                    .iter()
+                    .copied()
+                    .filter(|p| p.target == from)
+                    .collect()
+            };
+            match (fitting.first(), phase) {
+                (None, Phase::Pre) => (
+                    newest,
+                    format!(
+                        "no bundled pack has an upgrade path from {from}, the installed version \
+                         {installed} (bundled targets: {}), so the newest was used; give \
+                         --target to check another",
+                        targets(&newest_first(stable.clone()))
+                    ),
+                ),
+                (None, _) => (
+                    newest,
+                    format!(
+                        "the platform runs {installed} and no bundled pack targets {from} \
+                         (bundled targets: {}), so the newest was used; give --target",
+                        targets(&newest_first(stable.clone()))
+                    ),
+                ),
+                (Some(pick), Phase::Pre) => {
+                    let others = if fitting.len() > 1 {
+                        format!(" (packs with one: {})", targets(&fitting))
+                    } else {
+                        String::new()
+                    };
+                    (
+                        *pick,
+                        format!(
+                            "the newest bundled pack with an upgrade path from {from}, the \
+                             installed version {installed}{others}; give --target to choose \
+                             another"
+                        ),
+                    )
+                }
+                (Some(pick), phase) => (
+                    *pick,
+                    format!(
+                        "the platform already runs {installed} (--phase {phase} checks the \
+                         upgrade to the version it runs); give --target to choose another"
+                    ),
+                ),
+            }
+        }
+    };
+    let index = packs.iter().position(|p| std::ptr::eq(p, pick))?;
+    let pack = packs.into_iter().nth(index)?;
+    Some(Chosen { pack, reason })
+}
+
+/// The packs, newest target first.
+fn newest_first(mut list: Vec<&RulePack>) -> Vec<&RulePack> {
+    list.sort_by(
+        |a, b| match (Version::parse(&a.target), Version::parse(&b.target)) {
+            (Ok(a), Ok(b)) => b.compare(&a),
+            _ => b.target.cmp(&a.target),
+        },
+    );
+    list
+}
+
+/// The packs' targets, as a list in words.
+fn targets(packs: &[&RulePack]) -> String {
+    packs
+        .iter()
+        .map(|p| p.target.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(target: &str, from: &[&str], preview: bool) -> RulePack {
+        let paths: String = from
+            .iter()
+            .map(|f| format!("  - from: \"{f}\"\n"))
+            .collect();
+        let text = format!(
+            "pack: acp-{target}\ntarget: \"{target}\"\ntitle: t\ndocs: https://example.com\npreview: {preview}\nupgrade_paths:\n{paths}rules: [VersionUpgradePath]\n"
+        );
+        crate::rules::load("pack.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render()))
+    }
+
+    fn packs() -> Vec<RulePack> {
+        vec![
+            pack("4.0", &["3.16", "3.18", "4.0"], false),
+            pack("4.1", &["3.18", "4.0", "4.1"], false),
+            pack("4.3", &["4.0", "4.1", "4.2", "4.3"], false),
+            pack("4.2", &["4.0", "4.1", "4.2"], false),
+            pack("4.4", &["4.3"], true),
+        ]
+    }
+
+    #[test]
+    fn targets_are_major_minor() {
+        for (given, expected) in [
+            ("4.1", "4.1"),
+            ("v4.3", "4.3"),
+            ("4.1.2", "4.1"),
+            (" 4.0 ", "4.0"),
+        ] {
+            assert_eq!(target_of(given).as_deref(), Ok(expected), "{given}");
+        }
+        for bad in ["", "four", "4.x", "latest"] {
+            assert!(target_of(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn before_the_upgrade_the_newest_pack_with_a_path_from_the_installed_version() {
+        let cases = [
+            ("v3.16.2", "4.0"),
+            ("v3.18.2", "4.1"),
+            ("4.0.3", "4.3"),
+            ("v4.2.1", "4.3"),
+            // Only the preview pack has a path from 4.3: it is never chosen unasked.
+            ("4.3.0", "4.3"),
+            // No path: the newest, whose VersionUpgradePath then fails saying why.
+            ("3.14.1", "4.3"),
+        ];
+        for (installed, expected) in cases {
+            let chosen = choose(packs(), Ok(installed), Phase::Pre).expect("a pack");
+            assert_eq!(
+                chosen.pack.target, expected,
+                "{installed}: {}",
+                chosen.reason
+            );
+        }
+        let chosen = choose(packs(), Ok("4.0.3"), Phase::Pre).expect("chosen");
+        assert!(
+            chosen.reason.contains("upgrade path from 4.0")
+                && chosen.reason.contains("packs with one: 4.3, 4.2, 4.1, 4.0"),
+            "{}",
+            chosen.reason
+        );
+        let none = choose(packs(), Ok("3.14.1"), Phase::Pre).expect("the newest");
+        assert!(
+            none.reason
+                .contains("no bundled pack has an upgrade path from 3.14")
+                && none.reason.contains("--target"),
+            "{}",
+            none.reason
+        );
+        let unknown = choose(packs(), Err("HTTP 401".to_string()), Phase::Pre).expect("newest");
+        assert_eq!(unknown.pack.target, "4.3");
+        assert!(
+            unknown.reason.contains("could not be read"),
+            "{}",
+            unknown.reason
+        );
+        assert!(choose(Vec::new(), Ok("4.1.0"), Phase::Pre).is_none());
+    }
+
+    #[test]
+    fn after_the_upgrade_the_pack_of_the_version_the_platform_runs() {
+        let chosen = choose(packs(), Ok("v4.1.2"), Phase::Post).expect("chosen");
+        assert_eq!(chosen.pack.target, "4.1");
+        assert!(
+            chosen.reason.contains("already runs v4.1.2"),
+            "{}",
+            chosen.reason
+        );
+        let none = choose(packs(), Ok("v4.4.0"), Phase::Workload).expect("newest");
+        assert_eq!(none.pack.target, "4.3");
+        assert!(
+            none.reason.contains("no bundled pack targets 4.4"),
+            "{}",
+            none.reason
+        );
+        let bad = choose(packs(), Ok("not a version"), Phase::Pre).expect("newest");
+        assert!(bad.reason.contains("cannot be read"), "{}", bad.reason);
+    }
+}
