@@ -11,6 +11,7 @@ use test_apiserver::{FaultAction, FaultRule, Platform, ServerOptions, TestApiSer
 use test_support::{GIB, MountGuard, mount_tmpfs};
 
 use crate::common::{Run, acp, assert_statuses, fixture, repo, result_of, status_of, statuses};
+use crate::snapshots::check_args;
 
 /// The bearer token the server requires; no output may ever contain it.
 const TOKEN: &str = "e2e-t0ken-5ecr3t-7f3c9a";
@@ -263,15 +264,27 @@ fn ready_platform_exits_0_with_a_small_constant_number_of_requests() {
 
 #[test]
 fn live_results_equal_the_offline_results_of_the_same_fixture() {
+    // Every target's fixtures too, each with its target (`check-args`) or the one its
+    // installed version chooses.
     for scenario in [
         "ready-3.18",
         "not-ready-3.18",
         "unsupported-3.16",
         "dump-4.0-patch",
         "unhealthy-3.18",
+        "ready-3.16",
+        "not-ready-3.16",
+        "ready-4.1",
+        "not-ready-4.1",
+        "ready-4.1-to-4.2",
+        "not-ready-4.1-to-4.2",
+        "ready-4.3",
+        "not-ready-4.3",
     ] {
         let live = Live::start(platform(scenario));
-        let online = live.check(&[]);
+        let fixture_args = check_args(scenario);
+        let fixture_args: Vec<&str> = fixture_args.iter().map(String::as_str).collect();
+        let online = live.check(&fixture_args);
         let mut offline_args = vec![
             "check".to_string(),
             "--snapshot".to_string(),
@@ -279,6 +292,7 @@ fn live_results_equal_the_offline_results_of_the_same_fixture() {
             "-o".to_string(),
             "json".to_string(),
         ];
+        offline_args.extend(fixture_args.iter().map(|a| a.to_string()));
         offline_args.extend(live.host.rules.iter().cloned());
         let offline = acp(&offline_args);
         assert_eq!(
@@ -286,7 +300,12 @@ fn live_results_equal_the_offline_results_of_the_same_fixture() {
             cluster_results(&offline.json()),
             "{scenario}"
         );
-        if scenario != "ready-3.18" {
+        assert_eq!(
+            online.json()["target"],
+            offline.json()["target"],
+            "{scenario}"
+        );
+        if !scenario.starts_with("ready-") {
             assert_eq!(online.code, 3, "{scenario}: {}", online.stderr);
         }
     }

@@ -531,3 +531,84 @@ fn the_source_version_of_a_later_phase_is_checked_before_anything_runs() {
         run.stderr
     );
 }
+
+#[test]
+fn the_target_is_named_as_a_version_or_chosen_by_the_installed_one() {
+    // (fixture, --target, the target checked, whether the report says it was chosen)
+    let cases: &[(&str, Option<&str>, &str, bool)] = &[
+        ("ready-3.18", None, "4.1", true),
+        ("ready-3.16", None, "4.0", true),
+        ("ready-4.1", None, "4.3", true),
+        ("ready-4.1", Some("4.2"), "4.2", false),
+        ("ready-4.1", Some("v4.2"), "4.2", false),
+        ("ready-4.1", Some("4.2.1"), "4.2", false),
+        // The preview is used only when named.
+        ("ready-4.3", None, "4.3", true),
+        ("ready-4.3", Some("4.4"), "4.4", false),
+    ];
+    for (fixture_name, target, expected, chosen) in cases {
+        let dir = fixture(fixture_name);
+        let mut args = vec![
+            "check",
+            "--snapshot",
+            dir.to_str().expect("path"),
+            "-o",
+            "json",
+        ];
+        if let Some(target) = target {
+            args.extend(["--target", target]);
+        }
+        let run = acp(&args);
+        let report = run.json();
+        assert_eq!(report["target"], *expected, "{fixture_name} {target:?}");
+        assert_eq!(
+            report["pack"]["chosen"].is_string(),
+            *chosen,
+            "{fixture_name} {target:?}: {}",
+            report["pack"]
+        );
+        assert_eq!(report["pack"]["preview"] == true, *expected == "4.4");
+    }
+    // Not a version, or no pack for it: a usage error naming the bundled targets.
+    for (target, says) in [
+        ("four", "is not an ACP version"),
+        ("5.0", "no rule pack for target 5.0"),
+    ] {
+        let dir = fixture("ready-3.18");
+        let run = acp(&[
+            "check",
+            "--snapshot",
+            dir.to_str().expect("path"),
+            "--target",
+            target,
+        ]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{target}: {}", run.stderr);
+    }
+    // A 4.3 platform checked for 4.3 (no newer stable pack) fails its path: a patch upgrade
+    // needs the 4.3 pack's 4.3 path, which it has.
+    let run = check_json("ready-4.3", &[]);
+    assert_eq!(
+        result_of(&run.json(), "VersionUpgradePath", "platform")["status"],
+        "pass"
+    );
+}
+
+#[test]
+fn every_bundled_pack_passes_rules_lint() {
+    for entry in std::fs::read_dir(repo().join("rules/packs"))
+        .expect("packs")
+        .flatten()
+    {
+        let run = acp(&["rules", "lint", entry.path().to_str().expect("path")]);
+        assert_eq!(
+            run.code,
+            0,
+            "{}: {}{}",
+            entry.path().display(),
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stdout.contains(": ok, pack acp-"), "{}", run.stdout);
+    }
+}

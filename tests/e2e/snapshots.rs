@@ -296,6 +296,38 @@ fn rules_list() {
     );
 }
 
+#[test]
+fn rules_of_every_target_and_their_differences() {
+    let _settings = settings().bind_to_scope();
+    for target in ["4.0", "4.2", "4.3", "4.4"] {
+        assert_cmd_snapshot!(
+            format!("rules_list@{target}"),
+            acp().args(["rules", "list", "--target", target])
+        );
+    }
+    for (from, to) in [("4.1", "4.3"), ("4.0", "4.1"), ("4.3", "4.4")] {
+        assert_cmd_snapshot!(
+            format!("rules_diff@{from}-{to}"),
+            acp().args(["rules", "diff", "--from", from, "--to", to])
+        );
+    }
+    assert_cmd_snapshot!(
+        "rules_diff_json@4.2-4.3",
+        acp().args([
+            "rules", "diff", "--from", "4.2", "--to", "4.3", "-o", "json"
+        ])
+    );
+    // A target is named as a version; one no pack has is a usage error listing those there are.
+    assert_cmd_snapshot!(
+        "rules_diff_bad_target",
+        acp().args(["rules", "diff", "--from", "four", "--to", "4.3"])
+    );
+    assert_cmd_snapshot!(
+        "rules_list_unknown_target",
+        acp().args(["rules", "list", "--target", "5.0"])
+    );
+}
+
 /// The IDs of the bundled 4.1 pack, from `rules list -o json`.
 fn rule_ids() -> Vec<String> {
     let output = acp()
