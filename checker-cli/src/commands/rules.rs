@@ -201,7 +201,18 @@ fn diff_text(diff: &rules::diff::PackDiff) -> String {
         out.push_str("\nNo difference.\n");
         return out;
     }
-    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+    let change = |indent: &str, c: &rules::diff::Change| {
+        let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+        format!(
+            "{indent}{}: {} -> {}\n",
+            c.what,
+            value(&c.before),
+            value(&c.after)
+        )
+    };
+    let rule = |sign: char, r: &rules::diff::RuleSummary| {
+        format!("  {sign} {} ({}): {}\n", r.id, r.severity, r.title)
+    };
     if !diff.paths_added.is_empty() || !diff.paths_removed.is_empty() {
         out.push_str("\nUpgrade paths\n");
         for from in &diff.paths_removed {
@@ -213,41 +224,25 @@ fn diff_text(diff: &rules::diff::PackDiff) -> String {
     }
     if !diff.thresholds.is_empty() {
         out.push_str("\nThresholds of the upgrade paths both have\n");
-        for change in &diff.thresholds {
-            out.push_str(&format!(
-                "  {}: {} -> {}\n",
-                change.what,
-                value(&change.before),
-                value(&change.after)
-            ));
+        for c in &diff.thresholds {
+            out.push_str(&change("  ", c));
         }
     }
     if !diff.rules_removed.is_empty() || !diff.rules_added.is_empty() {
         out.push_str("\nRules\n");
-        for rule in &diff.rules_removed {
-            out.push_str(&format!(
-                "  - {} ({}): {}\n",
-                rule.id, rule.severity, rule.title
-            ));
+        for r in &diff.rules_removed {
+            out.push_str(&rule('-', r));
         }
-        for rule in &diff.rules_added {
-            out.push_str(&format!(
-                "  + {} ({}): {}\n",
-                rule.id, rule.severity, rule.title
-            ));
+        for r in &diff.rules_added {
+            out.push_str(&rule('+', r));
         }
     }
     if !diff.rules_changed.is_empty() {
         out.push_str("\nRules both check, changed\n");
-        for rule in &diff.rules_changed {
-            out.push_str(&format!("  {}\n", rule.id));
-            for change in &rule.changes {
-                out.push_str(&format!(
-                    "    {}: {} -> {}\n",
-                    change.what,
-                    value(&change.before),
-                    value(&change.after)
-                ));
+        for r in &diff.rules_changed {
+            out.push_str(&format!("  {}\n", r.id));
+            for c in &r.changes {
+                out.push_str(&change("    ", c));
             }
         }
     }

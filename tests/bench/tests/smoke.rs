@@ -152,12 +152,19 @@ fn tiny_fleet_is_served() {
         requests::reads_on(true).count() + 3 * requests::reads_on(false).count() - unserved
     );
     let snapshot = checker_core::dump::load_dir(dir.path()).unwrap();
+    let by_name = |id: &str| {
+        checker_core::reads::ALL
+            .iter()
+            .any(|r| r.id == id && r.named_object().is_some())
+    };
     assert_eq!(snapshot.clusters.len(), clusters.len());
     for record in &snapshot.clusters {
         let summary = clusters.iter().find(|c| c.name == record.name).unwrap();
         for (id, outcome) in &record.reads {
             match outcome {
                 ReadOutcome::Absent { .. } if summary.unserved_reads.contains(id) => {}
+                // An object read by name that the fleet does not have (admin-acks before 4.4).
+                ReadOutcome::Absent { .. } if by_name(id) => {}
                 ReadOutcome::Ok { .. } if !summary.unserved_reads.contains(id) => {}
                 other => panic!("{} {id}: {other:?}", record.name),
             }
