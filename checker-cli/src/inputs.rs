@@ -19,9 +19,6 @@ use checker_core::{dump, facts};
 use crate::args::{ConnectionArgs, HostPathArgs};
 use crate::exit::Failure;
 
-/// Where MinIO keeps its data on a global control-plane node.
-pub const DEFAULT_MINIO_PATH: &str = "/cpaas/minio";
-
 /// Which rule pack to use.
 #[derive(Debug, Clone)]
 pub enum PackSource {
@@ -121,10 +118,7 @@ impl Plan {
         // live run reads what any of them needs.
         let candidates: Vec<RulePack> = match &self.pack {
             None => Vec::new(),
-            Some(PackSource::Auto) => rules::bundled()
-                .map_err(|e| {
-                    Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render()))
-                })?
+            Some(PackSource::Auto) => bundled_packs()?
                 .into_iter()
                 .filter(|p| !p.preview)
                 .filter_map(|p| p.for_phase(self.phase))
@@ -182,14 +176,9 @@ impl Plan {
         let source = checker_core::source_of(&snapshot, kind, &location);
         let (pack, pack_chosen) = match &self.pack {
             Some(PackSource::Auto) => {
-                let installed =
-                    facts::platform::installed_version(&snapshot).map_err(|e| e.to_string());
-                let chosen = rules::select::choose(
-                    candidates,
-                    installed.as_deref().map_err(Clone::clone),
-                    self.phase,
-                )
-                .ok_or_else(|| Failure::Internal("no bundled rule pack".to_string()))?;
+                let installed = facts::platform::installed_version(&snapshot).ok();
+                let chosen = rules::select::choose(candidates, installed.as_deref(), self.phase)
+                    .ok_or_else(|| Failure::Internal("no bundled rule pack".to_string()))?;
                 (Some(chosen.pack), Some(chosen.reason))
             }
             _ => (candidates.into_iter().next(), None),
@@ -244,6 +233,12 @@ fn in_phase(pack: RulePack, phase: Phase) -> Result<RulePack, Failure> {
     })
 }
 
+/// Every bundled pack; a broken one is a build defect.
+fn bundled_packs() -> Result<Vec<RulePack>, Failure> {
+    rules::bundled()
+        .map_err(|e| Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render())))
+}
+
 /// Loads the pack from a file, or the bundled one for a target.
 pub fn load_pack(source: &PackSource) -> Result<RulePack, Failure> {
     match source {
@@ -262,10 +257,9 @@ pub fn load_pack(source: &PackSource) -> Result<RulePack, Failure> {
         PackSource::Auto => Err(Failure::Internal(
             "the pack the platform calls for is chosen once it is read (Plan::load)".to_string(),
         )),
-        PackSource::Bundled(target) => rules::for_target(target)
-            .map_err(|e| {
-                Failure::Internal(format!("a bundled rule pack is invalid:\n{}", e.render()))
-            })?
+        PackSource::Bundled(target) => bundled_packs()?
+            .into_iter()
+            .find(|p| p.target == *target)
             .ok_or_else(|| {
                 Failure::Usage(format!(
                     "no rule pack for target {target}; bundled targets: {}",
@@ -286,7 +280,7 @@ impl HostPathArgs {
         let text = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         HostProbeRequest {
             minio_path: text(&self.minio_path)
-                .or_else(|| default_minio.then(|| DEFAULT_MINIO_PATH.to_string())),
+                .or_else(|| default_minio.then(|| facts::control_plane::MINIO_PATH.to_string())),
             package: text(&self.package),
             extract_dir: text(&self.extract_dir),
             timeout: Duration::from_secs(self.probe_timeout.max(1)),

@@ -58,30 +58,21 @@ rules:
             read.plural,
         );
     }
-    // Objects read by name: `get` on that object only.
-    for read in reads::ALL.iter() {
-        let Some((namespace, name)) = read.named_object() else {
-            continue;
-        };
+    // Objects read by name, then Services read through the proxy: `get` on that one only.
+    let by_name = reads::ALL
+        .iter()
+        .filter_map(|r| r.named_object().map(|(ns, name)| (r, ns, r.plural, name)))
+        .chain(reads::ALL.iter().filter_map(|r| {
+            r.proxied_service()
+                .map(|(ns, service)| (r, ns, "services/proxy", service))
+        }));
+    for (read, namespace, resource, name) in by_name {
         let _ = write!(
             yaml,
-            "  # {}: {} (namespace {namespace} only)\n  - apiGroups: [\"{}\"]\n    resources: [\"{}\"]\n    resourceNames: [\"{name}\"]\n    verbs: [\"get\"]\n",
+            "  # {}: {} (namespace {namespace} only)\n  - apiGroups: [\"{}\"]\n    resources: [\"{resource}\"]\n    resourceNames: [\"{name}\"]\n    verbs: [\"get\"]\n",
             read.id,
             read.purpose.replace('`', ""),
             read.group,
-            read.plural,
-        );
-    }
-    // Reads through the service proxy: `get` on `services/proxy` of that Service only.
-    for read in reads::ALL.iter() {
-        let Some((namespace, service)) = read.proxied_service() else {
-            continue;
-        };
-        let _ = write!(
-            yaml,
-            "  # {}: {} (namespace {namespace} only)\n  - apiGroups: [\"\"]\n    resources: [\"services/proxy\"]\n    resourceNames: [\"{service}\"]\n    verbs: [\"get\"]\n",
-            read.id,
-            read.purpose.replace('`', ""),
         );
     }
     let _ = write!(

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::{ClusterBase, FactError, Input, Level, Provider};
 use crate::reads::{Read, ReadOn};
-use crate::snapshot::{ReadError, ReadErrorKind, ReadOutcome};
 
 /// ConfigMap `cpaas-system/admin-acks` on the global cluster, read by name.
 pub const ADMIN_ACKS: Read = Read {
@@ -46,28 +45,11 @@ impl Provider for AdminAcksFamily {
 
     fn derive(input: &Input<'_>, _global: &ClusterBase) -> Result<AdminAcks, FactError> {
         // A missing ConfigMap is a fact (nothing acknowledged); a read not made is unknown.
-        let config_map = match input.outcome(input.global, &ADMIN_ACKS) {
-            Some(ReadOutcome::Absent { .. }) => {
-                return Ok(AdminAcks {
-                    present: false,
-                    acknowledged: Vec::new(),
-                });
-            }
-            Some(ReadOutcome::Ok { .. }) => input.object(input.global, &ADMIN_ACKS)?,
-            Some(ReadOutcome::Error(error)) => {
-                return Err(FactError::read(input.global, &ADMIN_ACKS, error.clone()));
-            }
-            None => None,
-        };
-        let Some(config_map) = config_map else {
-            return Err(FactError::read(
-                input.global,
-                &ADMIN_ACKS,
-                ReadError::new(
-                    ReadErrorKind::NotCollected,
-                    "the snapshot has no `admin-acks` read for this cluster",
-                ),
-            ));
+        let Some(config_map) = input.existing_object(input.global, &ADMIN_ACKS)? else {
+            return Ok(AdminAcks {
+                present: false,
+                acknowledged: Vec::new(),
+            });
         };
         let acknowledged = config_map
             .get("data")

@@ -14,10 +14,10 @@ use super::raw::name;
 use super::{ClusterBase, FactError, Input, Level, Provider};
 use crate::host::{HostFacts, roles};
 use crate::reads::{Read, ReadOn};
-use crate::snapshot::{ReadErrorKind, ReadOutcome};
+use crate::snapshot::ReadErrorKind;
 
-/// Where MinIO keeps its data on a control-plane node: the path node-exporter's filesystems are
-/// matched against (a host probe reports the path it was given).
+/// Where MinIO keeps its data on a control-plane node: what the host probe measures by default
+/// (`--minio-path` changes it) and the path node-exporter's filesystems are matched against.
 pub const MINIO_PATH: &str = "/cpaas/minio";
 
 /// node-exporter's free space of the filesystems that can hold `/cpaas/minio` (`/`, `/cpaas`,
@@ -254,36 +254,33 @@ impl<'a> Metrics<'a> {
     /// The series of the Prometheus answer on the global cluster.
     fn read(input: &Input<'a>) -> Metrics<'a> {
         let read = &NODE_FILESYSTEM_METRICS;
-        let answer = match input.outcome(input.global, read) {
-            None => return Metrics(Err("node-exporter metrics were not read".to_string())),
-            Some(ReadOutcome::Absent { .. }) => {
+        let answer = match input.existing_object(input.global, read) {
+            Ok(Some(answer)) => answer,
+            Ok(None) => {
                 return Metrics(Err(
                     "no Prometheus Service cpaas-system/prometheus-operated on the global cluster \
                      (is the monitoring plugin installed?)"
                         .to_string(),
                 ));
             }
-            Some(ReadOutcome::Error(e)) if e.kind == ReadErrorKind::NotCollected => {
+            Err(e) if e.error.kind == ReadErrorKind::NotCollected => {
                 return Metrics(Err("node-exporter metrics were not read".to_string()));
             }
-            Some(ReadOutcome::Error(e)) => {
+            Err(e) => {
                 return Metrics(Err(format!(
                     "node-exporter metrics could not be read: {}",
-                    e.message
+                    e.error.message
                 )));
             }
-            Some(ReadOutcome::Ok { items }) => items.first(),
         };
-        let status = answer.and_then(|a| a.get("status")).and_then(Value::as_str);
-        let series = answer
-            .and_then(|a| a.pointer("/data/result"))
-            .and_then(Value::as_array);
+        let status = answer.get("status").and_then(Value::as_str);
+        let series = answer.pointer("/data/result").and_then(Value::as_array);
         Metrics(match (status, series) {
             (Some("success"), Some(series)) => Ok(series.iter().collect()),
             _ => Err(format!(
                 "Prometheus did not answer the query with a result ({})",
                 answer
-                    .and_then(|a| a.get("error"))
+                    .get("error")
                     .and_then(Value::as_str)
                     .unwrap_or("not a query answer")
             )),

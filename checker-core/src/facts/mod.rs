@@ -408,6 +408,20 @@ impl<'a> Input<'a> {
     /// The answer of a non-resource read ([`Read::path`], `/version`) on one cluster; `Ok(None)`
     /// when it is not served or was not made.
     pub fn object(&self, cluster: &str, read: &Read) -> Result<Option<&'a Value>, FactError> {
+        match self.existing_object(cluster, read) {
+            Err(e) if e.error.kind == ReadErrorKind::NotCollected => Ok(None),
+            other => other,
+        }
+    }
+
+    /// Like [`Input::object`], for an answer that is the only source of its facts: `Ok(None)`
+    /// only when the server said it does not exist (404); a read that was not made is an
+    /// error of kind [`ReadErrorKind::NotCollected`].
+    pub fn existing_object(
+        &self,
+        cluster: &str,
+        read: &Read,
+    ) -> Result<Option<&'a Value>, FactError> {
         let fail = |error| FactError::read(cluster, read, error);
         match self.records.get(cluster).and_then(|r| r.reads.get(read.id)) {
             Some(ReadOutcome::Ok { items }) => match items.as_slice() {
@@ -417,16 +431,16 @@ impl<'a> Input<'a> {
                     format!("the answer to {} is not one JSON object", read.resource()),
                 ))),
             },
-            Some(ReadOutcome::Absent { .. }) | None => Ok(None),
-            Some(ReadOutcome::Error(e)) if e.kind == ReadErrorKind::NotCollected => Ok(None),
+            Some(ReadOutcome::Absent { .. }) => Ok(None),
             Some(ReadOutcome::Error(error)) => Err(fail(error.clone())),
+            None => Err(fail(ReadError::new(
+                ReadErrorKind::NotCollected,
+                format!(
+                    "the snapshot has no `{}` read for cluster {cluster}",
+                    read.id
+                ),
+            ))),
         }
-    }
-
-    /// How one read on one cluster went, as recorded; `None` when the snapshot has no such
-    /// cluster or read.
-    pub fn outcome(&self, cluster: &str, read: &Read) -> Option<&'a ReadOutcome> {
-        self.records.get(cluster).and_then(|r| r.reads.get(read.id))
     }
 
     /// The items of one read on one cluster; `Ok(empty)` when the resource type is absent.

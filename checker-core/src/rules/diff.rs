@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Phase, Rule, RulePack};
+use super::{Param, ParamType, Phase, Rule, RulePack};
 
 /// The differences between two packs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,8 +83,24 @@ pub fn diff(a: &RulePack, b: &RulePack) -> PackDiff {
         let names: std::collections::BTreeSet<&String> =
             path.params.keys().chain(other.params.keys()).collect();
         for name in names {
-            let text = |v: Option<&serde_json::Value>| v.map(value_text);
-            let (before, after) = (text(path.params.get(name)), text(other.params.get(name)));
+            // Shown as the pack writes it, by the type the pack gives the parameter.
+            let text = |pack: &RulePack, v: Option<&serde_json::Value>| {
+                v.map(|value| {
+                    Param {
+                        kind: pack
+                            .parameters
+                            .get(name)
+                            .copied()
+                            .unwrap_or(ParamType::String),
+                        value: value.clone(),
+                    }
+                    .to_string()
+                })
+            };
+            let (before, after) = (
+                text(a, path.params.get(name)),
+                text(b, other.params.get(name)),
+            );
             if before != after {
                 thresholds.push(Change {
                     what: format!("from {}: {name}", path.from),
@@ -170,7 +186,7 @@ fn rule_changes(a: (&Rule, &[Phase]), b: (&Rule, &[Phase])) -> Vec<Change> {
     let names: std::collections::BTreeSet<&String> =
         ra.params.keys().chain(rb.params.keys()).collect();
     for name in names {
-        let value = |r: &Rule| r.params.get(name).map(|p| value_text(&p.value));
+        let value = |r: &Rule| r.params.get(name).map(Param::to_string);
         compare(format!("params.{name}"), value(ra), value(rb));
     }
     let filter = |r: &Rule| r.filter.as_ref().map(|f| f.source.trim().to_string());
@@ -181,12 +197,4 @@ fn rule_changes(a: (&Rule, &[Phase]), b: (&Rule, &[Phase])) -> Vec<Change> {
         Some(rb.require.source.trim().to_string()),
     );
     changes
-}
-
-/// A parameter value as text: a string as written, anything else as JSON.
-fn value_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

@@ -22,35 +22,30 @@ pub struct Chosen {
 }
 
 /// The pack for a platform whose installed ACP version is `installed` (`None` when it could
-/// not be read: `Err` with the cause), among `packs` (each already for `phase`). Before the
+/// not be read; the cause is in the results of every check that needs it), among `packs` (each already for `phase`). Before the
 /// upgrade it is the newest pack, preview packs aside, with an upgrade path from the installed
 /// `major.minor` (a patch path included); in the later phases the platform already runs the
 /// target, so it is the pack of the installed `major.minor`. When none fits, or the version is
 /// unknown, it is the newest pack: its VersionUpgradePath (or its errors) then say why, and
 /// the reason says what to give. `None` only when there is no pack at all.
-pub fn choose(
-    packs: Vec<RulePack>,
-    installed: Result<&str, String>,
-    phase: Phase,
-) -> Option<Chosen> {
+pub fn choose(packs: Vec<RulePack>, installed: Option<&str>, phase: Phase) -> Option<Chosen> {
     let stable: Vec<&RulePack> = packs.iter().filter(|p| !p.preview).collect();
     let newest = newest_first(stable.clone()).first().copied()?;
     let (pick, reason) = match installed.map(|v| (v, Version::parse(v))) {
-        // The cause is in the results of every check that needs the version.
-        Err(_) => (
+        None => (
             newest,
             "the installed ACP version could not be read, so the newest bundled pack was used; \
              give --target"
                 .to_string(),
         ),
-        Ok((installed, Err(e))) => (
+        Some((installed, Err(e))) => (
             newest,
             format!(
                 "the installed ACP version `{installed}` cannot be read ({e}), so the newest \
                  bundled pack was used; give --target"
             ),
         ),
-        Ok((installed, Ok(version))) => {
+        Some((installed, Ok(version))) => {
             let from = version.major_minor();
             let fitting = if phase == Phase::Pre {
                 newest_first(
@@ -188,21 +183,21 @@ mod tests {
             ("3.14.1", "4.3"),
         ];
         for (installed, expected) in cases {
-            let chosen = choose(packs(), Ok(installed), Phase::Pre).expect("a pack");
+            let chosen = choose(packs(), Some(installed), Phase::Pre).expect("a pack");
             assert_eq!(
                 chosen.pack.target, expected,
                 "{installed}: {}",
                 chosen.reason
             );
         }
-        let chosen = choose(packs(), Ok("4.0.3"), Phase::Pre).expect("chosen");
+        let chosen = choose(packs(), Some("4.0.3"), Phase::Pre).expect("chosen");
         assert!(
             chosen.reason.contains("upgrade path from 4.0")
                 && chosen.reason.contains("packs with one: 4.3, 4.2, 4.1, 4.0"),
             "{}",
             chosen.reason
         );
-        let none = choose(packs(), Ok("3.14.1"), Phase::Pre).expect("the newest");
+        let none = choose(packs(), Some("3.14.1"), Phase::Pre).expect("the newest");
         assert!(
             none.reason
                 .contains("no bundled pack has an upgrade path from 3.14")
@@ -210,33 +205,33 @@ mod tests {
             "{}",
             none.reason
         );
-        let unknown = choose(packs(), Err("HTTP 401".to_string()), Phase::Pre).expect("newest");
+        let unknown = choose(packs(), None, Phase::Pre).expect("newest");
         assert_eq!(unknown.pack.target, "4.3");
         assert!(
             unknown.reason.contains("could not be read"),
             "{}",
             unknown.reason
         );
-        assert!(choose(Vec::new(), Ok("4.1.0"), Phase::Pre).is_none());
+        assert!(choose(Vec::new(), Some("4.1.0"), Phase::Pre).is_none());
     }
 
     #[test]
     fn after_the_upgrade_the_pack_of_the_version_the_platform_runs() {
-        let chosen = choose(packs(), Ok("v4.1.2"), Phase::Post).expect("chosen");
+        let chosen = choose(packs(), Some("v4.1.2"), Phase::Post).expect("chosen");
         assert_eq!(chosen.pack.target, "4.1");
         assert!(
             chosen.reason.contains("already runs v4.1.2"),
             "{}",
             chosen.reason
         );
-        let none = choose(packs(), Ok("v4.4.0"), Phase::Workload).expect("newest");
+        let none = choose(packs(), Some("v4.4.0"), Phase::Workload).expect("newest");
         assert_eq!(none.pack.target, "4.3");
         assert!(
             none.reason.contains("no bundled pack targets 4.4"),
             "{}",
             none.reason
         );
-        let bad = choose(packs(), Ok("not a version"), Phase::Pre).expect("newest");
+        let bad = choose(packs(), Some("not a version"), Phase::Pre).expect("newest");
         assert!(bad.reason.contains("cannot be read"), "{}", bad.reason);
     }
 }
