@@ -13,6 +13,20 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures").join(name)
 }
 
+/// Copies a directory tree (the files links point at, not the links), leaving out the files
+/// named in `skip`.
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target, skip);
+        } else if !skip.iter().any(|name| entry.file_name() == *name) {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 /// What one run printed and returned.
 #[derive(Debug)]
 pub struct Run {

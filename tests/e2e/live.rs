@@ -10,7 +10,9 @@ use tempfile::TempDir;
 use test_apiserver::{FaultAction, FaultRule, Platform, ServerOptions, TestApiServer};
 use test_support::{GIB, MountGuard, mount_tmpfs};
 
-use crate::common::{Run, acp, assert_statuses, fixture, repo, result_of, status_of, statuses};
+use crate::common::{
+    Run, acp, assert_statuses, copy_tree, fixture, repo, result_of, status_of, statuses,
+};
 use crate::snapshots::check_args;
 
 /// The bearer token the server requires; no output may ever contain it.
@@ -958,25 +960,12 @@ fn edited_platform(scenario: &str, edit: impl FnOnce(&Path)) -> (Platform, TempD
     let source = fixture(scenario);
     for cluster in std::fs::read_dir(&source).expect("fixture").flatten() {
         if cluster.path().is_dir() {
-            copy_dir(&cluster.path(), &dir.path().join(cluster.file_name()));
+            copy_tree(&cluster.path(), &dir.path().join(cluster.file_name()), &[]);
         }
     }
     edit(&dir.path().join("global"));
     let platform = Platform::load_dir(dir.path()).expect("edited platform");
     (platform, dir)
-}
-
-/// Copies a directory tree (the files links point at, not the links).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! (snapshots.rs) do not show, such as files written, real host probes, environment variables
 //! and the README.
 
-use std::path::Path;
-
-use crate::common::{acp, collect_fixture, fixture, repo, result_of, run_with, status_of};
+use crate::common::{
+    acp, collect_fixture, copy_tree, fixture, repo, result_of, run_with, status_of,
+};
 
 fn check_json(scenario: &str, extra: &[&str]) -> crate::common::Run {
     let dir = fixture(scenario);
@@ -133,25 +133,18 @@ fn malformed_bundled_pack_given_to_check_names_line_and_field() {
 /// 192.168.130.11 renamed after this host), without recorded host facts and, unless `metrics`,
 /// without node-exporter's answer: this host's probes are then that node's.
 fn ready_on_this_host(metrics: bool) -> (tempfile::TempDir, std::path::PathBuf, String) {
-    fn copy(from: &Path, to: &Path, metrics: bool) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-            let name = entry.file_name();
-            let target = to.join(&name);
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target, metrics);
-            } else if name != "host.json" && (metrics || name != "node-filesystem-metrics.json") {
-                std::fs::copy(entry.path(), target).expect("copy");
-            }
-        }
-    }
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .expect("host name")
         .trim()
         .to_string();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("ready-3.18");
-    copy(&fixture("ready-3.18"), &dir, metrics);
+    let skip: &[&str] = if metrics {
+        &["host.json"]
+    } else {
+        &["host.json", "node-filesystem-metrics.json"]
+    };
+    copy_tree(&fixture("ready-3.18"), &dir, skip);
     let nodes = dir.join("global/nodes.json");
     let mut list: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&nodes).expect("nodes")).expect("JSON");

@@ -6,29 +6,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{Run, acp, fixture};
+use crate::common::{Run, acp, copy_tree, fixture};
 
 /// A copy of a fixture's dump directory, without its `host.json` and without node-exporter's
 /// answer: no control-plane node's free space is known.
 fn without_host_facts(name: &str) -> (tempfile::TempDir, PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else if !["host.json", "node-filesystem-metrics.json"]
-                .iter()
-                .any(|skipped| entry.file_name() == *skipped)
-            {
-                std::fs::copy(entry.path(), target).expect("copy");
-            }
-        }
-    }
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join(name);
-    copy(&fixture(name), &dir);
+    copy_tree(
+        &fixture(name),
+        &dir,
+        &["host.json", "node-filesystem-metrics.json"],
+    );
     (tmp, dir)
 }
 
