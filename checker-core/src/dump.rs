@@ -248,7 +248,7 @@ fn load_cluster(
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &crds {
-                Some(crds) if read.custom && !crds.contains(&resource_name(read)) => {
+                Some(crds) if read.custom && !crds.iter().any(|crd| read.served_by_crd(crd)) => {
                     ReadOutcome::Absent {
                         reason: format!(
                             "CRD {} is not in customresourcedefinitions.json",

@@ -45,16 +45,26 @@ rules:
     );
     // Non-resource reads (`/version`) are granted with discovery, below.
     for read in reads::ALL.iter().filter(|r| r.path.is_none()) {
-        let scope = match read.namespace {
+        let mut scope = match read.namespace {
             Some(ns) => format!(" (read in namespace {ns} only)"),
             None => String::new(),
         };
+        // A kind found by short name is granted in whichever group serves it.
+        let group = match read.short_name {
+            Some(short) => {
+                scope.push_str(&format!(
+                    "; its API group is not published, so any group's {} (short name {short})",
+                    read.plural
+                ));
+                "*"
+            }
+            None => read.group,
+        };
         let _ = write!(
             yaml,
-            "  # {}: {}{scope}\n  - apiGroups: [\"{}\"]\n    resources: [\"{}\"]\n    verbs: [\"get\", \"list\"]\n",
+            "  # {}: {}{scope}\n  - apiGroups: [\"{group}\"]\n    resources: [\"{}\"]\n    verbs: [\"get\", \"list\"]\n",
             resource_name(read),
             read.purpose.replace('`', ""),
-            read.group,
             read.plural,
         );
     }

@@ -58,6 +58,10 @@ pub struct Read {
     pub on: ReadOn,
     /// Whether the kind is served by a CustomResourceDefinition (absent CRD = "not installed").
     pub custom: bool,
+    /// For a custom kind whose API group is not published: its short name (`cvsh`), by which
+    /// API discovery finds the group, version and resource it is served under. `group` is then
+    /// empty and `versions` lists none; `plural` is the expected resource name (for RBAC).
+    pub short_name: Option<&'static str>,
     /// What the facts derived from this read are used for.
     pub purpose: &'static str,
 }
@@ -74,7 +78,11 @@ impl Read {
             };
             return format!("kubectl get --raw {path} > {}", self.file_name());
         }
-        let mut command = format!("kubectl get {}", self.resource());
+        // kubectl resolves a short name by discovery, as the checker does.
+        let resource = self
+            .short_name
+            .map_or_else(|| self.resource(), str::to_string);
+        let mut command = format!("kubectl get {resource}");
         match self.namespace {
             Some(ns) => command.push_str(&format!(" -n {ns}")),
             // A selected read looks in every namespace (`-A` is harmless for cluster kinds).
@@ -133,6 +141,17 @@ impl Read {
             self.plural.to_string()
         } else {
             format!("{}.{}", self.plural, self.group)
+        }
+    }
+
+    /// Whether the CustomResourceDefinition named `crd` (`plural.group`) serves this read's
+    /// kind; for a kind known by short name, any group will do.
+    pub fn served_by_crd(&self, crd: &str) -> bool {
+        match self.short_name {
+            Some(_) => crd
+                .strip_prefix(self.plural)
+                .is_some_and(|group| group.starts_with('.')),
+            None => crd == self.resource(),
         }
     }
 

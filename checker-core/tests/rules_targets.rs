@@ -336,6 +336,130 @@ fn the_4_4_preview_needs_kernel_5_8_and_the_admin_acknowledgement() {
 }
 
 #[test]
+fn from_4_3_the_platforms_own_preflight_must_have_passed_for_the_target() {
+    let check =
+        |name: &str, state: &str| json!({"name": name, "policy": "Required", "state": state});
+    let shadow = |desired: Option<&str>, checks: Option<Vec<Value>>| {
+        let mut item = json!({
+            "apiVersion": "upgrade.alauda.io/v1alpha1", "kind": "ClusterVersionShadow",
+            "metadata": {"name": "global", "namespace": "cpaas-system"}, "spec": {}, "status": {}
+        });
+        if let Some(version) = desired {
+            item["spec"]["desiredUpdate"] = json!({"version": version});
+        }
+        if let Some(checks) = checks {
+            item["status"]["preflight"] =
+                json!({"observedAt": "2026-11-30T16:40:12Z", "checks": checks});
+        }
+        ReadOutcome::Ok { items: vec![item] }
+    };
+    let passed = || {
+        vec![
+            check("ClusterRunning", "Passed"),
+            check("PlatformLicense", "Passed"),
+        ]
+    };
+    let mut failed = passed();
+    failed[1] = json!({"name": "PlatformLicense", "state": "Failed", "reason": "Expired",
+                       "message": "the license expired on 2026-11-01"});
+    let forbidden = ReadOutcome::Error(checker_core::snapshot::ReadError::new(
+        checker_core::snapshot::ReadErrorKind::Forbidden,
+        "forbidden".to_string(),
+    ));
+    let absent = ReadOutcome::Absent {
+        reason: "API discovery lists no ClusterVersionShadow".to_string(),
+    };
+    // (outcome of the read, expected, words of the message)
+    let cases = [
+        (
+            Some(shadow(Some("4.3.0"), Some(passed()))),
+            Status::Pass,
+            "all 2 checks",
+        ),
+        (
+            Some(shadow(Some("v4.3.2"), Some(passed()))),
+            Status::Pass,
+            "all 2 checks",
+        ),
+        (
+            Some(shadow(None, Some(passed()))),
+            Status::Pass,
+            "all 2 checks",
+        ),
+        (
+            Some(shadow(Some("4.3.0"), Some(failed.clone()))),
+            Status::Fail,
+            "PlatformLicense Failed (Expired): the license expired on 2026-11-01",
+        ),
+        (
+            Some(shadow(
+                Some("4.3.0"),
+                Some(vec![check("ClusterRunning", "Retry")]),
+            )),
+            Status::Warn,
+            "still retrying: ClusterRunning Retry",
+        ),
+        (
+            Some(shadow(
+                Some("4.3.0"),
+                Some(vec![check("ClusterRunning", "")]),
+            )),
+            Status::Fail,
+            "ClusterRunning without a state",
+        ),
+        (
+            Some(shadow(
+                Some("4.3.0"),
+                Some(vec![check("ClusterRunning", "Unknown")]),
+            )),
+            Status::Fail,
+            "ClusterRunning Unknown",
+        ),
+        (
+            Some(shadow(Some("4.2.1"), Some(failed))),
+            Status::Warn,
+            "results are for 4.2.1, not 4.3: 1 of 2 checks not passed",
+        ),
+        (
+            Some(shadow(Some("4.3.0"), Some(Vec::new()))),
+            Status::Warn,
+            "no result yet",
+        ),
+        (
+            Some(shadow(Some("4.3.0"), None)),
+            Status::Warn,
+            "recorded no check",
+        ),
+        (
+            Some(ReadOutcome::Ok { items: Vec::new() }),
+            Status::Warn,
+            "recorded no check",
+        ),
+        (Some(absent), Status::Warn, "no ClusterVersionShadow kind"),
+        (Some(forbidden), Status::Error, "forbidden"),
+        (None, Status::Error, "clusterversionshadows"),
+    ];
+    for (outcome, expected, words) in cases {
+        let mut snapshot = fixture("ready-4.1");
+        let record = &mut snapshot.clusters[0];
+        match outcome {
+            Some(outcome) => record
+                .reads
+                .insert("clusterversionshadows".to_string(), outcome),
+            None => record.reads.remove("clusterversionshadows"),
+        };
+        let (status, message) = result("4.3", &snapshot, "PlatformPreflightPassed", "global");
+        assert_eq!(status, expected, "{words}: {message}");
+        assert!(message.contains(words), "{message}");
+    }
+    // Before the window only the global cluster's preflight counts; the workload clusters'
+    // come with their own upgrade.
+    let results = results_of("4.3", &fixture("ready-4.1"), "PlatformPreflightPassed");
+    let subjects: Vec<_> = results.iter().map(|(s, _, _)| s.as_str()).collect();
+    assert_eq!(subjects, ["global"], "{results:?}");
+}
+
+#[test]
 fn without_a_target_the_installed_version_chooses_the_pack() {
     let stable = || -> Vec<RulePack> {
         rules::bundled()

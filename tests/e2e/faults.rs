@@ -224,7 +224,7 @@ impl Request {
 /// read with a field this does not know about fails the test: the new field may change the
 /// request, and a fault on the wrong path would test nothing.
 fn request_of(read: &Read) -> Request {
-    const KNOWN: [&str; 12] = [
+    const KNOWN: [&str; 13] = [
         "id",
         "group",
         "versions",
@@ -237,6 +237,8 @@ fn request_of(read: &Read) -> Request {
         "text",
         "on",
         "custom",
+        // Found by discovery: the matrix serves it in its own group (see `platform`).
+        "short_name",
         "purpose",
     ];
     let fields = serde_json::to_value(read).expect("a read as JSON");
@@ -253,20 +255,33 @@ fn request_of(read: &Read) -> Request {
         let path = path.split_once('?').map_or(path, |(path, _)| path);
         return Request::Get(path.to_string());
     }
-    let version = read
-        .versions
-        .first()
-        .unwrap_or_else(|| panic!("read {}: neither a path nor a version", read.id));
-    let base = if read.group.is_empty() {
+    let (group, version) = served_at(read);
+    let base = if group.is_empty() {
         format!("/api/{version}")
     } else {
-        format!("/apis/{}/{version}", read.group)
+        format!("/apis/{group}/{version}")
     };
     // The label selector is in the query, which does not change the path.
     Request::List(match read.namespace {
         Some(ns) => format!("{base}/namespaces/{ns}/{}", read.plural),
         None => format!("{base}/{}", read.plural),
     })
+}
+
+/// The group a kind found by short name is served in on the matrix's platform (its real group
+/// is not published).
+const DISCOVERED_GROUP: &str = "discovered.preflight.test";
+
+/// The group and version a read's list is served at on the matrix's platform.
+fn served_at(read: &Read) -> (&'static str, &'static str) {
+    if read.short_name.is_some() {
+        return (DISCOVERED_GROUP, "v1");
+    }
+    let version = read
+        .versions
+        .first()
+        .unwrap_or_else(|| panic!("read {}: neither a path nor a version", read.id));
+    (read.group, version)
 }
 
 /// How a rule depends on one read.
@@ -454,14 +469,18 @@ fn platform(reads: &[&Read]) -> Platform {
                 continue;
             }
             let cluster = platform.cluster_mut(name);
-            if !cluster.has_custom_resource(read.group, read.plural) {
-                let crd = test_apiserver::custom_resource_definition(
-                    read.group,
+            let (group, version) = served_at(read);
+            if !cluster.has_custom_resource(group, read.plural) {
+                let mut crd = test_apiserver::custom_resource_definition(
+                    group,
                     read.kind,
                     read.plural,
-                    read.versions,
+                    &[version],
                     read.namespace.is_some(),
                 );
+                if let Some(short) = read.short_name {
+                    crd["spec"]["names"]["shortNames"] = serde_json::json!([short]);
+                }
                 cluster.add_object(crd).expect("a CRD");
             }
         }

@@ -1142,6 +1142,112 @@ fn discovery_tells_an_absent_crd_and_finds_an_older_served_version() {
 }
 
 #[test]
+fn the_platforms_own_preflight_is_found_by_its_short_name_and_a_fault_is_no_result_yet_never() {
+    const LIST: &str =
+        "/apis/upgrade.alauda.io/v1alpha1/namespaces/cpaas-system/clusterversionshadows";
+    /// (case, aggregated discovery, edit of the global's fixture, fault, status, words)
+    type Case = (
+        &'static str,
+        bool,
+        fn(&Path),
+        Option<FaultRule>,
+        &'static str,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "aggregated discovery",
+            true,
+            |_| {},
+            None,
+            "pass",
+            "all 12 checks",
+        ),
+        (
+            "plain discovery",
+            false,
+            |_| {},
+            None,
+            "pass",
+            "all 12 checks",
+        ),
+        (
+            "no ClusterVersionShadow CRD",
+            true,
+            |global| {
+                std::fs::remove_file(global.join("clusterversionshadows.json")).expect("remove");
+                edit_json(&global.join("customresourcedefinitions.json"), |crds| {
+                    crds["items"].as_array_mut().expect("items").retain(|c| {
+                        c["metadata"]["name"] != "clusterversionshadows.upgrade.alauda.io"
+                    });
+                });
+            },
+            None,
+            "warn",
+            "no ClusterVersionShadow kind",
+        ),
+        (
+            "the list forbidden",
+            true,
+            |_| {},
+            Some(
+                FaultRule::new(FaultAction::Forbidden {
+                    user: "system:serviceaccount:cpaas-system:acp-preflight".to_string(),
+                })
+                .path_exact(LIST),
+            ),
+            "error",
+            "forbidden",
+        ),
+        (
+            "discovery failing",
+            true,
+            |_| {},
+            Some(FaultRule::new(FaultAction::InternalError).path_exact("/apis")),
+            "error",
+            "looking up the short name cvsh in API discovery: Internal error",
+        ),
+        (
+            "a group's document failing in plain discovery",
+            false,
+            |_| {},
+            Some(
+                FaultRule::new(FaultAction::ServiceUnavailable)
+                    .path_exact("/apis/upgrade.alauda.io/v1alpha1"),
+            ),
+            "error",
+            "looking up the short name cvsh in API discovery",
+        ),
+    ];
+    for (case, aggregated, edit, fault, status, words) in cases {
+        let (platform, _dir) = edited_platform("ready-4.1", edit);
+        let options = ServerOptions {
+            aggregated_discovery: aggregated,
+            ..ServerOptions::default()
+        };
+        let live = Live::with_options(platform, options);
+        if let Some(fault) = fault {
+            live.server.add_fault(fault.cluster("global"));
+        }
+        let run = live.check(&["--target", "4.3", "--skip-host"]);
+        let report = run.json();
+        let result = result_of(&report, "PlatformPreflightPassed", "global");
+        assert_eq!(result["status"], status, "{case}: {result}");
+        let message = result["message"].as_str().expect("message");
+        assert!(message.contains(words), "{case}: {message}");
+        if status == "pass" {
+            let listed = live
+                .server
+                .requests()
+                .iter()
+                .filter(|r| r.path == LIST)
+                .count();
+            assert_eq!(listed, 1, "{case}: one list at the discovered group");
+        }
+    }
+}
+
+#[test]
 fn an_unreadable_global_cluster_is_said_once_with_its_fix() {
     let live = Live::start(platform("ready-3.18"));
     let kubeconfig = std::fs::read_to_string(&live.kubeconfig).expect("kubeconfig");

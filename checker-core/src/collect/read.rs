@@ -15,43 +15,266 @@ use crate::snapshot::{ReadError, ReadErrorKind, ReadOutcome};
 
 /// Makes `reads` on one cluster, concurrently; the outcomes are keyed by read id. When some
 /// reads are of custom kinds, the cluster's API groups are asked first, once (`/apis`): a kind
-/// whose group is not served is absent without a request of its own.
+/// whose group is not served is absent without a request of its own. When a read names its kind
+/// by short name ([`Read::short_name`]), that first request asks for aggregated discovery, which
+/// also says where each short name is served.
 pub(crate) async fn read_all(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     reads: &[&'static Read],
 ) -> BTreeMap<String, ReadOutcome> {
-    let groups = if reads.iter().any(|r| r.custom) {
-        api_groups(ctx, endpoint, cluster).await
+    let wanted: Vec<&Read> = reads
+        .iter()
+        .copied()
+        .filter(|r| r.short_name.is_some())
+        .collect();
+    let served = if !wanted.is_empty() {
+        discover_short_names(ctx, endpoint, cluster, &wanted).await
+    } else if reads.iter().any(|r| r.custom) {
+        Served {
+            groups: api_groups(ctx, endpoint, cluster).await,
+            short_names: BTreeMap::new(),
+        }
     } else {
-        None
+        Served::default()
     };
-    let groups = groups.as_ref();
+    let served = &served;
     let outcomes = futures::future::join_all(reads.iter().map(|read| async move {
         (
             read.id.to_string(),
-            self::read(ctx, endpoint, cluster, read, groups).await,
+            self::read(ctx, endpoint, cluster, read, served).await,
         )
     }))
     .await;
     outcomes.into_iter().collect()
 }
 
+/// What API discovery said about a cluster before its reads were made.
+#[derive(Debug, Default)]
+pub(crate) struct Served {
+    /// API groups by name with their versions; `None` when not asked or not readable, and each
+    /// read then finds out on its own.
+    groups: Option<Groups>,
+    /// For each short name asked for: the resource it names, `None` when no served resource
+    /// has it, or why discovery could not tell.
+    short_names: BTreeMap<&'static str, Result<Option<Located>, ReadError>>,
+}
+
+/// Where discovery found a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Located {
+    group: String,
+    version: String,
+    plural: String,
+}
+
 /// The API groups a cluster serves, each with its versions (`/apis`, an `APIGroupList`); `None`
 /// when discovery could not be read, and each read then finds out on its own.
 async fn api_groups(ctx: &Ctx, endpoint: &Endpoint, cluster: &str) -> Option<Groups> {
     let list = discover(ctx, endpoint, cluster, "/apis").await.ok()??;
-    let groups = list.get("groups")?.as_array()?;
-    Some(
-        groups
+    Some(group_list(&list))
+}
+
+/// The groups of an `APIGroupList`, each with its versions, preferred first as listed.
+fn group_list(list: &Value) -> Groups {
+    list.get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| {
+            let name = g.get("name")?.as_str()?.to_string();
+            Some((name, group_versions(g)))
+        })
+        .collect()
+}
+
+/// Aggregated discovery first (`apidiscovery.k8s.io` v2, then v2beta1), as kube-apiserver
+/// 1.26+ serves it; a plain `APIGroupList` otherwise.
+const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,\
+                          application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,\
+                          application/json";
+
+/// Asks `/apis` for aggregated discovery, which lists every group with its resources and their
+/// short names, and finds each read's short name in it. A server that answers the plain
+/// `APIGroupList` instead is asked for the resources of each group's preferred version.
+async fn discover_short_names(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    wanted: &[&Read],
+) -> Served {
+    let failed = |error: ReadError| Served {
+        groups: None,
+        short_names: wanted
             .iter()
-            .filter_map(|g| {
-                let name = g.get("name")?.as_str()?.to_string();
-                Some((name, group_versions(g)))
+            .filter_map(|r| {
+                let short = r.short_name?;
+                let mut error = error.clone();
+                error.message = format!(
+                    "looking up the short name {short} in API discovery: {}",
+                    error.message
+                );
+                Some((short, Err(error)))
             })
             .collect(),
-    )
+    };
+    let document = match transport::get_as(ctx, endpoint, cluster, "/apis", AGGREGATED).await {
+        Answer::Http(h) if h.status == 200 => match serde_json::from_slice::<Value>(&h.body) {
+            Ok(document) => document,
+            Err(_) => return failed(not_json("/apis", &h)),
+        },
+        Answer::Http(h) => {
+            return failed(classify::http(
+                h.status,
+                &h.content_type,
+                &h.body,
+                "get /apis",
+            ));
+        }
+        Answer::Failed(error) => return failed(error),
+    };
+    let (groups, resources) =
+        if document.get("kind").and_then(Value::as_str) == Some("APIGroupDiscoveryList") {
+            aggregated(&document)
+        } else {
+            let groups = group_list(&document);
+            match preferred_resources(ctx, endpoint, cluster, &document).await {
+                Ok(resources) => (groups, resources),
+                Err(error) => {
+                    let mut served = failed(error);
+                    served.groups = Some(groups);
+                    return served;
+                }
+            }
+        };
+    let short_names = wanted
+        .iter()
+        .filter_map(|read| {
+            let short = read.short_name?;
+            let found = resources
+                .iter()
+                .find(|r| r.kind == read.kind && r.short_names.iter().any(|s| s == short))
+                .map(|r| r.located.clone());
+            Some((short, Ok(found)))
+        })
+        .collect();
+    Served {
+        groups: Some(groups),
+        short_names,
+    }
+}
+
+/// A resource as discovery lists it.
+struct Listed {
+    located: Located,
+    kind: String,
+    short_names: Vec<String>,
+}
+
+/// The groups and resources of an aggregated `APIGroupDiscoveryList`, versions in the order
+/// listed (preferred first).
+fn aggregated(document: &Value) -> (Groups, Vec<Listed>) {
+    let mut groups = Groups::new();
+    let mut resources = Vec::new();
+    let array =
+        |value: Option<&Value>| value.and_then(Value::as_array).cloned().unwrap_or_default();
+    for group in array(document.get("items")) {
+        let name = text_at(&group, "/metadata/name");
+        let versions = array(group.get("versions"));
+        for version in &versions {
+            let version_name = text_at(version, "/version");
+            groups
+                .entry(name.clone())
+                .or_default()
+                .push(version_name.clone());
+            for resource in array(version.get("resources")) {
+                resources.push(Listed {
+                    located: Located {
+                        group: name.clone(),
+                        version: version_name.clone(),
+                        plural: text_at(&resource, "/resource"),
+                    },
+                    kind: text_at(&resource, "/responseKind/kind"),
+                    short_names: short_names(&resource),
+                });
+            }
+        }
+    }
+    (groups, resources)
+}
+
+/// The resources of each group's preferred version, from the plain documents
+/// (`/apis/<group>/<version>`, asked concurrently). An error when any of them could not be read:
+/// a short name not found then is not known to be absent.
+async fn preferred_resources(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    list: &Value,
+) -> Result<Vec<Listed>, ReadError> {
+    let preferred: Vec<(String, String)> = list
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| {
+            let name = g.get("name")?.as_str()?.to_string();
+            let version = g
+                .pointer("/preferredVersion/version")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| group_versions(g).into_iter().next())?;
+            Some((name, version))
+        })
+        .collect();
+    let documents = futures::future::join_all(preferred.iter().map(|(group, version)| {
+        let path = group_version_path(group, version);
+        async move { discover(ctx, endpoint, cluster, &path).await }
+    }))
+    .await;
+    let mut resources = Vec::new();
+    for ((group, version), document) in preferred.iter().zip(documents) {
+        let Some(document) = document? else { continue };
+        for resource in document
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            resources.push(Listed {
+                located: Located {
+                    group: group.clone(),
+                    version: version.clone(),
+                    plural: text_at(resource, "/name"),
+                },
+                kind: text_at(resource, "/kind"),
+                short_names: short_names(resource),
+            });
+        }
+    }
+    Ok(resources)
+}
+
+/// The string at a JSON pointer, empty when absent.
+fn text_at(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A discovery resource's `shortNames`.
+fn short_names(resource: &Value) -> Vec<String> {
+    resource
+        .get("shortNames")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The versions an `APIGroup` document (alone, or in an `APIGroupList`) says are served.
@@ -80,12 +303,33 @@ pub(crate) async fn read(
     endpoint: &Endpoint,
     cluster: &str,
     read: &Read,
-    groups: Option<&Groups>,
+    served: &Served,
 ) -> ReadOutcome {
     if let Some(path) = read.path {
         return get_object(ctx, endpoint, cluster, path, read.text).await;
     }
-    let served = groups
+    if let Some(short) = read.short_name {
+        return match served.short_names.get(short) {
+            Some(Ok(Some(located))) => match list(ctx, endpoint, cluster, read, located).await {
+                Ok(items) => ReadOutcome::Ok { items },
+                Err(error) => ReadOutcome::Error(error),
+            },
+            Some(Ok(None)) => ReadOutcome::Absent {
+                reason: format!(
+                    "API discovery lists no {} (short name {short}): its CRD is not installed",
+                    read.kind
+                ),
+            },
+            Some(Err(error)) => ReadOutcome::Error(error.clone()),
+            None => ReadOutcome::Error(ReadError::new(
+                ReadErrorKind::Invalid,
+                format!("short name {short} was not looked up in API discovery"),
+            )),
+        };
+    }
+    let served = served
+        .groups
+        .as_ref()
         .filter(|_| read.custom && !read.group.is_empty())
         .map(|groups| groups.get(read.group));
     if let Some(None) = served {
@@ -109,14 +353,14 @@ pub(crate) async fn read(
             format!("the catalogue names no version for read {}", read.id),
         ));
     };
-    let not_served = match list(ctx, endpoint, cluster, read, first).await {
+    let not_served = match list(ctx, endpoint, cluster, read, &Located::of(read, first)).await {
         Ok(items) => return ReadOutcome::Ok { items },
         Err(error) if read.custom && error.http_status == Some(404) => error,
         Err(error) => return ReadOutcome::Error(error),
     };
     match resolve(ctx, endpoint, cluster, read).await {
         Ok(Resolved::Served(version)) if version != *first => {
-            match list(ctx, endpoint, cluster, read, &version).await {
+            match list(ctx, endpoint, cluster, read, &Located::of(read, &version)).await {
                 Ok(items) => ReadOutcome::Ok { items },
                 Err(error) => ReadOutcome::Error(error),
             }
@@ -125,6 +369,17 @@ pub(crate) async fn read(
         Ok(Resolved::Served(_)) => ReadOutcome::Error(not_served),
         Ok(Resolved::Absent(reason)) => ReadOutcome::Absent { reason },
         Err(error) => ReadOutcome::Error(error),
+    }
+}
+
+impl Located {
+    /// A catalogue read at one of its versions.
+    fn of(read: &Read, version: &str) -> Located {
+        Located {
+            group: read.group.to_string(),
+            version: version.to_string(),
+            plural: read.plural.to_string(),
+        }
     }
 }
 
@@ -290,12 +545,12 @@ async fn discover(
     }
 }
 
-/// The list path of a read at a version, without the query.
-pub(crate) fn list_path(read: &Read, version: &str) -> String {
-    let base = group_version_path(read.group, version);
+/// The list path of a read's objects where they are served, without the query.
+fn list_path(read: &Read, at: &Located) -> String {
+    let base = group_version_path(&at.group, &at.version);
     match read.namespace {
-        Some(ns) => format!("{base}/namespaces/{ns}/{}", read.plural),
-        None => format!("{base}/{}", read.plural),
+        Some(ns) => format!("{base}/namespaces/{ns}/{}", at.plural),
+        None => format!("{base}/{}", at.plural),
     }
 }
 
@@ -307,17 +562,21 @@ pub(crate) fn list_permission(read: &Read) -> String {
     }
 }
 
-/// Lists every object of a read, page by page.
+/// Lists every object of a read where it is served, page by page.
 async fn list(
     ctx: &Ctx,
     endpoint: &Endpoint,
     cluster: &str,
     read: &Read,
-    version: &str,
+    at: &Located,
 ) -> Result<Vec<Value>, ReadError> {
-    let path = list_path(read, version);
+    let path = list_path(read, at);
     let permission = list_permission(read);
-    let api_version = read.api_version(version);
+    let api_version = if at.group.is_empty() {
+        at.version.clone()
+    } else {
+        format!("{}/{}", at.group, at.version)
+    };
     let fetch = |token: Option<String>| {
         let mut query = format!("{path}?limit={}", ctx.page_size);
         if let Some(selector) = read.label_selector {

@@ -98,12 +98,23 @@ fn retryable(answer: &Answer) -> bool {
     matches!(answer, Answer::Http(h) if matches!(h.status, 429 | 500 | 502 | 503 | 504))
 }
 
-/// GETs `path` (after the endpoint's prefix), retrying 429 and 5xx answers with exponential
-/// backoff as long as the retry would start before the deadline.
+/// GETs `path` (after the endpoint's prefix) as JSON, retrying 429 and 5xx answers with
+/// exponential backoff as long as the retry would start before the deadline.
 pub(crate) async fn get(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &str) -> Answer {
+    get_as(ctx, endpoint, cluster, path, "application/json").await
+}
+
+/// Like [`get`], asking for the media types of `accept` (aggregated discovery, say).
+pub(crate) async fn get_as(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    path: &str,
+    accept: &str,
+) -> Answer {
     let mut attempt = 0;
     loop {
-        let answer = get_once(ctx, endpoint, cluster, path).await;
+        let answer = get_once(ctx, endpoint, cluster, path, accept).await;
         if !retryable(&answer) || attempt >= ctx.retries {
             return answer;
         }
@@ -124,7 +135,13 @@ pub(crate) async fn get(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &st
 }
 
 /// One GET, bounded by the request timeout and the deadline, recorded in the manifest.
-pub(crate) async fn get_once(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path: &str) -> Answer {
+async fn get_once(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    cluster: &str,
+    path: &str,
+    accept: &str,
+) -> Answer {
     let started = Instant::now();
     if started >= ctx.deadline {
         return Answer::Failed(ctx.deadline_error());
@@ -132,7 +149,7 @@ pub(crate) async fn get_once(ctx: &Ctx, endpoint: &Endpoint, cluster: &str, path
     let limit = (started + ctx.request_timeout).min(ctx.deadline);
     let uri = format!("{}{}", endpoint.prefix, path);
     let request = match http::Request::get(uri.as_str())
-        .header(ACCEPT, "application/json")
+        .header(ACCEPT, accept)
         .body(Body::empty())
     {
         Ok(request) => request,

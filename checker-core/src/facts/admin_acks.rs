@@ -22,6 +22,7 @@ pub const ADMIN_ACKS: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: false,
+    short_name: None,
     purpose: "the administrator's acknowledgements of the release's admin gates (ConfigMap admin-acks)",
 };
 

@@ -23,6 +23,7 @@ pub const CRON_JOBS: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: false,
+    short_name: None,
     purpose: "periodic tasks, among them custom etcd backup policies (3.x)",
 };
 
@@ -40,6 +41,7 @@ pub const ETCD_BACKUP_CONFIGURATIONS: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: true,
+    short_name: None,
     purpose: "etcd backup configurations (4.1+): any besides etcd-backup-default",
 };
 

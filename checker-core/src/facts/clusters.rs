@@ -25,6 +25,7 @@ pub const CLUSTERS: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "clusters: name, global or workload, On-Premises or Managed, recorded Kubernetes version, phase",
 };
 
@@ -42,6 +43,7 @@ pub const CAPI_CLUSTERS: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "Cluster API clusters (imported and immutable-infrastructure) the platform manages",
 };
 

@@ -39,6 +39,7 @@ pub const NODE_FILESYSTEM_METRICS: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: false,
+    short_name: None,
     purpose: "node-exporter's free space of the filesystems holding /cpaas/minio on the global cluster's nodes (Prometheus, through the service proxy)",
 };
 

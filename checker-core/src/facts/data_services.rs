@@ -32,6 +32,7 @@ const fn instances(
         text: false,
         on: ReadOn::EveryCluster,
         custom: true,
+        short_name: None,
         purpose,
     }
 }

@@ -22,6 +22,7 @@ pub const CLUSTER_MODULES: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "the ACP version each cluster runs (its ClusterModule, status.base.version)",
 };
 

@@ -33,6 +33,7 @@ pub const MACHINES: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "machines of each global cluster and their phase (disaster recovery)",
 };
 
@@ -49,6 +50,7 @@ pub const ETCD_SYNC_PODS: Read = Read {
     text: false,
     on: ReadOn::Standby,
     custom: false,
+    short_name: None,
     purpose: "the etcd Synchronizer's pods (disaster recovery standby)",
 };
 
@@ -66,6 +68,7 @@ pub const ETCD_SYNC_CHECK: Read = Read {
     text: true,
     on: ReadOn::Standby,
     custom: false,
+    short_name: None,
     purpose: "the etcd Synchronizer monitor's missed and surplus keys (disaster recovery standby)",
 };
 

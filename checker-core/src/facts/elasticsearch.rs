@@ -22,6 +22,7 @@ pub const ELASTICSEARCH_STATEFULSETS: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: false,
+    short_name: None,
     purpose: "Elasticsearch log storage StatefulSets and their node-role settings",
 };
 

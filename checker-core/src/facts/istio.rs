@@ -24,6 +24,7 @@ pub const ISTIO_DEPLOYMENTS: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: false,
+    short_name: None,
     purpose: "Istio control-plane (istiod) revisions and versions, in every namespace",
 };
 

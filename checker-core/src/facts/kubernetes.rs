@@ -25,6 +25,7 @@ pub const SERVER_VERSION: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: false,
+    short_name: None,
     purpose: "the Kubernetes version the API server runs (gitVersion)",
 };
 

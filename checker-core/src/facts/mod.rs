@@ -28,6 +28,7 @@ pub mod nodes;
 pub mod overrides;
 pub mod platform;
 pub mod plugins;
+pub mod preflight;
 mod raw;
 pub mod schema;
 
@@ -66,6 +67,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &Registered::<kubernetes::Kubernetes>::NEW,
     &Registered::<backups::Backups>::NEW,
     &Registered::<overrides::Overrides>::NEW,
+    &Registered::<preflight::Preflight>::NEW,
     &Registered::<data_services::DataServices>::NEW,
 ];
 
@@ -602,6 +604,7 @@ mod tests {
                 "cronjobs",
                 "etcdbackupconfigurations",
                 "resourcepatches",
+                "clusterversionshadows",
                 "postgresqls",
                 "perconaxtradbclusters",
                 "redis",

@@ -22,6 +22,7 @@ pub const NODES: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: false,
+    short_name: None,
     purpose: "nodes: roles, readiness, kubelet, kernel and container runtime versions",
 };
 

@@ -25,6 +25,7 @@ pub const RESOURCE_PATCHES: Read = Read {
     text: false,
     on: ReadOn::EveryCluster,
     custom: true,
+    short_name: None,
     purpose: "custom configuration overrides (ResourcePatches) the upgrade asks to confirm",
 };
 

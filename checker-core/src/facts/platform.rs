@@ -21,6 +21,7 @@ pub const PRODUCT_BASES: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "platform version (ProductBase `base`, status.version)",
 };
 

@@ -22,6 +22,7 @@ pub const MODULE_INFOS: Read = Read {
     text: false,
     on: ReadOn::Global,
     custom: true,
+    short_name: None,
     purpose: "installed cluster plugins per cluster (module, display name, version, phase)",
 };
 

@@ -17,11 +17,17 @@ fn ok(body: Value) -> Answer {
 #[test]
 fn paths_and_permissions() {
     assert_eq!(
-        list_path(&reads::MODULE_INFOS, "v1alpha1"),
+        list_path(
+            &reads::MODULE_INFOS,
+            &Located::of(&reads::MODULE_INFOS, "v1alpha1")
+        ),
         "/apis/cluster.alauda.io/v1alpha1/moduleinfoes"
     );
     assert_eq!(
-        list_path(&reads::ISTIO_DEPLOYMENTS, "v1"),
+        list_path(
+            &reads::ISTIO_DEPLOYMENTS,
+            &Located::of(&reads::ISTIO_DEPLOYMENTS, "v1")
+        ),
         "/apis/apps/v1/deployments"
     );
     assert_eq!(
@@ -127,7 +133,14 @@ fn serving(plural: &str) -> Value {
 async fn read_with(answers: Vec<(&'static str, u16, Value)>) -> ReadOutcome {
     let ctx = Ctx::new(&crate::collect::CollectOptions::new(Vec::new()));
     let endpoint = discovery_server(answers);
-    read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, None).await
+    read(
+        &ctx,
+        &endpoint,
+        "c",
+        &reads::PRODUCT_BASES,
+        &Served::default(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -230,18 +243,24 @@ async fn api_groups_decide_absence_and_the_version_without_a_request() {
         200,
         json!({"items": [{"metadata": {"name": "base"}}]}),
     )]);
-    let none: Groups = Groups::from([("apps".to_string(), vec!["v1".to_string()])]);
-    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, Some(&none)).await;
+    let none = Served {
+        groups: Some(Groups::from([("apps".to_string(), vec!["v1".to_string()])])),
+        short_names: BTreeMap::new(),
+    };
+    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, &none).await;
     let ReadOutcome::Absent { reason } = outcome else {
         panic!("{outcome:?}");
     };
     assert!(reason.contains("no group product.alauda.io"), "{reason}");
 
-    let served = Groups::from([(
-        "product.alauda.io".to_string(),
-        vec!["v1alpha1".to_string()],
-    )]);
-    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, Some(&served)).await;
+    let served = Served {
+        groups: Some(Groups::from([(
+            "product.alauda.io".to_string(),
+            vec!["v1alpha1".to_string()],
+        )])),
+        short_names: BTreeMap::new(),
+    };
+    let outcome = read(&ctx, &endpoint, "c", &reads::PRODUCT_BASES, &served).await;
     let ReadOutcome::Ok { items } = outcome else {
         panic!("{outcome:?}");
     };
@@ -262,4 +281,96 @@ fn a_nodes_image_list_is_not_kept() {
         "Deployment",
     );
     assert_eq!(other["status"]["images"], 1);
+}
+
+/// The ClusterVersionShadow read, found by its short name.
+const SHADOWS: &Read = &crate::facts::preflight::VERSION_SHADOWS;
+
+/// Reads the shadows from a server answering `answers` (404 otherwise).
+async fn read_shadows(answers: Vec<(&'static str, u16, Value)>) -> ReadOutcome {
+    let ctx = Ctx::new(&crate::collect::CollectOptions::new(Vec::new()));
+    let endpoint = discovery_server(answers);
+    read_all(&ctx, &endpoint, "global", &[SHADOWS])
+        .await
+        .remove(SHADOWS.id)
+        .expect("an outcome")
+}
+
+fn shadow_list() -> (&'static str, u16, Value) {
+    (
+        "/apis/upgrade.cpaas.io/v1/namespaces/cpaas-system/clusterversionshadows?limit=500",
+        200,
+        json!({"items": [{"metadata": {"name": "global"}}]}),
+    )
+}
+
+#[tokio::test]
+async fn a_short_name_is_found_in_aggregated_discovery() {
+    let aggregated = json!({"kind": "APIGroupDiscoveryList", "items": [
+        {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "resources": [
+            {"resource": "deployments", "responseKind": {"kind": "Deployment"}, "shortNames": ["deploy"]}]}]},
+        {"metadata": {"name": "upgrade.cpaas.io"}, "versions": [
+            {"version": "v1", "resources": [{"resource": "clusterversionshadows",
+                "responseKind": {"kind": "ClusterVersionShadow"}, "shortNames": ["cvsh"]}]},
+            {"version": "v1alpha1", "resources": [{"resource": "clusterversionshadows",
+                "responseKind": {"kind": "ClusterVersionShadow"}, "shortNames": ["cvsh"]}]}]},
+    ]});
+    let outcome = read_shadows(vec![("/apis", 200, aggregated.clone()), shadow_list()]).await;
+    let ReadOutcome::Ok { items } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(items[0]["apiVersion"], "upgrade.cpaas.io/v1");
+    assert_eq!(items[0]["kind"], "ClusterVersionShadow");
+
+    // The short name of another kind is not it.
+    let mut other = aggregated.clone();
+    other["items"][1]["versions"][0]["resources"][0]["responseKind"]["kind"] = json!("Other");
+    other["items"][1]["versions"].as_array_mut().unwrap().pop();
+    let outcome = read_shadows(vec![("/apis", 200, other), shadow_list()]).await;
+    let ReadOutcome::Absent { reason } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(
+        reason,
+        "API discovery lists no ClusterVersionShadow (short name cvsh): its CRD is not installed"
+    );
+}
+
+#[tokio::test]
+async fn a_short_name_is_found_in_plain_discovery_and_a_failure_is_not_absence() {
+    let groups = json!({"kind": "APIGroupList", "groups": [
+        {"name": "apps", "versions": [{"version": "v1"}], "preferredVersion": {"version": "v1"}},
+        {"name": "upgrade.cpaas.io", "versions": [{"version": "v1"}], "preferredVersion": {"version": "v1"}},
+    ]});
+    let resources = json!({"kind": "APIResourceList", "resources": [
+        {"name": "clusterversionshadows", "kind": "ClusterVersionShadow", "shortNames": ["cvsh"]}]});
+    let apps = json!({"kind": "APIResourceList", "resources": [{"name": "deployments", "kind": "Deployment"}]});
+    let outcome = read_shadows(vec![
+        ("/apis", 200, groups.clone()),
+        ("/apis/apps/v1", 200, apps.clone()),
+        ("/apis/upgrade.cpaas.io/v1", 200, resources),
+        shadow_list(),
+    ])
+    .await;
+    assert!(matches!(outcome, ReadOutcome::Ok { .. }), "{outcome:?}");
+
+    // One group's document is forbidden: the kind may be there, so it is not absent.
+    let forbidden = json!({"kind": "Status", "code": 403, "message": "forbidden"});
+    let outcome = read_shadows(vec![
+        ("/apis", 200, groups),
+        ("/apis/apps/v1", 200, apps),
+        ("/apis/upgrade.cpaas.io/v1", 403, forbidden.clone()),
+    ])
+    .await;
+    let ReadOutcome::Error(error) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(error.kind, ReadErrorKind::Forbidden);
+
+    // Discovery itself unreadable.
+    let outcome = read_shadows(vec![("/apis", 403, forbidden)]).await;
+    let ReadOutcome::Error(error) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(error.missing_permission.as_deref(), Some("get /apis"));
 }
