@@ -13,8 +13,8 @@ Exit codes:
   1  internal error
   2  usage or input error (bad flag, unreadable snapshot or kubeconfig, invalid rule pack)
   3  not ready: a blocker failed
-  4  warnings only, and --fail-on warning was given
-  5  incomplete: a check could not be evaluated and no blocker failed";
+  4  no blocker failed, but warnings with --fail-on warning (or info results with --fail-on info)
+  5  incomplete: a check could not be evaluated (and no failed blocker decides the exit code)";
 
 /// Checks whether an Alauda Container Platform installation is ready to be upgraded, and says
 /// exactly what to fix if not.
@@ -69,13 +69,18 @@ pub enum LintFormat {
     Json,
 }
 
-/// Which results fail the run.
+/// Which results fail the run (the gate policy). A check that could not be evaluated always
+/// makes the run incomplete (exit 5), whatever the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     /// Only failed blockers (exit 3).
     Blocker,
     /// Failed blockers, and also warnings (exit 4).
     Warning,
+    /// Failed blockers, warnings, and also info results (exit 4).
+    Info,
+    /// Nothing but checks that could not be evaluated: a report, not a gate.
+    Never,
 }
 
 /// When to colour output.
@@ -200,6 +205,41 @@ fn parse_seconds(value: &str) -> Result<u64, String> {
     seconds.ok_or_else(|| format!("`{value}`: expected a duration from 1s to 24h"))
 }
 
+/// One `--output-file`: a format, and the file to write it to (`None` for stdout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// The format.
+    pub format: Format,
+    /// The file; `None` for stdout (`-`).
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `FORMAT=PATH`.
+fn parse_output_file(value: &str) -> Result<OutputFile, String> {
+    let formats = || {
+        Format::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((format, path)) = value
+        .split_once('=')
+        .filter(|(f, p)| !f.is_empty() && !p.is_empty())
+    else {
+        return Err(format!(
+            "expected FORMAT=PATH, e.g. sarif=preflight.sarif (formats: {})",
+            formats()
+        ));
+    };
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("`{format}` is not a format (formats: {})", formats()))?;
+    Ok(OutputFile {
+        format,
+        path: (path != "-").then(|| PathBuf::from(path)),
+    })
+}
+
 /// Parses `NAME=CONTEXT`.
 fn parse_cluster_context(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {
@@ -244,10 +284,15 @@ pub struct CheckArgs {
     /// snapshot's host facts.
     #[command(flatten)]
     pub host: HostPathArgs,
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the JSON report to this file (for support), whatever the output format.
+    /// Output format on stdout [default: table].
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Also write the report in FORMAT to PATH, repeatable; `-` for stdout, instead of -o. For
+    /// example `--output-file sarif=preflight.sarif --output-file junit=junit.xml`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output_file)]
+    pub output_file: Vec<OutputFile>,
+    /// Also write the JSON report to this file (for support), whatever the output format; the
+    /// same as `--output-file json=FILE`.
     #[arg(long, value_name = "FILE")]
     pub report_file: Option<PathBuf>,
     /// Host facts of another node (the output of `acp-preflight host` run there), repeatable:
@@ -280,7 +325,7 @@ Exit codes:
   1  internal error
   2  usage or input error (bad flag, --wave-size outside 1 to 20, unreadable snapshot)
   3  a failed blocker holds a cluster back
-  4  nothing is held back, but warnings, and --fail-on warning was given
+  4  nothing is held back, but warnings with --fail-on warning (or info results with --fail-on info)
   5  checks that could not be evaluated hold a cluster back, and no blocker failed";
 
 /// `--phase`.

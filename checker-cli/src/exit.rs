@@ -1,6 +1,6 @@
 //! Exit codes and the failures that are not a verdict: documented in `--help` and the README.
 
-use checker_core::report::{Report, Status, Verdict};
+use checker_core::report::{Report, Status};
 
 use crate::args::FailOn;
 
@@ -22,19 +22,35 @@ pub enum Exit {
 }
 
 impl Exit {
-    /// The exit code for a report: not ready (3) over incomplete (5) over warnings (4). `info`
-    /// results never change it.
+    /// The exit code for a report under a gate policy: a failed blocker (3) over checks not
+    /// evaluated (5) over warnings or info results (4). Checks not evaluated always count.
     pub fn of(report: &Report, fail_on: FailOn) -> Exit {
-        match report.verdict {
-            Verdict::NotReady => Exit::NotReady,
-            Verdict::Incomplete => Exit::Incomplete,
-            Verdict::Ready
-                if fail_on == FailOn::Warning
-                    && report.results.iter().any(|r| r.status == Status::Warn) =>
-            {
-                Exit::Warnings
-            }
-            Verdict::Ready => Exit::Ready,
+        let any = |status: Status| {
+            fail_on.fails(status) && report.results.iter().any(|r| r.status == status)
+        };
+        if any(Status::Fail) {
+            Exit::NotReady
+        } else if any(Status::Error) {
+            Exit::Incomplete
+        } else if any(Status::Warn) || any(Status::Info) {
+            Exit::Warnings
+        } else {
+            Exit::Ready
+        }
+    }
+}
+
+impl FailOn {
+    /// Whether a result of this status fails the gate: a check not evaluated always does, a
+    /// failed blocker unless `never`, a warning with `warning` or `info`, an info result with
+    /// `info`.
+    pub fn fails(self, status: Status) -> bool {
+        match status {
+            Status::Error => true,
+            Status::Fail => self != FailOn::Never,
+            Status::Warn => matches!(self, FailOn::Warning | FailOn::Info),
+            Status::Info => self == FailOn::Info,
+            Status::Pass | Status::Skipped | Status::Excluded => false,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod common;
 mod faults;
+mod formats;
 mod live;
 mod offline;
 mod plan;

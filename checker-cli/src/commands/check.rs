@@ -134,21 +134,82 @@ fn baseline_version(file: &Path, pack: &RulePack) -> Result<String, Failure> {
         .ok_or_else(|| bad("it does not record the platform version".to_string()))
 }
 
-/// Prints the report in the chosen format, writes `--report-file`, and picks the exit code.
+/// Writes the report files, prints the report on stdout in its format, and picks the exit code.
 fn emit(report: &Report, args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
-    write_report_file(report, args)?;
-    print(&render::render(args.format, report, style)?)?;
+    let stdout = write_files(report, args)?;
+    let stdout = stdout.unwrap_or(args.format.unwrap_or(Format::Table));
+    print(&render::render(stdout, report, style, args.fail_on)?)?;
+    let github =
+        stdout == Format::Github || args.output_file.iter().any(|o| o.format == Format::Github);
+    if github {
+        append_step_summary(report, args)?;
+    }
     Ok(Exit::of(report, args.fail_on))
 }
 
-/// Writes the JSON report to `--report-file`, when given.
-pub fn write_report_file(report: &Report, args: &CheckArgs) -> Result<(), Failure> {
-    if let Some(file) = &args.report_file {
-        std::fs::write(file, render::render(Format::Json, report, &Style::plain())?).map_err(
-            |e| Failure::Usage(format!("cannot write report file {}: {e}", file.display())),
-        )?;
+/// Writes every report file (`--output-file FORMAT=PATH`, `--report-file`) and says which
+/// format `--output-file FORMAT=-` asked for on stdout. Two outputs on stdout, or two on one
+/// file, are a usage error, found before anything is written.
+pub fn write_files(report: &Report, args: &CheckArgs) -> Result<Option<Format>, Failure> {
+    let mut files: Vec<(Format, &Path)> = Vec::new();
+    let mut stdout = None;
+    for output in &args.output_file {
+        match &output.path {
+            None if stdout.is_some() || args.format.is_some() => {
+                return Err(Failure::Usage(format!(
+                    "--output-file {}=-: stdout already gets the {} output; give `-` once, \
+                     without -o",
+                    output.format.name(),
+                    stdout.or(args.format).unwrap_or(Format::Table).name()
+                )));
+            }
+            None => stdout = Some(output.format),
+            Some(path) => files.push((output.format, path)),
+        }
     }
-    Ok(())
+    if let Some(file) = &args.report_file {
+        files.push((Format::Json, file));
+    }
+    for (i, (_, path)) in files.iter().enumerate() {
+        if files[..i].iter().any(|(_, p)| p == path) {
+            return Err(Failure::Usage(format!(
+                "{} is given for two outputs; give each its own file",
+                path.display()
+            )));
+        }
+    }
+    for (format, path) in files {
+        let text = render::render(format, report, &Style::plain(), args.fail_on)?;
+        std::fs::write(path, text).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot write the {} report to {}: {e}",
+                format.name(),
+                path.display()
+            ))
+        })?;
+    }
+    Ok(stdout)
+}
+
+/// In a GitHub Actions step (`GITHUB_STEP_SUMMARY` names the step's summary file), appends the
+/// Markdown report to the summary, which has room for every result the annotations do not.
+fn append_step_summary(report: &Report, args: &CheckArgs) -> Result<(), Failure> {
+    let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) else {
+        return Ok(());
+    };
+    let markdown = render::render(Format::Markdown, report, &Style::plain(), args.fail_on)?;
+    let mut summary = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
+    summary = summary.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("GITHUB_STEP_SUMMARY {}: {e}", Path::new(&file).display()),
+        )
+    });
+    summary.map_err(|e| Failure::Usage(format!("cannot write the step summary: {e}")))
 }
 
 /// The rules excluded by `--skip` and `--skip-host`, with the reason; an unknown ID is a usage

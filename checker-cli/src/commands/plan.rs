@@ -19,32 +19,42 @@ use crate::render::{Format, Style};
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, style: &Style) -> Result<Exit, Failure> {
     let (loaded, report) = check::evaluate(&args.check)?;
-    check::write_report_file(&report, &args.check)?;
+    if check::write_files(&report, &args.check)?.is_some() {
+        return Err(Failure::Usage(
+            "--output-file FORMAT=-: plan prints the plan on stdout; write the report to a file"
+                .to_string(),
+        ));
+    }
     let platform = Platform::of(&report, &loaded.snapshot);
     let plan = plan::plan(&report, &platform, args.wave_size).map_err(Failure::Usage)?;
-    let text = match args.check.format {
+    let text = match args.check.format.unwrap_or(Format::Table) {
         Format::Table => table(&plan, &report, style),
         Format::Json => serde_json::to_string_pretty(&plan)
             .map(|json| format!("{json}\n"))
             .map_err(|e| Failure::Internal(format!("cannot serialise the plan: {e}")))?,
+        other => {
+            return Err(Failure::Usage(format!(
+                "-o {}: plan prints the plan as `table` or `json`; the report's formats are \
+                 for --output-file",
+                other.name()
+            )));
+        }
     };
     print(&text)?;
     Ok(exit(&plan, &report, args.check.fail_on))
 }
 
-/// The exit code: a failed blocker holds something back (3), else checks not evaluated do (5);
-/// with nothing held back, warnings under `--fail-on warning` (4), else ready (0).
+/// The exit code: a failed blocker holds something back (3, unless `--fail-on never`), else
+/// checks not evaluated do (5); with nothing held back, the report's warnings or info results
+/// under the gate policy (4), else ready (0).
 fn exit(plan: &UpgradePlan, report: &Report, fail_on: FailOn) -> Exit {
     match plan.verdict {
-        PlanVerdict::Blocked => Exit::NotReady,
+        PlanVerdict::Blocked if fail_on.fails(Status::Fail) => Exit::NotReady,
         PlanVerdict::Incomplete => Exit::Incomplete,
-        PlanVerdict::Ready
-            if fail_on == FailOn::Warning
-                && report.results.iter().any(|r| r.status == Status::Warn) =>
-        {
-            Exit::Warnings
-        }
-        PlanVerdict::Ready => Exit::Ready,
+        PlanVerdict::Blocked | PlanVerdict::Ready => match Exit::of(report, fail_on) {
+            exit @ (Exit::Warnings | Exit::Incomplete) => exit,
+            _ => Exit::Ready,
+        },
     }
 }
 

@@ -362,19 +362,6 @@ pub fn render(report: &Report, style: &Style) -> String {
         "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped, {} excluded\n",
         s.total, s.pass, s.fail, s.warn, s.info, s.error, s.skipped, s.excluded
     ));
-    let verdict = match report.verdict {
-        Verdict::Ready => "READY: no blocker failed and every check was evaluated",
-        Verdict::NotReady => match report.phase {
-            Phase::Pre => "NOT READY: fix the failed blockers above before upgrading",
-            Phase::Workload => {
-                "NOT READY: fix the failed blockers above before upgrading the workload clusters"
-            }
-            Phase::Post => "NOT READY: the upgrade is not complete; fix the failed blockers above",
-        },
-        Verdict::Incomplete => {
-            "INCOMPLETE: some checks could not be evaluated; no blocker failed among the others"
-        }
-    };
     let excluded: Vec<&RuleResult> = report
         .results
         .iter()
@@ -386,47 +373,7 @@ pub fn render(report: &Report, style: &Style) -> String {
     for r in &excluded {
         out.push_str(&format!("- {} {}\n", r.rule, r.message));
     }
-    // `READY, 2 checks excluded (A, B), 1 of 3 workload clusters checked (prod-1): ...`:
-    // exclusions and a partial scope are part of the verdict.
-    let mut qualifiers = Vec::new();
-    if !excluded.is_empty() {
-        qualifiers.push(format!(
-            "{} check{} excluded ({})",
-            excluded.len(),
-            if excluded.len() == 1 { "" } else { "s" },
-            excluded
-                .iter()
-                .map(|r| r.rule.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(scope) = &report.scope {
-        let total = scope.platform.as_ref().map(Vec::len);
-        let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
-        qualifiers.push(format!(
-            "only {}{of} workload cluster{} checked ({})",
-            scope.selected.len(),
-            if total.unwrap_or(scope.selected.len()) == 1 {
-                ""
-            } else {
-                "s"
-            },
-            scope.selected.join(", ")
-        ));
-    }
-    let line = match (qualifiers.is_empty(), verdict.split_once(": ")) {
-        (true, _) | (_, None) => format!("Verdict: {verdict}"),
-        (false, Some((word, rest))) => format!(
-            "Verdict: {word}, {}: {}",
-            qualifiers.join(", "),
-            if excluded.is_empty() {
-                rest.to_string()
-            } else {
-                rest.replace("every check", "every other check")
-            }
-        ),
-    };
+    let line = format!("Verdict: {}", super::verdict_line(report));
     if styled {
         let style = match report.verdict {
             Verdict::Ready => anstyle::AnsiColor::Green,

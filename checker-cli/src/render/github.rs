@@ -1,0 +1,106 @@
+//! GitHub Actions workflow commands: an annotation per problem, most important first, then every
+//! result in a collapsed group of the log, the exclusions and the verdict.
+//!
+//! A result that fails the gate (`--fail-on`) and a check not evaluated are `::error`; other
+//! warnings are `::warning` and info results `::notice`. GitHub shows at most 10 annotations of
+//! each level per step; the group holds everything. With `GITHUB_STEP_SUMMARY` set, `check`
+//! also appends the Markdown report there (see `commands::check`).
+
+use checker_core::report::{Report, RuleResult, Status};
+
+use super::{excluded, problems, summary_line, verdict_line};
+use crate::args::FailOn;
+
+/// The workflow commands and log lines.
+pub fn render(report: &Report, gate: FailOn) -> String {
+    let mut out = String::new();
+    for result in problems(report) {
+        let level = match result.status {
+            Status::Error => "error",
+            status if gate.fails(status) => "error",
+            Status::Warn | Status::Fail => "warning",
+            _ => "notice",
+        };
+        let what = if result.status == Status::Error {
+            "could not be evaluated"
+        } else {
+            result.status.as_str()
+        };
+        let title = format!("{} {what} on {}", result.rule, result.subject_text());
+        let text = format!(
+            "{}\nFix: {}\nDocs: {}",
+            result.message,
+            advice(result),
+            result.docs
+        );
+        out.push_str(&format!(
+            "::{level} title={}::{}\n",
+            property(&title),
+            data(&text)
+        ));
+    }
+    out.push_str(&format!(
+        "::group::acp-preflight: all {} results\n",
+        report.results.len()
+    ));
+    for r in &report.results {
+        out.push_str(&format!(
+            "{:<8} {} [{}]: {}\n",
+            r.status.as_str().to_uppercase(),
+            r.rule,
+            r.subject_text(),
+            one_line(&r.message)
+        ));
+    }
+    out.push_str("::endgroup::\n");
+    for r in excluded(report) {
+        out.push_str(&format!(
+            "Not evaluated, as asked: {} {}\n",
+            r.rule, r.message
+        ));
+    }
+    out.push_str(&format!(
+        "{}\nVerdict: {}\n",
+        summary_line(report),
+        verdict_line(report)
+    ));
+    out
+}
+
+/// What to do about a result: its remediation, or for a check not evaluated, how to make it
+/// possible.
+fn advice(result: &RuleResult) -> &str {
+    if result.status == Status::Error {
+        "make this check possible (see the cause above), then run the check again"
+    } else {
+        &result.remediation
+    }
+}
+
+/// A message on one line, for the log.
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// Escapes a command's data: `%`, CR and LF.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value: as data, and also `:` and `,`.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_escaped() {
+        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(property("a: b, c"), "a%3A b%2C c");
+    }
+}
