@@ -1302,7 +1302,10 @@ fn line_column(source: &str, offset: usize) -> (u64, u64) {
         + before.matches("\r\n").count() as u64
         + before.replace("\r\n", "").matches(['\r', '\n']).count() as u64;
     let start = before.rfind(['\r', '\n']).map_or(0, |i| i + 1);
-    (line, 1 + before[start..].chars().count() as u64)
+    // A byte-order mark may start any YAML document; the parser does not count it as a column
+    // (nor does an editor show it).
+    let columns = before[start..].chars().filter(|c| *c != '\u{feff}').count();
+    (line, 1 + columns as u64)
 }
 
 /// Lints `text` as `file` (`rules lint`: a pack, or a rule checked in the packs that use it).
