@@ -304,6 +304,19 @@ pub struct CheckArgs {
     /// report and the verdict line list them as excluded.
     #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',')]
     pub skip: Vec<String>,
+    /// Exclude these rules too (the same as --skip, reported as excluded by --ignore).
+    #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Evaluate only these rules (comma-separated IDs, repeatable): every other rule is
+    /// excluded, and the report and the verdict line list them.
+    #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Accept known risks (YAML, docs/waivers.md): each waiver names a rule, optionally a
+    /// subject, a reason, an owner and an expiry date. A waived result is reported as waived
+    /// and does not fail the gate; an expired waiver waives nothing and is reported; a waiver
+    /// that matches nothing is reported as stale.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
     /// Exclude every host check (free space on this node), for a run that is not on a global
     /// control-plane node; the report and the verdict line list them as excluded.
     #[arg(long)]

@@ -50,7 +50,7 @@ impl FailOn {
             Status::Fail => self != FailOn::Never,
             Status::Warn => matches!(self, FailOn::Warning | FailOn::Info),
             Status::Info => self == FailOn::Info,
-            Status::Pass | Status::Skipped | Status::Excluded => false,
+            Status::Pass | Status::Skipped | Status::Excluded | Status::Waived => false,
         }
     }
 }

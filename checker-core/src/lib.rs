@@ -81,7 +81,9 @@ pub fn check(
     now: jiff::Timestamp,
 ) -> Report {
     let facts = facts::Facts::derive(snapshot);
-    let results = engine::evaluate_selected(pack, &facts, options);
+    let mut results = engine::evaluate_selected(pack, &facts, options);
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    rules::waivers::apply(&mut results, &options.waivers, today);
     Report {
         schema_version: report::REPORT_SCHEMA_VERSION,
         tool,

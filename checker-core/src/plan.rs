@@ -259,7 +259,8 @@ impl Sorted {
         match result.status {
             Status::Fail if result.severity == Severity::Blocker => {}
             Status::Error => {}
-            Status::Fail | Status::Warn | Status::Info => {
+            // A waived result holds nothing back; it is still shown.
+            Status::Fail | Status::Warn | Status::Info | Status::Waived => {
                 self.advisories.push(note());
                 return None;
             }
@@ -464,6 +465,7 @@ mod tests {
             message: format!("{rule} {}", status.as_str()),
             remediation: String::new(),
             docs: String::new(),
+            waiver: None,
         }
     }
 

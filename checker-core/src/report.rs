@@ -16,7 +16,7 @@ fn pre() -> Phase {
 }
 
 /// Version of the JSON report schema.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// The outcome of one rule for one subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -36,6 +36,9 @@ pub enum Status {
     Skipped,
     /// The operator excluded the rule (`--skip`, `--skip-host`): not evaluated, and said so.
     Excluded,
+    /// A waiver (`--waivers`) accepts this result, which needed attention: shown and counted,
+    /// never a failure of the gate; [`RuleResult::waiver`] says which and what it was.
+    Waived,
 }
 
 impl Status {
@@ -49,6 +52,7 @@ impl Status {
             Status::Error => "error",
             Status::Skipped => "skipped",
             Status::Excluded => "excluded",
+            Status::Waived => "waived",
         }
     }
 }
@@ -82,14 +86,20 @@ pub struct RuleResult {
     pub remediation: String,
     /// Link to the documentation.
     pub docs: String,
+    /// The waiver that accepts this result, when one does (`status` is then `waived`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::rules::waivers::WaiverNote>,
 }
 
 impl RuleResult {
-    /// The subject as short text: `prod-1`, `cp-1:/cpaas/minio`, `/root/upgrade`, or
-    /// `platform`.
+    /// The subject as short text: `prod-1`, `cp-1:/cpaas/minio`, `/root/upgrade`,
+    /// `waiver waivers.yaml:3`, or `platform`.
     pub fn subject_text(&self) -> String {
         if let Some(cluster) = self.subject.get("cluster") {
             return cluster.clone();
+        }
+        if let Some(waiver) = self.subject.get("waiver") {
+            return format!("waiver {waiver}");
         }
         let on = self
             .subject
@@ -158,6 +168,9 @@ pub struct Summary {
     pub skipped: usize,
     /// `excluded` results (one per excluded rule).
     pub excluded: usize,
+    /// `waived` results.
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Summary {
@@ -176,6 +189,7 @@ impl Summary {
                 Status::Error => &mut summary.error,
                 Status::Skipped => &mut summary.skipped,
                 Status::Excluded => &mut summary.excluded,
+                Status::Waived => &mut summary.waived,
             } += 1;
         }
         summary

@@ -9,3 +9,4 @@ mod plan;
 mod robustness;
 mod snapshots;
 mod verdict;
+mod waivers;

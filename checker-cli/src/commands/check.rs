@@ -5,7 +5,7 @@ use checker_core::engine::{Exclusions, Options};
 use checker_core::report::Report;
 use std::path::Path;
 
-use checker_core::rules::{self, Phase, RulePack};
+use checker_core::rules::{self, Phase, RulePack, waivers};
 use checker_core::version::Version;
 
 use crate::args::CheckArgs;
@@ -51,6 +51,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
     let options = Options {
         excluded: exclusions(pack, args)?,
         from: source_version(pack, args)?,
+        waivers: waivers(pack, args)?,
     };
     let mut report = checker_core::check(
         pack,
@@ -212,28 +213,62 @@ fn append_step_summary(report: &Report, args: &CheckArgs) -> Result<(), Failure>
     summary.map_err(|e| Failure::Usage(format!("cannot write the step summary: {e}")))
 }
 
-/// The rules excluded by `--skip` and `--skip-host`, with the reason; an unknown ID is a usage
-/// error with a suggestion.
-fn exclusions(pack: &RulePack, args: &CheckArgs) -> Result<Exclusions, Failure> {
-    let mut excluded = Exclusions::new();
-    for id in args
-        .skip
-        .iter()
-        .map(|id| id.trim())
-        .filter(|id| !id.is_empty())
-    {
+/// The waivers of `--waivers`, checked against the pack: a file that cannot be read or is
+/// malformed is a usage error naming the line and field.
+fn waivers(pack: &RulePack, args: &CheckArgs) -> Result<Vec<waivers::Waiver>, Failure> {
+    let Some(file) = &args.waivers else {
+        return Ok(Vec::new());
+    };
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Usage(format!("--waivers {name}: cannot read it: {e}")))?;
+    waivers::load(&name, &text, pack)
+        .map_err(|e| Failure::Usage(format!("invalid waivers file {name}:\n{}", e.render())))
+}
+
+/// The rule IDs a flag names, each checked against the pack: an unknown ID is a usage error
+/// with a suggestion.
+fn rule_ids<'a>(pack: &RulePack, flag: &str, ids: &'a [String]) -> Result<Vec<&'a str>, Failure> {
+    let known: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+    let mut named = Vec::new();
+    for id in ids.iter().map(|id| id.trim()).filter(|id| !id.is_empty()) {
         if pack.rule(id).is_none() {
-            let known: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
             let hint = rules::suggest(id, &known)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             return Err(Failure::Usage(format!(
-                "--skip {id}: no such rule in pack {}{hint} (rules: {})",
+                "{flag} {id}: no such rule in pack {}{hint} (rules: {})",
                 pack.name,
                 known.join(", ")
             )));
         }
-        excluded.insert(id.to_string(), "by --skip".to_string());
+        named.push(id);
+    }
+    Ok(named)
+}
+
+/// The rules excluded by `--skip`, `--ignore`, `--select` and `--skip-host`, with the reason;
+/// an unknown ID is a usage error with a suggestion.
+fn exclusions(pack: &RulePack, args: &CheckArgs) -> Result<Exclusions, Failure> {
+    let mut excluded = Exclusions::new();
+    for (flag, ids) in [("--skip", &args.skip), ("--ignore", &args.ignore)] {
+        for id in rule_ids(pack, flag, ids)? {
+            excluded
+                .entry(id.to_string())
+                .or_insert_with(|| format!("by {flag}"));
+        }
+    }
+    let selected = rule_ids(pack, "--select", &args.select)?;
+    if !selected.is_empty() {
+        for rule in pack
+            .rules
+            .iter()
+            .filter(|r| !selected.contains(&r.id.as_str()))
+        {
+            excluded
+                .entry(rule.id.clone())
+                .or_insert_with(|| "as not selected (--select)".to_string());
+        }
     }
     if args.skip_host {
         for rule in pack.rules.iter().filter(|r| r.scope.is_host()) {

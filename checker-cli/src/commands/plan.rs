@@ -75,6 +75,7 @@ fn status_colour(status: Status) -> Ansi {
         Status::Error => AnsiColor::Magenta,
         Status::Pass => AnsiColor::Green,
         Status::Skipped | Status::Excluded => AnsiColor::BrightBlack,
+        Status::Waived => AnsiColor::Blue,
     };
     Ansi::new().fg_color(Some(colour.into()))
 }

@@ -8,7 +8,7 @@
 
 use checker_core::report::{Report, RuleResult, Status};
 
-use super::{excluded, problems, summary_line, verdict_line};
+use super::{excluded, problems, summary_line, verdict_line, waived, waived_text};
 use crate::args::FailOn;
 
 /// The workflow commands and log lines.
@@ -53,6 +53,9 @@ pub fn render(report: &Report, gate: FailOn) -> String {
         ));
     }
     out.push_str("::endgroup::\n");
+    for r in waived(report) {
+        out.push_str(&format!("Waived: {}\n", waived_text(r)));
+    }
     for r in excluded(report) {
         out.push_str(&format!(
             "Not evaluated, as asked: {} {}\n",

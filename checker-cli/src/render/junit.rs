@@ -63,6 +63,11 @@ fn test_case(result: &RuleResult, subject: &str, gate: FailOn) -> TestCase {
     let status = match result.status {
         Status::Error => failed(NonSuccessKind::Error),
         status if gate.fails(status) => failed(NonSuccessKind::Failure),
+        Status::Waived => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("waived: {}", super::waived_text(result)));
+            status
+        }
         Status::Skipped | Status::Excluded => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(format!("{}: {}", result.status.as_str(), result.message));
@@ -72,7 +77,7 @@ fn test_case(result: &RuleResult, subject: &str, gate: FailOn) -> TestCase {
     };
     let failing = !matches!(
         result.status,
-        Status::Pass | Status::Skipped | Status::Excluded
+        Status::Pass | Status::Skipped | Status::Excluded | Status::Waived
     );
     let mut case = TestCase::new(format!("{}: {}", result.rule, result.title), status);
     case.set_classname(format!("acp-preflight.{subject}"));

@@ -4,7 +4,7 @@
 
 use checker_core::report::{Report, RuleResult, Status};
 
-use super::{excluded, problems, summary_line, verdict_line, verdict_word};
+use super::{excluded, problems, summary_line, verdict_line, verdict_word, waived, waived_text};
 
 /// The Markdown report.
 pub fn render(report: &Report) -> String {
@@ -58,6 +58,13 @@ pub fn render(report: &Report) -> String {
         out.push_str("\n### Not evaluated, as asked\n\n");
         for r in excluded {
             out.push_str(&format!("- `{}` {}\n", r.rule, cell(&r.message)));
+        }
+    }
+    let waived = waived(report);
+    if !waived.is_empty() {
+        out.push_str("\n### Waived (accepted risks)\n\n");
+        for r in waived {
+            out.push_str(&format!("- {}\n", cell(&waived_text(r))));
         }
     }
     let rest: Vec<&RuleResult> = report

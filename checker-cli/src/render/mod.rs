@@ -93,6 +93,33 @@ fn excluded(report: &Report) -> Vec<&RuleResult> {
         .collect()
 }
 
+/// The results a waiver accepts (`--waivers`).
+fn waived(report: &Report) -> Vec<&RuleResult> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Waived)
+        .collect()
+}
+
+/// A waived result in words: `MinioDiskSpace on cp-1:/cpaas/minio (was fail): reason (owner
+/// alice, until 2026-12-31, waivers.yaml:3)`.
+pub(crate) fn waived_text(result: &RuleResult) -> String {
+    match &result.waiver {
+        Some(w) => format!(
+            "{} on {} (was {}): {} (owner {}, until {}, {})",
+            result.rule,
+            result.subject_text(),
+            w.status.as_str(),
+            w.reason,
+            w.owner,
+            w.expires,
+            w.at
+        ),
+        None => format!("{} on {}", result.rule, result.subject_text()),
+    }
+}
+
 /// The verdict in words, with what qualifies it (exclusions, a partial scope): `READY, 2 checks
 /// excluded (A, B): no blocker failed and every other check was evaluated`.
 pub fn verdict_line(report: &Report) -> String {
@@ -123,6 +150,19 @@ pub fn verdict_line(report: &Report) -> String {
                 .join(", ")
         ));
     }
+    let waived = waived(report);
+    if !waived.is_empty() {
+        qualifiers.push(format!(
+            "{} result{} waived ({})",
+            waived.len(),
+            if waived.len() == 1 { "" } else { "s" },
+            waived
+                .iter()
+                .map(|r| format!("{} on {}", r.rule, r.subject_text()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if let Some(scope) = &report.scope {
         let total = scope.platform.as_ref().map(Vec::len);
         let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
@@ -139,15 +179,16 @@ pub fn verdict_line(report: &Report) -> String {
     }
     match (qualifiers.is_empty(), verdict.split_once(": ")) {
         (true, _) | (_, None) => verdict.to_string(),
-        (false, Some((word, rest))) => format!(
-            "{word}, {}: {}",
-            qualifiers.join(", "),
-            if excluded.is_empty() {
-                rest.to_string()
-            } else {
-                rest.replace("every check", "every other check")
+        (false, Some((word, rest))) => {
+            let mut rest = rest.to_string();
+            if !excluded.is_empty() {
+                rest = rest.replace("every check", "every other check");
             }
-        ),
+            if !waived.is_empty() {
+                rest = rest.replace("no blocker failed", "no blocker failed but those waived");
+            }
+            format!("{word}, {}: {rest}", qualifiers.join(", "))
+        }
     }
 }
 
@@ -180,11 +221,13 @@ pub fn summary_line(report: &Report) -> String {
         other => format!(" ({other} phase)"),
     };
     let s = &report.summary;
-    let excluded = if s.excluded > 0 {
-        format!(", {} excluded", s.excluded)
-    } else {
-        String::new()
-    };
+    let mut excluded = String::new();
+    if s.waived > 0 {
+        excluded.push_str(&format!(", {} waived", s.waived));
+    }
+    if s.excluded > 0 {
+        excluded.push_str(&format!(", {} excluded", s.excluded));
+    }
     format!(
         "acp-preflight: ACP {version} → {}{phase}, {clusters}: {} fail, {} warn, {} error, {} \
          pass{excluded}: {}",

@@ -100,13 +100,15 @@ fn rule(result: &RuleResult) -> Value {
 
 /// One result.
 fn sarif_result(r: &RuleResult, rule_index: usize) -> Value {
-    let (kind, level) = match r.status {
+    // A waived result keeps what it was, suppressed.
+    let status = r.waiver.as_ref().map_or(r.status, |w| w.status);
+    let (kind, level) = match status {
         Status::Fail => ("fail", "error"),
         Status::Warn => ("fail", "warning"),
         Status::Info => ("fail", "note"),
         Status::Pass => ("pass", "none"),
         Status::Error => ("open", "none"),
-        Status::Skipped | Status::Excluded => ("notApplicable", "none"),
+        Status::Skipped | Status::Excluded | Status::Waived => ("notApplicable", "none"),
     };
     let subject = r.subject_text();
     let mut result = json!({
@@ -138,6 +140,14 @@ fn sarif_result(r: &RuleResult, rule_index: usize) -> Value {
     });
     if r.status == Status::Excluded {
         result["suppressions"] = json!([{"kind": "external", "justification": r.message}]);
+    }
+    if let Some(waiver) = &r.waiver {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": waiver.reason,
+            "properties": {"owner": waiver.owner, "expires": waiver.expires, "waiver": waiver.at},
+        }]);
     }
     result
 }

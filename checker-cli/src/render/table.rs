@@ -26,6 +26,7 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
         Status::Info => cell.fg(Color::Cyan),
         Status::Error => cell.fg(Color::Magenta),
         Status::Skipped | Status::Excluded => cell.fg(Color::DarkGrey),
+        Status::Waived => cell.fg(Color::Blue),
     }
 }
 
@@ -359,8 +360,20 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped, {} excluded\n",
-        s.total, s.pass, s.fail, s.warn, s.info, s.error, s.skipped, s.excluded
+        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped, {} excluded{}\n",
+        s.total,
+        s.pass,
+        s.fail,
+        s.warn,
+        s.info,
+        s.error,
+        s.skipped,
+        s.excluded,
+        if s.waived > 0 {
+            format!(", {} waived", s.waived)
+        } else {
+            String::new()
+        }
     ));
     let excluded: Vec<&RuleResult> = report
         .results
@@ -372,6 +385,13 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     for r in &excluded {
         out.push_str(&format!("- {} {}\n", r.rule, r.message));
+    }
+    let waived = super::waived(report);
+    if !waived.is_empty() {
+        out.push_str("Waived (accepted risks):\n");
+    }
+    for r in waived {
+        out.push_str(&format!("- {}\n", super::waived_text(r)));
     }
     let line = format!("Verdict: {}", super::verdict_line(report));
     if styled {

@@ -38,6 +38,8 @@ pub struct Options {
     /// `--baseline` report): it selects the upgrade path in the phases after `pre`, where the
     /// installed version is already the target's.
     pub from: Option<String>,
+    /// The waivers (`--waivers`), applied to the results ([`crate::rules::waivers::apply`]).
+    pub waivers: Vec<crate::rules::waivers::Waiver>,
 }
 
 /// Like [`evaluate`], with the operator's options: each excluded rule gives one `excluded`
@@ -65,6 +67,7 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
             message: outcome.message,
             remediation: rule.remediation.clone(),
             docs: rule.docs.clone(),
+            waiver: None,
         };
         let mut own = Vec::new();
         let excluded_because = excluded.get(&rule.id).cloned().or_else(|| {
@@ -175,7 +178,10 @@ fn unmet_requirement(
             Status::Error => (Status::Error, "could not be evaluated"),
             Status::Skipped => (Status::Skipped, "does not apply"),
             Status::Excluded => (Status::Excluded, "was excluded"),
-            Status::Fail | Status::Warn | Status::Info => (Status::Skipped, "did not pass"),
+            // Waivers are applied after evaluation; a waived result did not pass either.
+            Status::Fail | Status::Warn | Status::Info | Status::Waived => {
+                (Status::Skipped, "did not pass")
+            }
         };
         return Some(Outcome::only(
             status,

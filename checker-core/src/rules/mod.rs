@@ -24,6 +24,7 @@ mod schema_check;
 pub mod select;
 pub mod spec;
 pub mod variables;
+pub mod waivers;
 pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
