@@ -83,6 +83,16 @@ pub enum FailOn {
     Never,
 }
 
+/// Which rows the table shows (`--show`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Show {
+    /// Every result that needs attention, and one line per rule for its passing and skipped
+    /// subjects.
+    Problems,
+    /// Every result, one row each.
+    All,
+}
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -327,6 +337,9 @@ pub struct CheckArgs {
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Which rows the table shows.
+    #[arg(long, value_enum, default_value_t = Show::Problems)]
+    pub show: Show,
     /// How to reach the platform when there is no --snapshot.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use checker_core::report::Tool;
 use clap::Parser;
 
-use args::{Cli, ColorChoice, Command};
+use args::{Cli, ColorChoice, Command, Show};
 use exit::{Exit, Failure};
 use render::Style;
 
@@ -38,8 +38,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
-        Command::Check(args) => commands::check::run(args, &style(args.color)),
-        Command::Plan(args) => commands::plan::run(args, &style(args.check.color)),
+        Command::Check(args) => commands::check::run(args, &style(args.color, args.show)),
+        Command::Plan(args) => commands::plan::run(args, &style(args.check.color, args.check.show)),
         Command::Collect(args) => commands::collect::run(args),
         Command::Host(args) => commands::host::run(args),
         Command::Rules { command } => commands::rules::run(command),
@@ -60,8 +60,8 @@ fn main() -> ExitCode {
 
 /// How stdout may look: colour as `--color` and the environment say (anstream's reading of
 /// NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM and whether stdout is a terminal), and the
-/// terminal's width, or 140 columns into a file or pipe.
-fn style(choice: ColorChoice) -> Style {
+/// terminal's width; into a file or pipe, `COLUMNS` when set, else 140 columns.
+fn style(choice: ColorChoice, show: Show) -> Style {
     match choice {
         ColorChoice::Auto => anstream::ColorChoice::Auto,
         ColorChoice::Always => anstream::ColorChoice::Always,
@@ -70,14 +70,22 @@ fn style(choice: ColorChoice) -> Style {
     .write_global();
     let stdout = std::io::stdout();
     let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|c| *c > 0)
+    };
     let width = if stdout.is_terminal() {
-        comfy_table::Table::new().width()
+        comfy_table::Table::new().width().or_else(columns)
     } else {
-        None
+        columns()
     };
     Style {
         color,
-        width: width.unwrap_or(Style::plain().width),
+        // Narrower than 40 columns nothing is readable; the table does not try.
+        width: width.unwrap_or(Style::plain().width).max(40),
+        show_all: show == Show::All,
     }
 }
 

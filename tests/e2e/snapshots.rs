@@ -239,6 +239,38 @@ fn check_table_in_colour() {
 }
 
 #[test]
+fn check_table_in_narrow_terminals_and_with_every_row() {
+    let _settings = settings().bind_to_scope();
+    // COLUMNS is honoured when stdout is not a terminal: 80 and 60 columns stay readable.
+    for columns in ["80", "60"] {
+        with_suffix(columns, || {
+            assert_cmd_snapshot!(
+                "check_table_columns",
+                acp().env("COLUMNS", columns).args([
+                    "check",
+                    "--snapshot",
+                    "fixtures/not-ready-4.1",
+                    "--color",
+                    "never"
+                ])
+            );
+        });
+    }
+    assert_cmd_snapshot!(
+        "check_table_show_all",
+        acp().args([
+            "check",
+            "--snapshot",
+            "fixtures/ready-4.1",
+            "--color",
+            "never",
+            "--show",
+            "all"
+        ])
+    );
+}
+
+#[test]
 fn check_fail_on_warning() {
     let _settings = settings().bind_to_scope();
     assert_cmd_snapshot!(

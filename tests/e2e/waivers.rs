@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{acp, fixture, status_of};
+use crate::common::{acp, fixture, run_with, status_of};
 
 /// Writes `text` as a waivers file in a temporary directory.
 fn waivers_file(text: &str) -> (tempfile::TempDir, String) {
@@ -121,7 +121,20 @@ fn waived_results_are_shown_counted_and_do_not_fail_the_gate() {
     );
 
     // The table says it all: the waived rows, the waivers and the verdict's qualifier.
-    let table = check(&["--waivers", &file, "--color", "never"]);
+    // Wide enough that no line wraps.
+    let snapshot = fixture("not-ready-3.18").display().to_string();
+    let table = run_with(
+        &[
+            "check",
+            "--snapshot",
+            &snapshot,
+            "--waivers",
+            &file,
+            "--color",
+            "never",
+        ],
+        &[("COLUMNS", "400")],
+    );
     assert_eq!(table.code, 0);
     assert!(
         table.stdout.contains("Waived (accepted risks):"),

@@ -53,14 +53,19 @@ pub struct Style {
     pub color: bool,
     /// The width to wrap tables to.
     pub width: u16,
+    /// Whether the table shows every result (`--show all`) rather than the problems and one
+    /// line per rule for the rest.
+    pub show_all: bool,
 }
 
 impl Style {
-    /// No colour, the width used when stdout is not a terminal.
+    /// No colour, the width used when stdout is not a terminal and `COLUMNS` is not set, the
+    /// problems and a line per rule.
     pub fn plain() -> Style {
         Style {
             color: false,
             width: 140,
+            show_all: false,
         }
     }
 }

@@ -14,12 +14,12 @@ fn status_label(result: &RuleResult) -> String {
     result.status.as_str().to_uppercase()
 }
 
-fn status_cell(result: &RuleResult, styled: bool) -> Cell {
-    let cell = Cell::new(status_label(result));
+fn status_cell(status: Status, styled: bool) -> Cell {
+    let cell = Cell::new(status.as_str().to_uppercase());
     if !styled {
         return cell;
     }
-    match result.status {
+    match status {
         Status::Pass => cell.fg(Color::Green),
         Status::Fail => cell.fg(Color::Red),
         Status::Warn => cell.fg(Color::Yellow),
@@ -30,13 +30,154 @@ fn status_cell(result: &RuleResult, styled: bool) -> Cell {
     }
 }
 
+/// One row of a section: a result, or the passing and skipped subjects of one rule on one line.
+struct Row {
+    status: Status,
+    rule: String,
+    subject: String,
+    message: String,
+}
+
+/// The rows of a section, rule by rule in pack order: every result that needs attention; the
+/// passing and skipped subjects of a rule one per row with `--show all` (or when there is just
+/// one), else together on one line.
+fn rows(
+    results: &[&RuleResult],
+    noun: &str,
+    style: &Style,
+    unreadable: Option<&GlobalUnreadable>,
+) -> Vec<Row> {
+    let row = |r: &RuleResult| Row {
+        status: r.status,
+        rule: r.rule.clone(),
+        subject: r.subject_text(),
+        message: match unreadable {
+            Some(u) if u.explains(r) => {
+                "not evaluated: the global cluster could not be read (see above)".to_string()
+            }
+            _ => r.message.clone(),
+        },
+    };
+    let mut rules: Vec<&str> = Vec::new();
+    for r in results {
+        if !rules.contains(&r.rule.as_str()) {
+            rules.push(&r.rule);
+        }
+    }
+    let quiet = |r: &RuleResult| matches!(r.status, Status::Pass | Status::Skipped);
+    let mut rows = Vec::new();
+    for rule in rules {
+        let of_rule: Vec<&RuleResult> =
+            results.iter().copied().filter(|r| r.rule == rule).collect();
+        let (calm, loud): (Vec<&RuleResult>, Vec<&RuleResult>) =
+            of_rule.iter().copied().partition(|r| quiet(r));
+        if style.show_all || calm.len() < 2 {
+            rows.extend(of_rule.into_iter().map(row));
+            continue;
+        }
+        rows.extend(loud.into_iter().map(row));
+        rows.push(summary_row(rule, &calm, noun));
+    }
+    if style.show_all {
+        return rows;
+    }
+    // Rules in a row skipped for the same reason on the same subjects (the DR steps without a
+    // standby) are one line.
+    let mut merged: Vec<Row> = Vec::new();
+    for row in rows {
+        match merged.last_mut() {
+            Some(last)
+                if row.status == Status::Skipped
+                    && last.status == Status::Skipped
+                    && last.message == row.message
+                    && last.subject == row.subject =>
+            {
+                last.rule = format!("{}, {}", last.rule, row.rule);
+            }
+            _ => merged.push(row),
+        }
+    }
+    merged
+}
+
+/// The passing and skipped subjects of one rule, on one line: `passes on 3: global, aks-1,
+/// dcs-1; does not apply on 1 (no MySQL-PXC instance on this cluster): prod-2`.
+fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str) -> Row {
+    let names = |of: &[&&RuleResult]| {
+        const SHOWN: usize = 6;
+        let mut names: Vec<String> = of.iter().take(SHOWN).map(|r| r.subject_text()).collect();
+        if of.len() > SHOWN {
+            names.push(format!("and {} more", of.len() - SHOWN));
+        }
+        names.join(", ")
+    };
+    let passed: Vec<&&RuleResult> = calm.iter().filter(|r| r.status == Status::Pass).collect();
+    let skipped: Vec<&&RuleResult> = calm
+        .iter()
+        .filter(|r| r.status == Status::Skipped)
+        .collect();
+    let mut parts = Vec::new();
+    if !passed.is_empty() {
+        parts.push(format!("passes on {}: {}", passed.len(), names(&passed)));
+    }
+    if !skipped.is_empty() {
+        let same = skipped.iter().all(|r| r.message == skipped[0].message);
+        let why = if same {
+            format!(" ({})", skipped[0].message)
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "does not apply on {}{why}: {}",
+            skipped.len(),
+            names(&skipped)
+        ));
+    }
+    Row {
+        status: if passed.is_empty() {
+            Status::Skipped
+        } else {
+            Status::Pass
+        },
+        rule: rule.to_string(),
+        subject: format!("{} {noun}", calm.len()),
+        message: parts.join("; "),
+    }
+}
+
+/// Below this width the results are a list rather than a table: rule IDs are long words that a
+/// narrow table would break.
+const TABLE_WIDTH: u16 = 100;
+
 fn section(
     results: &[&RuleResult],
-    subject_header: &str,
+    (subject_header, noun): (&str, &str),
     style: &Style,
     unreadable: Option<&GlobalUnreadable>,
 ) -> String {
     let styled = style.color;
+    let rows = rows(results, noun, style, unreadable);
+    if style.width < TABLE_WIDTH {
+        // `FAIL    KubernetesVersionSupported · prod-2`, the message wrapped under it.
+        let mut out = String::new();
+        for row in rows {
+            let label = format!("{:<8}", row.status.as_str().to_uppercase());
+            let label = if styled {
+                let colour = anstyle::Style::new().fg_color(Some(ansi_colour(row.status).into()));
+                format!("{colour}{label}{colour:#}")
+            } else {
+                label
+            };
+            let head = format!("{} · {}", row.rule, row.subject);
+            let text = usize::from(style.width).saturating_sub(8);
+            let head = wrap(&head, text).join("\n        ");
+            out.push_str(&format!("{label}{head}\n"));
+            for line in wrap(&row.message, text) {
+                out.push_str(&format!("        {line}\n"));
+            }
+        }
+        return out.trim_end().to_string();
+    }
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
@@ -48,20 +189,57 @@ fn section(
     }
     table.set_width(style.width);
     table.set_header(vec!["Status", "Rule", subject_header, "Result"]);
-    for result in results {
+    for row in rows {
         table.add_row(vec![
-            status_cell(result, styled),
-            Cell::new(&result.rule),
-            Cell::new(result.subject_text()),
-            Cell::new(match unreadable {
-                Some(u) if u.explains(result) => {
-                    "not evaluated: the global cluster could not be read (see above)"
-                }
-                _ => result.message.as_str(),
-            }),
+            status_cell(row.status, styled),
+            Cell::new(&row.rule),
+            Cell::new(&row.subject),
+            Cell::new(&row.message),
         ]);
     }
     table.to_string()
+}
+
+/// Text broken into lines of at most `width` characters at spaces; a word longer than that
+/// is split.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+        }
+        let needed = if line.is_empty() {
+            0
+        } else {
+            line.chars().count() + 1
+        };
+        if needed + word.chars().count() > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A paragraph wrapped to the width, its later lines indented by `indent` spaces.
+fn paragraph(text: &str, width: u16, indent: usize) -> String {
+    let lines = wrap(text, usize::from(width).saturating_sub(indent));
+    let pad = " ".repeat(indent);
+    lines.join(&format!("\n{pad}"))
 }
 
 /// The one cause when the global cluster could not be read at all (wrong credentials, an
@@ -270,6 +448,18 @@ pub fn render(report: &Report, style: &Style) -> String {
     if let Some(pair) = dr_pair(report) {
         out.push_str(&pair);
     }
+    // The header's long lines wrapped to the width, the others as they are (aligned).
+    let mut out: String = out
+        .lines()
+        .map(|line| {
+            if line.chars().count() > usize::from(style.width) {
+                paragraph(line, style.width, 2)
+            } else {
+                line.to_string()
+            }
+        })
+        .map(|line| line + "\n")
+        .collect();
     let shown: Vec<&RuleResult> = report
         .results
         .iter()
@@ -290,23 +480,27 @@ pub fn render(report: &Report, style: &Style) -> String {
     let unstepped = |belongs: fn(&RuleResult) -> bool| -> Belongs {
         Box::new(move |r: &RuleResult| !in_step(r) && belongs(r))
     };
-    let mut groups: Vec<(&str, &str, Belongs)> =
-        vec![("Platform", "Subject", unstepped(|r| r.subject.is_empty()))];
+    // (title, subject column, what a line of several subjects counts, which results)
+    let mut groups: Vec<(&str, (&str, &str), Belongs)> = vec![(
+        "Platform",
+        ("Subject", "subjects"),
+        unstepped(|r| r.subject.is_empty() || r.subject.contains_key("waiver")),
+    )];
     for &step in &steps {
         groups.push((
             step,
-            "Subject",
+            ("Subject", "subjects"),
             Box::new(move |r: &RuleResult| r.step.as_deref() == Some(step)),
         ));
     }
     groups.push((
         "Clusters",
-        "Cluster",
+        ("Cluster", "clusters"),
         unstepped(|r| r.subject.contains_key("cluster")),
     ));
     groups.push((
         "Host",
-        "Path",
+        ("Node or host:path", "paths"),
         unstepped(|r| r.subject.contains_key("path")),
     ));
     for (title, header, belongs) in groups {
@@ -348,12 +542,15 @@ pub fn render(report: &Report, style: &Style) -> String {
             } else {
                 r.remediation.as_str()
             };
-            out.push_str(&format!(
-                "- {} {} [{}]: {}\n  docs: {}\n",
+            let entry = format!(
+                "- {} {} [{}]: {advice}",
                 status_label(r),
                 r.rule,
-                subjects.join(", "),
-                advice,
+                subjects.join(", ")
+            );
+            out.push_str(&format!(
+                "{}\n  docs: {}\n",
+                paragraph(&entry, style.width, 2),
                 r.docs
             ));
         }
@@ -384,14 +581,16 @@ pub fn render(report: &Report, style: &Style) -> String {
         out.push_str("Not evaluated, as asked:\n");
     }
     for r in &excluded {
-        out.push_str(&format!("- {} {}\n", r.rule, r.message));
+        let entry = format!("- {} {}", r.rule, r.message);
+        out.push_str(&format!("{}\n", paragraph(&entry, style.width, 2)));
     }
     let waived = super::waived(report);
     if !waived.is_empty() {
         out.push_str("Waived (accepted risks):\n");
     }
     for r in waived {
-        out.push_str(&format!("- {}\n", super::waived_text(r)));
+        let entry = format!("- {}", super::waived_text(r));
+        out.push_str(&format!("{}\n", paragraph(&entry, style.width, 2)));
     }
     let line = format!("Verdict: {}", super::verdict_line(report));
     if styled {
@@ -406,5 +605,44 @@ pub fn render(report: &Report, style: &Style) -> String {
     } else {
         out.push_str(&format!("{line}\n"));
     }
+    // Last, one line to paste into a chat or a ticket.
+    out.push_str(&format!("{}\n", super::summary_line(report)));
     out
+}
+
+/// The ANSI colour of a status, as in the table's status cells.
+fn ansi_colour(status: Status) -> anstyle::AnsiColor {
+    match status {
+        Status::Pass => anstyle::AnsiColor::Green,
+        Status::Fail => anstyle::AnsiColor::Red,
+        Status::Warn => anstyle::AnsiColor::Yellow,
+        Status::Info => anstyle::AnsiColor::Cyan,
+        Status::Error => anstyle::AnsiColor::Magenta,
+        Status::Skipped | Status::Excluded => anstyle::AnsiColor::BrightBlack,
+        Status::Waived => anstyle::AnsiColor::Blue,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_wraps_at_spaces_and_splits_long_words() {
+        // (text, width, lines)
+        let cases: [(&str, usize, &[&str]); 4] = [
+            ("a bb ccc dddd", 10, &["a bb ccc", "dddd"]),
+            ("", 10, &[""]),
+            (
+                "KubernetesVersionSupported fails",
+                10,
+                &["Kubernetes", "VersionSup", "ported", "fails"],
+            ),
+            ("one  two\nthree", 40, &["one two three"]),
+        ];
+        for (text, width, lines) in cases {
+            assert_eq!(wrap(text, width), lines, "{text:?} at {width}");
+        }
+        assert_eq!(paragraph("- a bb ccc dddd", 10, 2), "- a bb ccc\n  dddd");
+    }
 }
