@@ -39,7 +39,7 @@ pub struct HostProbeRequest {
 }
 
 /// Host facts, as stored in a snapshot and shown to rules as `host`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostFacts {
     /// Host name of the machine probed.
     pub hostname: String,
@@ -62,7 +62,7 @@ pub struct HostFacts {
 
 /// TCP connects and DNS lookups made from the host. They depend on where the check runs, so
 /// they are host facts: a snapshot keeps them, and an offline check uses them as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NetworkFacts {
     /// One entry per endpoint a TCP connect was tried to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -90,7 +90,7 @@ impl NetworkFacts {
 }
 
 /// A TCP connect to one endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TcpProbe {
     /// `host:port` (`[ipv6]:port`), as given.
     pub endpoint: String,
@@ -106,7 +106,7 @@ pub struct TcpProbe {
 }
 
 /// A DNS lookup of one host name (the system resolver: `/etc/hosts`, then DNS).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DnsProbe {
     /// The name looked up.
     pub name: String,
@@ -142,7 +142,7 @@ pub mod roles {
 }
 
 /// The probe of one path: either its filesystem facts or why they are unknown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PathProbe {
     /// One of [`roles`].
     pub role: String,
@@ -165,7 +165,7 @@ pub struct PathProbe {
 }
 
 /// Facts about the filesystem that holds a path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FilesystemFacts {
     /// `st_dev` of the directory: equal ids mean the same mounted filesystem.
     pub device_id: u64,
@@ -185,7 +185,7 @@ pub struct FilesystemFacts {
 }
 
 /// The upgrade package file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackageProbe {
     /// Path of the package file.
     pub path: String,
@@ -198,7 +198,7 @@ pub struct PackageProbe {
 }
 
 /// One disk from the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DiskInfo {
     /// Device name (e.g. `/dev/vda1`).
     pub name: String,

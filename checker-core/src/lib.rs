@@ -52,6 +52,7 @@ pub mod rbac;
 pub mod reads;
 pub mod report;
 pub mod rules;
+pub mod schemas;
 pub mod snapshot;
 pub mod version;
 

@@ -19,7 +19,19 @@ fn pre() -> Phase {
 pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// The outcome of one rule for one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The requirement holds.
@@ -58,7 +70,7 @@ impl Status {
 }
 
 /// One result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleResult {
     /// Rule ID.
     pub rule: String,
@@ -115,7 +127,7 @@ impl RuleResult {
 }
 
 /// The overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// No blocker failed and every selected check was evaluated (checks the operator excluded
@@ -150,7 +162,9 @@ impl Verdict {
 }
 
 /// Counts of results per status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Summary {
     /// Results in total.
     pub total: usize,
@@ -197,7 +211,7 @@ impl Summary {
 }
 
 /// The tool that made the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     /// `acp-preflight`.
     pub name: String,
@@ -206,7 +220,7 @@ pub struct Tool {
 }
 
 /// Where the facts came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Source {
     /// `live`, `snapshot` (a file) or `kubectl-dump` (a directory).
     pub kind: String,
@@ -222,7 +236,7 @@ pub struct Source {
 
 /// Which workload clusters were checked, when the operator selected some (`--clusters`): a
 /// partial scope, shown with the verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckedScope {
     /// The workload clusters selected and checked.
     pub selected: Vec<String>,
@@ -232,7 +246,7 @@ pub struct CheckedScope {
 }
 
 /// The rule pack used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackInfo {
     /// Pack name.
     pub name: String,
@@ -248,7 +262,7 @@ pub struct PackInfo {
 }
 
 /// A complete report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// [`REPORT_SCHEMA_VERSION`].
     pub schema_version: u32,

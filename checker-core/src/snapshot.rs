@@ -19,7 +19,7 @@ pub const SNAPSHOT_FORMAT: &str = "acp-preflight/snapshot";
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
 /// A complete, self-describing record of a platform's state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
@@ -43,7 +43,7 @@ pub struct Snapshot {
 }
 
 /// How a snapshot was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Collector {
     /// The tool that wrote the snapshot (`acp-preflight`, or `kubectl` for a dump directory).
     pub tool: String,
@@ -60,7 +60,7 @@ pub struct Collector {
 }
 
 /// The raw reads made on one cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClusterRecord {
     /// Cluster name as known to the platform (`global` for the global cluster).
     pub name: String,
@@ -69,7 +69,7 @@ pub struct ClusterRecord {
 }
 
 /// What one read returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReadOutcome {
     /// The list succeeded; `items` are the raw objects.
@@ -88,7 +88,7 @@ pub enum ReadOutcome {
 
 /// What a live collection asked for and what it got: support reads this to see what was read
 /// and what failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Manifest {
     /// The reads asked for, by [`crate::reads::Read::id`].
     pub reads: Vec<String>,
@@ -108,7 +108,7 @@ pub struct Manifest {
 }
 
 /// One request of a live collection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ManifestRequest {
     /// Always `GET`.
     pub method: String,
@@ -127,7 +127,7 @@ pub struct ManifestRequest {
 }
 
 /// Why a read failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReadError {
     /// Class of failure.
     pub kind: ReadErrorKind,
@@ -142,7 +142,7 @@ pub struct ReadError {
 }
 
 /// Classes of read failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadErrorKind {
     /// 401: the credentials were rejected.

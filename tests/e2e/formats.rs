@@ -428,3 +428,90 @@ fn github_appends_the_markdown_report_to_the_step_summary() {
         "{text}"
     );
 }
+
+/// A committed schema (`schemas/<name>.schema.json`), compiled.
+fn committed_schema(name: &str) -> jsonschema::Validator {
+    let path = repo().join(format!("schemas/{name}.schema.json"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema"))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The problems of `value` against a schema, one line each.
+fn problems(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator
+        .iter_errors(value)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn every_file_validates_against_its_committed_schema() {
+    let report = committed_schema("report");
+    let snapshot = committed_schema("snapshot");
+    let host = committed_schema("host-facts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, args) in fixtures() {
+        let run = check(&name, &args, "json");
+        let value: Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        assert_eq!(
+            problems(&report, &value),
+            Vec::<String>::new(),
+            "{name}: report"
+        );
+        let file = dir.path().join(format!("{name}.json"));
+        let from = fixture(&name).display().to_string();
+        let collected = acp(&[
+            "collect",
+            "--from-dump",
+            &from,
+            "-o",
+            &file.display().to_string(),
+        ]);
+        assert_eq!(collected.code, 0, "{name}: {}", collected.stderr);
+        let value: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("snapshot")).expect("JSON");
+        assert_eq!(
+            problems(&snapshot, &value),
+            Vec::<String>::new(),
+            "{name}: snapshot"
+        );
+        if let Ok(text) = std::fs::read_to_string(fixture(&name).join("host.json")) {
+            let value: Value = serde_json::from_str(&text).expect("host.json");
+            assert_eq!(
+                problems(&host, &value),
+                Vec::<String>::new(),
+                "{name}: host.json"
+            );
+        }
+    }
+    // The rule files and packs, read as YAML.
+    for (schema, dir) in [("rule", "rules/checks"), ("rule-pack", "rules/packs")] {
+        let validator = committed_schema(schema);
+        for entry in std::fs::read_dir(repo().join(dir)).expect(dir) {
+            let path = entry.expect("entry").path();
+            let value: Value =
+                serde_saphyr::from_str(&std::fs::read_to_string(&path).expect("rule file"))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                problems(&validator, &value),
+                Vec::<String>::new(),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    let waivers = committed_schema("waivers");
+    let value: Value = serde_saphyr::from_str(crate::waivers::WAIVERS).expect("waivers YAML");
+    assert_eq!(problems(&waivers, &value), Vec::<String>::new(), "waivers");
+    // A schema that accepts anything would pass all of the above.
+    let broken = serde_json::json!({"schema_version": "three", "results": {}});
+    assert!(!problems(&report, &broken).is_empty());
+    let broken =
+        serde_json::json!({"waivers": [{"rule": "X", "owner": "y", "expires": "2026-12-31"}]});
+    assert!(
+        !problems(&waivers, &broken).is_empty(),
+        "a waiver without its reason"
+    );
+}

@@ -25,7 +25,7 @@ fn check(extra: &[&str]) -> crate::common::Run {
 
 /// Every blocker that fails on not-ready-3.18 is waived, one warning's waiver has expired and
 /// one waiver names a rule that passes.
-const WAIVERS: &str = r#"# Accepted risks for the 4.1 window.
+pub(crate) const WAIVERS: &str = r#"# Accepted risks for the 4.1 window.
 waivers:
   - rule: KubernetesVersionSupported
     reason: "Kubernetes is upgraded in the same window (CHG-1)"

@@ -23,6 +23,13 @@ pub fn generated() -> Result<Vec<(PathBuf, String)>, String> {
         PathBuf::from("deploy/rbac.yaml"),
         checker_core::rbac::manifest(),
     ));
+    for (name, schema) in checker_core::schemas::all() {
+        let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
+        files.push((
+            PathBuf::from(format!("schemas/{name}.schema.json")),
+            format!("{text}\n"),
+        ));
+    }
     Ok(files)
 }
 

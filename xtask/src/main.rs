@@ -8,7 +8,12 @@ fn main() -> ExitCode {
     let outcome = match command.as_str() {
         "generate" => xtask::generated().and_then(|files| {
             for (path, text) in files {
-                std::fs::write(xtask::root().join(&path), text)
+                let file = xtask::root().join(&path);
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                std::fs::write(&file, text)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 println!("wrote {}", path.display());
             }

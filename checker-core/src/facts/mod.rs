@@ -72,7 +72,7 @@ pub static FAMILIES: &[&dyn Family] = &[
 ];
 
 /// A fact that is either known or unknown with the reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", content = "value", rename_all = "snake_case")]
 pub enum Fact<T> {
     /// The fact was established.
@@ -110,7 +110,7 @@ impl<T> From<Result<T, FactError>> for Fact<T> {
 
 /// Why a fact is unknown: which read failed on which cluster, and how; or, for facts that do
 /// not come from a cluster (the host), just the cause.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FactError {
     /// Cluster the failed read was made on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,7 +231,7 @@ impl<P: Provider> Family for Registered<P> {
 }
 
 /// A family's derived value, as JSON, with the parts of it that are unknown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FamilyFact {
     /// The value or why it is unknown.
     #[serde(flatten)]
@@ -242,7 +242,7 @@ pub struct FamilyFact {
 }
 
 /// Everything the rules can see.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Facts {
     /// Platform-level families by name (`platform`, `host`).
     #[serde(flatten)]
@@ -252,7 +252,7 @@ pub struct Facts {
 }
 
 /// Facts about one cluster: its inventory entry and every cluster-level family.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClusterFacts {
     /// Name, role, provider, versions and phase from the platform's cluster list.
     #[serde(flatten)]

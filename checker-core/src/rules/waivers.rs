@@ -64,7 +64,7 @@ pub struct Waiver {
 }
 
 /// What a waived result records of its waiver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverNote {
     /// The status the result had before it was waived.
     pub status: Status,
