@@ -7,19 +7,51 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::render::Format;
 
-const EXIT_CODES: &str = "\
+/// The three jobs, as `--help` shows them before the exit codes (a macro: `concat!` joins
+/// literals only).
+macro_rules! examples {
+    () => {
+        "\
+Examples:
+  Before the window, on a global control-plane node (the verdict, what to fix, a report):
+    acp-preflight check --package /root/cpaas-4.1.0.tgz --extract-dir /root/upgrade \\
+      --report-file before.json
+  As a CI gate (the exit code gates; SARIF and JUnit for the pipeline's pages):
+    acp-preflight check --snapshot snapshot.json --fail-on warning \\
+      --output-file sarif=preflight.sarif --output-file junit=junit.xml
+  For support (one redacted file with every fact, checked again offline):
+    acp-preflight collect -o snapshot.json
+    acp-preflight check --snapshot snapshot.json -o json > report.json
+"
+    };
+}
+
+/// The exit codes of `check`.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  ready: no blocker failed and every check was evaluated
   1  internal error
   2  usage or input error (bad flag, unreadable snapshot or kubeconfig, invalid rule pack)
   3  not ready: a blocker failed
   4  no blocker failed, but warnings with --fail-on warning (or info results with --fail-on info)
-  5  incomplete: a check could not be evaluated (and no failed blocker decides the exit code)";
+  5  incomplete: a check could not be evaluated (and no failed blocker decides the exit code)"
+    };
+}
+
+/// `--help` of the program and of `check`: the examples, then the exit codes.
+const CHECK_HELP: &str = concat!(examples!(), "\n", exit_codes!());
 
 /// Checks whether an Alauda Container Platform installation is ready to be upgraded, and says
 /// exactly what to fix if not.
 #[derive(Debug, Parser)]
-#[command(name = "acp-preflight", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(
+    name = "acp-preflight",
+    version,
+    after_help = CHECK_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -31,7 +63,7 @@ pub struct Cli {
 pub enum Command {
     /// Check upgrade readiness, of the live platform or from a saved snapshot or dump
     /// directory.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
     /// The order of work: the standby global, the global, then waves of workload clusters,
     /// with what to know about each and the clusters held back, and why.
@@ -43,6 +75,18 @@ pub enum Command {
     /// Print the facts of this host (free space where the upgrade needs it), e.g. as host.json
     /// for a dump directory.
     Host(HostArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: acp-preflight completions bash > /etc/bash_completion.d/acp-preflight
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    ///
+    /// For example: acp-preflight man > /usr/local/share/man/man1/acp-preflight.1
+    Man,
     /// Explore and validate rule packs.
     Rules {
         /// What to do with rules.

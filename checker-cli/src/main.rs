@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use checker_core::report::Tool;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{Cli, ColorChoice, Command, Show};
 use exit::{Exit, Failure};
@@ -26,7 +26,10 @@ use render::Style;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = cli_command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -42,6 +45,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args, &style(args.check.color, args.check.show)),
         Command::Collect(args) => commands::collect::run(args),
         Command::Host(args) => commands::host::run(args),
+        Command::Completions { shell } => commands::completions::completions(*shell),
+        Command::Man => commands::completions::man(),
         Command::Rules { command } => commands::rules::run(command),
     };
     let exit = match result {
@@ -56,6 +61,47 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit as u8)
+}
+
+/// The command line: the derived definition, with the bundled packs in `--version`, and named
+/// `kubectl acp-preflight` in help and errors when run as a kubectl plugin (a binary named
+/// `kubectl-acp_preflight`).
+fn cli_command() -> clap::Command {
+    static LONG_VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let long = LONG_VERSION.get_or_init(|| {
+        let packs = checker_core::rules::bundled()
+            .map(|packs| {
+                packs
+                    .iter()
+                    .map(|p| {
+                        let preview = if p.preview { ", preview" } else { "" };
+                        format!("{} (ACP {}{preview})", p.name, p.target)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_else(|e| format!("none: {}", e.render()));
+        format!(
+            "{}\nrule packs: {packs}\nreport schema version {}, snapshot format version {}",
+            env!("CARGO_PKG_VERSION"),
+            checker_core::report::REPORT_SCHEMA_VERSION,
+            checker_core::snapshot::SNAPSHOT_FORMAT_VERSION
+        )
+    });
+    let command = Cli::command().long_version(long.as_str());
+    let plugin = std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .is_some_and(|name| name.starts_with("kubectl-"));
+    if plugin {
+        command.bin_name("kubectl acp-preflight")
+    } else {
+        command
+    }
 }
 
 /// How stdout may look: colour as `--color` and the environment say (anstream's reading of

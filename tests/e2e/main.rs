@@ -1,5 +1,6 @@
 //! End-to-end tests of the built `acp-preflight` binary.
 
+mod cli;
 mod common;
 mod faults;
 mod formats;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod collect;
+pub mod completions;
 pub mod host;
 pub mod plan;
 pub mod rules;
