@@ -75,6 +75,10 @@ pub enum Command {
     /// Print the facts of this host (free space where the upgrade needs it), e.g. as host.json
     /// for a dump directory.
     Host(HostArgs),
+    /// What changed between two runs: new problems, fixed, still to fix, and changed facts.
+    /// OLD and NEW are JSON reports (check -o json, --report-file), snapshots or dump
+    /// directories (checked first). Exit code 3 when a blocker fails now that did not before.
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: acp-preflight completions bash > /etc/bash_completion.d/acp-preflight
@@ -125,6 +129,29 @@ pub enum FailOn {
     Info,
     /// Nothing but checks that could not be evaluated: a report, not a gate.
     Never,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run: a JSON report, a snapshot file or a dump directory.
+    pub old: PathBuf,
+    /// The later run, likewise.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Lists for people.
+    Table,
+    /// JSON: `new_problems`, `fixed`, `still_to_fix`, `changed_facts`.
+    Json,
+    /// Markdown, for a ticket.
+    Markdown,
 }
 
 /// Which rows the table shows (`--show`).

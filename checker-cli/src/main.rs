@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args, &style(args.check.color, args.check.show)),
         Command::Collect(args) => commands::collect::run(args),
         Command::Host(args) => commands::host::run(args),
+        Command::Diff(args) => commands::diff::run(args),
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
         Command::Rules { command } => commands::rules::run(command),

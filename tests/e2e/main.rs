@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod diff;
 mod faults;
 mod formats;
 mod live;

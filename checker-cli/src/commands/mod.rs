@@ -4,6 +4,7 @@
 pub mod check;
 pub mod collect;
 pub mod completions;
+pub mod diff;
 pub mod host;
 pub mod plan;
 pub mod rules;

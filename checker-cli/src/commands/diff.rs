@@ -1,0 +1,294 @@
+//! `acp-preflight diff OLD NEW`: what changed between two runs, for support and for the next
+//! window: results that need attention now and did not before, those fixed, those still to
+//! fix, and the facts that changed. Each side is a JSON report (`check -o json`,
+//! `--report-file`) or something `check --snapshot` reads (a snapshot file, a dump directory),
+//! which is checked first with the bundled pack its installed version chooses.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use checker_core::report::{Report, RuleResult, Status};
+use clap::Parser;
+use serde_json::{Value, json};
+
+use crate::args::{Cli, Command, DiffArgs, DiffFormat};
+use crate::exit::{Exit, Failure};
+use crate::print;
+
+/// At most this many changed facts are listed; the count says how many there are.
+const MAX_FACTS: usize = 200;
+
+/// Runs `diff`.
+pub fn run(args: &DiffArgs) -> Result<Exit, Failure> {
+    let old = side(&args.old)?;
+    let new = side(&args.new)?;
+    let diff = Diff::of(&old, &new);
+    let text = match args.format {
+        DiffFormat::Table => diff.text(&old, &new, false),
+        DiffFormat::Markdown => diff.text(&old, &new, true),
+        DiffFormat::Json => serde_json::to_string_pretty(&diff.json(&old, &new))
+            .map(|j| format!("{j}\n"))
+            .map_err(|e| Failure::Internal(format!("cannot serialise the diff: {e}")))?,
+    };
+    print(&text)?;
+    // A blocker that fails now and did not before is a regression.
+    let regressed = diff
+        .new_problems
+        .iter()
+        .any(|(_, now)| now.status == Status::Fail);
+    Ok(if regressed {
+        Exit::NotReady
+    } else {
+        Exit::Ready
+    })
+}
+
+/// One side: a JSON report as it is, or the report of checking a snapshot or dump directory.
+fn side(path: &Path) -> Result<Report, Failure> {
+    let bad = |why: String| Failure::Usage(format!("{}: {why}", path.display()));
+    if path.is_file() {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "not JSON (line {}, column {}): give a report (check -o json) or a snapshot",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if value.get("results").is_some() && value.get("schema_version").is_some() {
+            return serde_json::from_value(value).map_err(|e| {
+                bad(format!(
+                    "not a report of this version of acp-preflight: {e}"
+                ))
+            });
+        }
+    }
+    // A snapshot or a dump directory: check it as `check --snapshot PATH` would.
+    let cli = Cli::try_parse_from([
+        "acp-preflight".as_ref(),
+        "check".as_ref(),
+        "--snapshot".as_ref(),
+        path.as_os_str(),
+    ])
+    .map_err(|e| bad(e.to_string()))?;
+    let Command::Check(check) = cli.command else {
+        return Err(Failure::Internal("diff: not a check".to_string()));
+    };
+    super::check::evaluate(&check).map(|(_, report)| report)
+}
+
+/// A result's key across runs: rule and subject.
+type Key = (String, String);
+
+/// The differences between two reports.
+struct Diff<'a> {
+    /// Needs attention now, did not before (or not in this way): (before, now).
+    new_problems: Vec<(Option<&'a RuleResult>, &'a RuleResult)>,
+    /// Needed attention before, does not now (`None`: no longer checked).
+    fixed: Vec<(&'a RuleResult, Option<&'a RuleResult>)>,
+    /// Needs attention in both, in the same way.
+    still: Vec<&'a RuleResult>,
+    /// Facts that changed: (path, before, now).
+    facts: Vec<(String, Value, Value)>,
+}
+
+/// Whether a result needs attention.
+fn problem(result: &RuleResult) -> bool {
+    matches!(
+        result.status,
+        Status::Fail | Status::Warn | Status::Info | Status::Error
+    )
+}
+
+fn index(report: &Report) -> BTreeMap<Key, &RuleResult> {
+    report
+        .results
+        .iter()
+        .map(|r| ((r.rule.clone(), r.subject_text()), r))
+        .collect()
+}
+
+impl<'a> Diff<'a> {
+    fn of(old: &'a Report, new: &'a Report) -> Diff<'a> {
+        let before = index(old);
+        let now = index(new);
+        let mut diff = Diff {
+            new_problems: Vec::new(),
+            fixed: Vec::new(),
+            still: Vec::new(),
+            facts: Vec::new(),
+        };
+        for r in new.results.iter().filter(|r| problem(r)) {
+            let was = before.get(&(r.rule.clone(), r.subject_text())).copied();
+            match was {
+                Some(was) if problem(was) && was.status == r.status => diff.still.push(r),
+                _ => diff.new_problems.push((was, r)),
+            }
+        }
+        for r in old.results.iter().filter(|r| problem(r)) {
+            let is = now.get(&(r.rule.clone(), r.subject_text())).copied();
+            if is.is_none_or(|is| !problem(is)) {
+                diff.fixed.push((r, is));
+            }
+        }
+        let old_facts = serde_json::to_value(&old.facts).unwrap_or(Value::Null);
+        let new_facts = serde_json::to_value(&new.facts).unwrap_or(Value::Null);
+        changed("facts", &old_facts, &new_facts, &mut diff.facts);
+        diff
+    }
+
+    fn json(&self, old: &Report, new: &Report) -> Value {
+        let result = |r: &RuleResult| json!({"rule": r.rule, "subject": r.subject_text(), "status": r.status.as_str(), "message": r.message});
+        json!({
+            "old": {"generated_at": old.generated_at, "target": old.target, "verdict": old.verdict.as_str(), "source": old.source.location},
+            "new": {"generated_at": new.generated_at, "target": new.target, "verdict": new.verdict.as_str(), "source": new.source.location},
+            "new_problems": self.new_problems.iter().map(|(was, now)| {
+                let mut entry = result(now);
+                entry["was"] = was.map_or(Value::Null, |w| Value::from(w.status.as_str()));
+                entry
+            }).collect::<Vec<_>>(),
+            "fixed": self.fixed.iter().map(|(was, now)| {
+                let mut entry = result(was);
+                entry["now"] = now.map_or(Value::from("not checked"), |n| Value::from(n.status.as_str()));
+                entry
+            }).collect::<Vec<_>>(),
+            "still_to_fix": self.still.iter().map(|r| result(r)).collect::<Vec<_>>(),
+            "changed_facts": self.facts.iter().take(MAX_FACTS).map(|(path, before, now)| {
+                json!({"path": path, "old": before, "new": now})
+            }).collect::<Vec<_>>(),
+            "changed_facts_total": self.facts.len(),
+        })
+    }
+
+    /// The diff for people: plain text, or Markdown for a ticket.
+    fn text(&self, old: &Report, new: &Report, markdown: bool) -> String {
+        let heading = |title: &str, n: usize| {
+            if markdown {
+                format!("\n### {title} ({n})\n\n")
+            } else {
+                format!("\n{title} ({n})\n")
+            }
+        };
+        let item = |text: String| {
+            if markdown {
+                format!("- {}\n", text.replace(['\r', '\n'], " "))
+            } else {
+                format!("  {text}\n")
+            }
+        };
+        let mut out = if markdown {
+            "## acp-preflight diff\n\n".to_string()
+        } else {
+            String::new()
+        };
+        for (label, r) in [("Old", old), ("New", new)] {
+            out.push_str(&format!(
+                "{label}: {} (ACP {}, {}), {}{}\n",
+                r.source.location,
+                r.target,
+                r.generated_at,
+                crate::render::verdict_word(r),
+                if markdown { "  " } else { "" }
+            ));
+        }
+        out.push_str(&heading("New problems", self.new_problems.len()));
+        for (was, now) in &self.new_problems {
+            let was = was.map_or("not checked".to_string(), |w| w.status.as_str().to_string());
+            out.push_str(&item(format!(
+                "{} {} [{}] (was {was}): {}",
+                now.status.as_str().to_uppercase(),
+                now.rule,
+                now.subject_text(),
+                now.message
+            )));
+        }
+        out.push_str(&heading("Fixed", self.fixed.len()));
+        for (was, now) in &self.fixed {
+            let now = now.map_or("not checked".to_string(), |n| n.status.as_str().to_string());
+            out.push_str(&item(format!(
+                "{} [{}] (was {}, now {now})",
+                was.rule,
+                was.subject_text(),
+                was.status.as_str()
+            )));
+        }
+        out.push_str(&heading("Still to fix", self.still.len()));
+        for r in &self.still {
+            out.push_str(&item(format!(
+                "{} {} [{}]: {}",
+                r.status.as_str().to_uppercase(),
+                r.rule,
+                r.subject_text(),
+                r.message
+            )));
+        }
+        out.push_str(&heading("Changed facts", self.facts.len()));
+        for (path, before, now) in self.facts.iter().take(MAX_FACTS) {
+            out.push_str(&item(format!("{path}: {} → {}", brief(before), brief(now))));
+        }
+        if self.facts.len() > MAX_FACTS {
+            out.push_str(&item(format!(
+                "and {} more (-o json lists the first {MAX_FACTS} too)",
+                self.facts.len() - MAX_FACTS
+            )));
+        }
+        out
+    }
+}
+
+/// A fact value in a line: scalars as JSON, an object or list by its size (`-o json` has it
+/// whole).
+fn brief(value: &Value) -> String {
+    match value {
+        Value::Object(map) => format!("{{{} fields}}", map.len()),
+        Value::Array(items) => format!("[{} items]", items.len()),
+        other => other.to_string(),
+    }
+}
+
+/// Collects the leaves that differ between two JSON values, as dotted paths; list elements with
+/// a `name` are named by it (`facts.clusters.value.prod-1.kubernetes…`), others by index.
+fn changed(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, Value, Value)>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let (x, y) = (
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                );
+                changed(&format!("{path}.{key}"), x, y, out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+            if a.iter().chain(b).all(|v| name(v).is_some()) {
+                let by_name = |items: &[Value]| -> BTreeMap<String, Value> {
+                    items
+                        .iter()
+                        .filter_map(|v| Some((name(v)?, v.clone())))
+                        .collect()
+                };
+                let (x, y) = (by_name(a), by_name(b));
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for key in keys {
+                    changed(
+                        &format!("{path}.{key}"),
+                        x.get(key).unwrap_or(&Value::Null),
+                        y.get(key).unwrap_or(&Value::Null),
+                        out,
+                    );
+                }
+            } else if a.len() == b.len() {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    changed(&format!("{path}[{i}]"), x, y, out);
+                }
+            } else {
+                out.push((path.to_string(), old.clone(), new.clone()));
+            }
+        }
+        (x, y) if x != y => out.push((path.to_string(), x.clone(), y.clone())),
+        _ => {}
+    }
+}
