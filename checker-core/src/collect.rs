@@ -317,6 +317,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, ConnectError>
             notes,
             requests,
         }),
+        redaction: None,
     })
 }
 

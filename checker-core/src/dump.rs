@@ -50,8 +50,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
     }
 }
 
-/// Reads a snapshot file or a dump directory, whichever `path` is.
+/// Reads a snapshot file or a dump directory, whichever `path` is; `-` is a snapshot on stdin.
 pub fn load(path: &Path) -> Result<Snapshot, InputError> {
+    if path == Path::new("-") {
+        return load_file(path);
+    }
     let meta = std::fs::metadata(path).map_err(io(path))?;
     if meta.is_dir() {
         load_dir(path)
@@ -60,9 +63,37 @@ pub fn load(path: &Path) -> Result<Snapshot, InputError> {
     }
 }
 
-/// Reads a snapshot file written by `acp-preflight collect`.
+/// The bytes of a snapshot file (`-`: stdin), gunzipped when they are gzip.
+fn snapshot_text(path: &Path) -> Result<String, InputError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).map_err(io(path))?;
+    } else {
+        bytes = std::fs::read(path).map_err(io(path))?;
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut plain)
+            .map_err(|e| InputError::Invalid {
+                path: path.display().to_string(),
+                message: format!("not a readable gzip file: {e}"),
+            })?;
+        bytes = plain;
+    }
+    String::from_utf8(bytes).map_err(|e| InputError::Invalid {
+        path: path.display().to_string(),
+        message: format!(
+            "not UTF-8 text (byte {}): a snapshot is JSON",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Reads a snapshot file written by `acp-preflight collect` (gzip or not; `-` for stdin).
 pub fn load_file(path: &Path) -> Result<Snapshot, InputError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = snapshot_text(path)?;
     let invalid = |message: String| InputError::Invalid {
         path: path.display().to_string(),
         message,
@@ -214,6 +245,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, InputError> {
         host,
         standby,
         manifest: None,
+        redaction: None,
     })
 }
 

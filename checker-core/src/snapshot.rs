@@ -40,6 +40,49 @@ pub struct Snapshot {
     /// What a live collection asked for: every request, with its HTTP status or failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifest: Option<Manifest>,
+    /// What `collect` redacted before writing the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<Redaction>,
+}
+
+/// What was redacted from a snapshot, for whoever receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Redaction {
+    /// What is redacted from every object, in words ([`REDACTION_POLICY`]).
+    pub policy: Vec<String>,
+    /// How many values the file holds as `<redacted>`.
+    pub values: usize,
+}
+
+/// What [`redact`] removes, in words.
+pub const REDACTION_POLICY: &[&str] = &[
+    "every annotation value except the few facts read (last-applied-configuration dropped)",
+    "each args and command entry of every container, init and ephemeral container",
+    "each plain-text env value of every container, except those facts read",
+    "a plugin's valuesOverride and each value of a ResourcePatch's jsonPatch",
+    "a Node's status.images (dropped)",
+    "Secrets are never read; tokens and credentials are never written",
+];
+
+impl Snapshot {
+    /// Records what was redacted: the policy, and how many values the records hold redacted.
+    pub fn record_redaction(&mut self) {
+        let marker = format!("\"{REDACTED}\"");
+        let values = self
+            .clusters
+            .iter()
+            .chain(self.standby.iter())
+            .map(|c| {
+                serde_json::to_string(c)
+                    .map(|json| json.matches(&marker).count())
+                    .unwrap_or(0)
+            })
+            .sum();
+        self.redaction = Some(Redaction {
+            policy: REDACTION_POLICY.iter().map(|p| p.to_string()).collect(),
+            values,
+        });
+    }
 }
 
 /// How a snapshot was made.

@@ -641,17 +641,25 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         proptest::option::of(host_facts()),
         proptest::option::of(cluster_record()),
         proptest::option::of(manifest()),
+        any::<bool>(),
     )
         .prop_map(
-            |(collected_at, collector, clusters, host, standby, manifest)| Snapshot {
-                format: SNAPSHOT_FORMAT.to_string(),
-                format_version: SNAPSHOT_FORMAT_VERSION,
-                collected_at,
-                collector,
-                clusters,
-                host,
-                standby,
-                manifest,
+            |(collected_at, collector, clusters, host, standby, manifest, redacted)| {
+                let mut snapshot = Snapshot {
+                    format: SNAPSHOT_FORMAT.to_string(),
+                    format_version: SNAPSHOT_FORMAT_VERSION,
+                    collected_at,
+                    collector,
+                    clusters,
+                    host,
+                    standby,
+                    manifest,
+                    redaction: None,
+                };
+                if redacted {
+                    snapshot.record_redaction();
+                }
+                snapshot
             },
         )
 }

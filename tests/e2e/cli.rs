@@ -107,3 +107,78 @@ fn it_runs_as_a_kubectl_plugin() {
         String::from_utf8_lossy(&help.stdout)
     );
 }
+
+#[test]
+fn snapshots_are_written_and_read_gzipped_and_through_pipes() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dump = fixture("not-ready-3.18").display().to_string();
+    let gz = dir.path().join("snapshot.json.gz");
+    let run = acp(&[
+        "collect",
+        "--from-dump",
+        &dump,
+        "-o",
+        &gz.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("redacted: "), "{}", run.stderr);
+    let bytes = std::fs::read(&gz).expect("gzip file");
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+    let from_gz = acp(&[
+        "check",
+        "--snapshot",
+        &gz.display().to_string(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(from_gz.code, 3, "{}", from_gz.stderr);
+
+    // `collect -o -` writes the snapshot on stdout; `check --snapshot -` reads it from stdin.
+    let piped = acp(&["collect", "--from-dump", &dump, "-o", "-"]);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
+    let snapshot: serde_json::Value = serde_json::from_str(&piped.stdout).expect("JSON snapshot");
+    let redaction = &snapshot["redaction"];
+    assert!(
+        redaction["values"].as_u64().is_some_and(|n| n > 0),
+        "{redaction}"
+    );
+    assert!(
+        redaction["policy"].as_array().is_some_and(|p| p
+            .iter()
+            .any(|l| l.as_str().is_some_and(|l| l.contains("Secrets")))),
+        "{redaction}"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+        .args(["check", "--snapshot", "-", "-o", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(piped.stdout.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(3));
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    let b: serde_json::Value = serde_json::from_str(&from_gz.stdout).expect("report");
+    assert_eq!(
+        a["results"], b["results"],
+        "the same results from a pipe and from gzip"
+    );
+
+    // A gzip file that is cut short is an input error naming the file.
+    let cut = dir.path().join("cut.json.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let run = acp(&["check", "--snapshot", &cut.display().to_string()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cut.json.gz: not a readable gzip file"),
+        "{}",
+        run.stderr
+    );
+}

@@ -25,17 +25,30 @@ pub fn run(args: &CollectArgs) -> Result<Exit, Failure> {
         loaded.snapshot.collector.tool = tool().name;
         loaded.snapshot.collector.version = tool().version;
     }
+    loaded.snapshot.record_redaction();
     write_snapshot(&loaded.snapshot, &args.output)?;
     Ok(Exit::Ready)
 }
 
-/// Writes a snapshot as pretty JSON (stable key order, so snapshots diff well), and says on
-/// stderr what it holds, so a failed read is noticed before the file is sent to support.
+/// Writes a snapshot as pretty JSON (stable key order, so snapshots diff well; gzip when the
+/// file name ends in `.gz`; `-` for stdout), and says on stderr what it holds and what was
+/// redacted, so a failed read is noticed before the file is sent to support.
 fn write_snapshot(snapshot: &Snapshot, path: &Path) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(snapshot)
         .map_err(|e| Failure::Internal(format!("cannot serialise the snapshot: {e}")))?;
-    std::fs::write(path, format!("{json}\n"))
-        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    let text = format!("{json}\n");
+    let cannot =
+        |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    if path == Path::new("-") {
+        crate::print(&text)?;
+    } else if path.extension().is_some_and(|e| e == "gz") {
+        let file = std::fs::File::create(path).map_err(cannot)?;
+        let mut gzip = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        gzip.write_all(text.as_bytes()).map_err(cannot)?;
+        gzip.finish().map_err(cannot)?;
+    } else {
+        std::fs::write(path, text).map_err(cannot)?;
+    }
     let failed: Vec<String> = snapshot
         .clusters
         .iter()
@@ -59,6 +72,14 @@ fn write_snapshot(snapshot: &Snapshot, path: &Path) -> Result<(), Failure> {
             ", no host facts"
         }
     );
+    if let Some(redaction) = &snapshot.redaction {
+        note.push_str(&format!(
+            "  redacted: {} values (annotations, container args, commands and env values, plugin \
+             valuesOverride, ResourcePatch values: the file's `redaction`); Secrets are never \
+             read\n",
+            redaction.values
+        ));
+    }
     for line in failed.iter().take(10) {
         note.push_str(&format!("  {line}\n"));
     }
