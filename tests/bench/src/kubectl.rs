@@ -29,7 +29,11 @@ pub fn read_args(read: &Read) -> Vec<String> {
         args.extend(["--raw".to_string(), path.to_string()]);
         return args;
     }
-    args.push(checker_core::facts::resource_name(read));
+    // A kind whose group is unpublished is named by its short name, which kubectl resolves.
+    args.push(
+        read.short_name
+            .map_or_else(|| checker_core::facts::resource_name(read), str::to_string),
+    );
     match read.namespace {
         Some(ns) => args.extend(["-n".to_string(), ns.to_string()]),
         None if read.label_selector.is_some() => args.push("-A".to_string()),
