@@ -41,6 +41,13 @@ impl Exit {
 }
 
 impl FailOn {
+    /// The policy as `--fail-on` takes it.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
     /// Whether a result of this status fails the gate: a check not evaluated always does, a
     /// failed blocker unless `never`, a warning with `warning` or `info`, an info result with
     /// `info`.

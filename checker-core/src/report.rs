@@ -54,6 +54,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether the result needs attention: `fail`, `warn`, `info` or `error` (what the table's
+    /// "What to do" lists, what a waiver can waive, what `diff` compares).
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            Status::Fail | Status::Warn | Status::Info | Status::Error
+        )
+    }
+
     /// Lower-case name, as in the JSON report.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -199,18 +199,17 @@ fn append_step_summary(report: &Report, args: &CheckArgs) -> Result<(), Failure>
         return Ok(());
     };
     let markdown = render::render(Format::Markdown, report, &Style::plain(), args.fail_on)?;
-    let mut summary = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(&file)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
-    summary = summary.map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!("GITHUB_STEP_SUMMARY {}: {e}", Path::new(&file).display()),
-        )
-    });
-    summary.map_err(|e| Failure::Usage(format!("cannot write the step summary: {e}")))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()))
+        .map_err(|e| {
+            Failure::Usage(format!(
+                "cannot write the step summary GITHUB_STEP_SUMMARY={}: {e}",
+                Path::new(&file).display()
+            ))
+        })
 }
 
 /// The waivers of `--waivers`, checked against the pack: a file that cannot be read or is

@@ -93,14 +93,6 @@ struct Diff<'a> {
     facts: Vec<(String, Value, Value)>,
 }
 
-/// Whether a result needs attention.
-fn problem(result: &RuleResult) -> bool {
-    matches!(
-        result.status,
-        Status::Fail | Status::Warn | Status::Info | Status::Error
-    )
-}
-
 fn index(report: &Report) -> BTreeMap<Key, &RuleResult> {
     report
         .results
@@ -119,16 +111,16 @@ impl<'a> Diff<'a> {
             still: Vec::new(),
             facts: Vec::new(),
         };
-        for r in new.results.iter().filter(|r| problem(r)) {
+        for r in new.results.iter().filter(|r| r.status.needs_attention()) {
             let was = before.get(&(r.rule.clone(), r.subject_text())).copied();
             match was {
-                Some(was) if problem(was) && was.status == r.status => diff.still.push(r),
+                Some(was) if was.status == r.status => diff.still.push(r),
                 _ => diff.new_problems.push((was, r)),
             }
         }
-        for r in old.results.iter().filter(|r| problem(r)) {
+        for r in old.results.iter().filter(|r| r.status.needs_attention()) {
             let is = now.get(&(r.rule.clone(), r.subject_text())).copied();
-            if is.is_none_or(|is| !problem(is)) {
+            if is.is_none_or(|is| !is.status.needs_attention()) {
                 diff.fixed.push((r, is));
             }
         }
@@ -264,22 +256,16 @@ fn changed(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, Value, V
         (Value::Array(a), Value::Array(b)) => {
             let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
             if a.iter().chain(b).all(|v| name(v).is_some()) {
-                let by_name = |items: &[Value]| -> BTreeMap<String, Value> {
-                    items
-                        .iter()
-                        .filter_map(|v| Some((name(v)?, v.clone())))
-                        .collect()
+                // Named elements compare as the fields of an object keyed by name.
+                let by_name = |items: &[Value]| -> Value {
+                    Value::Object(
+                        items
+                            .iter()
+                            .filter_map(|v| Some((name(v)?, v.clone())))
+                            .collect(),
+                    )
                 };
-                let (x, y) = (by_name(a), by_name(b));
-                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-                for key in keys {
-                    changed(
-                        &format!("{path}.{key}"),
-                        x.get(key).unwrap_or(&Value::Null),
-                        y.get(key).unwrap_or(&Value::Null),
-                        out,
-                    );
-                }
+                changed(path, &by_name(a), &by_name(b), out);
             } else if a.len() == b.len() {
                 for (i, (x, y)) in a.iter().zip(b).enumerate() {
                     changed(&format!("{path}[{i}]"), x, y, out);

@@ -14,7 +14,7 @@ use crate::args::{FailOn, PlanArgs};
 use crate::commands::check;
 use crate::exit::{Exit, Failure};
 use crate::print;
-use crate::render::{Format, Style};
+use crate::render::{self, Format, Style};
 
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, style: &Style) -> Result<Exit, Failure> {
@@ -67,24 +67,11 @@ fn paint(text: &str, ansi: Ansi, style: &Style) -> String {
     }
 }
 
-fn status_colour(status: Status) -> Ansi {
-    let colour = match status {
-        Status::Fail => AnsiColor::Red,
-        Status::Warn => AnsiColor::Yellow,
-        Status::Info => AnsiColor::Cyan,
-        Status::Error => AnsiColor::Magenta,
-        Status::Pass => AnsiColor::Green,
-        Status::Skipped | Status::Excluded => AnsiColor::BrightBlack,
-        Status::Waived => AnsiColor::Blue,
-    };
-    Ansi::new().fg_color(Some(colour.into()))
-}
-
 /// One note as a line: `WARN Rule (subject): message`, indented.
 fn note_line(out: &mut String, indent: &str, note: &Note, style: &Style) {
     let label = paint(
         &note.status.as_str().to_uppercase(),
-        status_colour(note.status),
+        render::status_style(note.status),
         style,
     );
     let subject = note

@@ -75,31 +75,17 @@ fn test_case(result: &RuleResult, subject: &str, gate: FailOn) -> TestCase {
         }
         _ => TestCaseStatus::success(),
     };
-    let failing = !matches!(
-        result.status,
-        Status::Pass | Status::Skipped | Status::Excluded | Status::Waived
-    );
     let mut case = TestCase::new(format!("{}: {}", result.rule, result.title), status);
     case.set_classname(format!("acp-preflight.{subject}"));
-    if failing && !gate.fails(result.status) {
+    if result.status.needs_attention() && !gate.fails(result.status) {
         // A warning or info result the gate lets through: shown, not failed.
         case.set_system_out(format!(
             "{} (does not fail --fail-on {}): {details}",
             result.status.as_str(),
-            gate_name(gate)
+            gate.name()
         ));
     } else if result.status == Status::Pass {
         case.set_system_out(result.message.clone());
     }
     case
-}
-
-/// The policy as `--fail-on` takes it.
-fn gate_name(gate: FailOn) -> &'static str {
-    match gate {
-        FailOn::Blocker => "blocker",
-        FailOn::Warning => "warning",
-        FailOn::Info => "info",
-        FailOn::Never => "never",
-    }
 }

@@ -46,7 +46,7 @@ impl Format {
     }
 }
 
-/// How output may look and what fails the gate.
+/// How human output may look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
     /// Whether to use ANSI colour.
@@ -251,12 +251,7 @@ fn problems(report: &Report) -> Vec<&RuleResult> {
     let mut problems: Vec<&RuleResult> = report
         .results
         .iter()
-        .filter(|r| {
-            matches!(
-                r.status,
-                Status::Fail | Status::Error | Status::Warn | Status::Info
-            )
-        })
+        .filter(|r| r.status.needs_attention())
         .collect();
     problems.sort_by_key(|r| match r.status {
         Status::Fail => 0,
@@ -265,4 +260,19 @@ fn problems(report: &Report) -> Vec<&RuleResult> {
         _ => 3,
     });
     problems
+}
+
+/// The ANSI style of a status in human output (the table's list layout, `plan`), the colours of
+/// the table's status cells.
+pub fn status_style(status: Status) -> anstyle::Style {
+    let colour = match status {
+        Status::Pass => anstyle::AnsiColor::Green,
+        Status::Fail => anstyle::AnsiColor::Red,
+        Status::Warn => anstyle::AnsiColor::Yellow,
+        Status::Info => anstyle::AnsiColor::Cyan,
+        Status::Error => anstyle::AnsiColor::Magenta,
+        Status::Skipped | Status::Excluded => anstyle::AnsiColor::BrightBlack,
+        Status::Waived => anstyle::AnsiColor::Blue,
+    };
+    anstyle::Style::new().fg_color(Some(colour.into()))
 }

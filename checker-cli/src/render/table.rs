@@ -163,7 +163,7 @@ fn section(
         for row in rows {
             let label = format!("{:<8}", row.status.as_str().to_uppercase());
             let label = if styled {
-                let colour = anstyle::Style::new().fg_color(Some(ansi_colour(row.status).into()));
+                let colour = super::status_style(row.status);
                 format!("{colour}{label}{colour:#}")
             } else {
                 label
@@ -515,12 +515,7 @@ pub fn render(report: &Report, style: &Style) -> String {
     let to_fix: Vec<&RuleResult> = report
         .results
         .iter()
-        .filter(|r| {
-            matches!(
-                r.status,
-                Status::Fail | Status::Warn | Status::Info | Status::Error
-            )
-        })
+        .filter(|r| r.status.needs_attention())
         .collect();
     if !to_fix.is_empty() {
         out.push_str("\nWhat to do (blockers first)\n");
@@ -572,11 +567,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             String::new()
         }
     ));
-    let excluded: Vec<&RuleResult> = report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Excluded)
-        .collect();
+    let excluded = super::excluded(report);
     if !excluded.is_empty() {
         out.push_str("Not evaluated, as asked:\n");
     }
@@ -608,19 +599,6 @@ pub fn render(report: &Report, style: &Style) -> String {
     // Last, one line to paste into a chat or a ticket.
     out.push_str(&format!("{}\n", super::summary_line(report)));
     out
-}
-
-/// The ANSI colour of a status, as in the table's status cells.
-fn ansi_colour(status: Status) -> anstyle::AnsiColor {
-    match status {
-        Status::Pass => anstyle::AnsiColor::Green,
-        Status::Fail => anstyle::AnsiColor::Red,
-        Status::Warn => anstyle::AnsiColor::Yellow,
-        Status::Info => anstyle::AnsiColor::Cyan,
-        Status::Error => anstyle::AnsiColor::Magenta,
-        Status::Skipped | Status::Excluded => anstyle::AnsiColor::BrightBlack,
-        Status::Waived => anstyle::AnsiColor::Blue,
-    }
 }
 
 #[cfg(test)]

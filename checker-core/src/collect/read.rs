@@ -78,10 +78,7 @@ async fn api_groups(ctx: &Ctx, endpoint: &Endpoint, cluster: &str) -> Option<Gro
 
 /// The groups of an `APIGroupList`, each with its versions, preferred first as listed.
 fn group_list(list: &Value) -> Groups {
-    list.get("groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    elements(list.get("groups"))
         .filter_map(|g| {
             let name = g.get("name")?.as_str()?.to_string();
             Some((name, group_versions(g)))
@@ -177,26 +174,23 @@ struct Listed {
 fn aggregated(document: &Value) -> (Groups, Vec<Listed>) {
     let mut groups = Groups::new();
     let mut resources = Vec::new();
-    let array =
-        |value: Option<&Value>| value.and_then(Value::as_array).cloned().unwrap_or_default();
-    for group in array(document.get("items")) {
-        let name = text_at(&group, "/metadata/name");
-        let versions = array(group.get("versions"));
-        for version in &versions {
+    for group in elements(document.get("items")) {
+        let name = text_at(group, "/metadata/name");
+        for version in elements(group.get("versions")) {
             let version_name = text_at(version, "/version");
             groups
                 .entry(name.clone())
                 .or_default()
                 .push(version_name.clone());
-            for resource in array(version.get("resources")) {
+            for resource in elements(version.get("resources")) {
                 resources.push(Listed {
                     located: Located {
                         group: name.clone(),
                         version: version_name.clone(),
-                        plural: text_at(&resource, "/resource"),
+                        plural: text_at(resource, "/resource"),
                     },
-                    kind: text_at(&resource, "/responseKind/kind"),
-                    short_names: short_names(&resource),
+                    kind: text_at(resource, "/responseKind/kind"),
+                    short_names: short_names(resource),
                 });
             }
         }
@@ -213,11 +207,7 @@ async fn preferred_resources(
     cluster: &str,
     list: &Value,
 ) -> Result<Vec<Listed>, ReadError> {
-    let preferred: Vec<(String, String)> = list
-        .get("groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let preferred: Vec<(String, String)> = elements(list.get("groups"))
         .filter_map(|g| {
             let name = g.get("name")?.as_str()?.to_string();
             let version = g
@@ -236,12 +226,7 @@ async fn preferred_resources(
     let mut resources = Vec::new();
     for ((group, version), document) in preferred.iter().zip(documents) {
         let Some(document) = document? else { continue };
-        for resource in document
-            .get("resources")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for resource in elements(document.get("resources")) {
             resources.push(Listed {
                 located: Located {
                     group: group.clone(),
@@ -256,6 +241,11 @@ async fn preferred_resources(
     Ok(resources)
 }
 
+/// The elements of a JSON list, none when it is absent or not a list.
+fn elements(value: Option<&Value>) -> impl Iterator<Item = &Value> {
+    value.and_then(Value::as_array).into_iter().flatten()
+}
+
 /// The string at a JSON pointer, empty when absent.
 fn text_at(value: &Value, pointer: &str) -> String {
     value
@@ -267,11 +257,7 @@ fn text_at(value: &Value, pointer: &str) -> String {
 
 /// A discovery resource's `shortNames`.
 fn short_names(resource: &Value) -> Vec<String> {
-    resource
-        .get("shortNames")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    elements(resource.get("shortNames"))
         .filter_map(Value::as_str)
         .map(str::to_string)
         .collect()
@@ -279,11 +265,7 @@ fn short_names(resource: &Value) -> Vec<String> {
 
 /// The versions an `APIGroup` document (alone, or in an `APIGroupList`) says are served.
 fn group_versions(group: &Value) -> Vec<String> {
-    group
-        .get("versions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    elements(group.get("versions"))
         .filter_map(|v| v.get("version").and_then(Value::as_str))
         .map(str::to_string)
         .collect()
@@ -514,11 +496,7 @@ async fn serves(
     let Some(list) = discover(ctx, endpoint, cluster, path).await? else {
         return Ok(false);
     };
-    Ok(list
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    Ok(elements(list.get("resources"))
         .any(|r| r.get("name").and_then(Value::as_str) == Some(plural)))
 }
 

@@ -199,10 +199,7 @@ pub fn apply(results: &mut Vec<RuleResult>, waivers: &[Waiver], today: jiff::civ
     let mut used = vec![0usize; waivers.len()];
     let mut expired_hits = vec![0usize; waivers.len()];
     for result in results.iter_mut() {
-        if !matches!(
-            result.status,
-            Status::Fail | Status::Warn | Status::Info | Status::Error
-        ) {
+        if !result.status.needs_attention() {
             continue;
         }
         for (i, waiver) in waivers.iter().enumerate() {
