@@ -1,7 +1,11 @@
 //! The files of the repository that are generated, and what they must contain: one list, one
 //! command that writes them (`cargo xtask generate`) and one test that fails when any is stale.
+//! And the glibc a binary needs ([`glibc`]): the binary for old control-plane nodes is checked
+//! against its floor by a test (`tests/old_glibc.rs`) and by `cargo xtask glibc BINARY`.
 
 use std::path::{Path, PathBuf};
+
+pub mod glibc;
 
 /// Every generated file: (path from the repository root, contents).
 pub fn generated() -> Result<Vec<(PathBuf, String)>, String> {

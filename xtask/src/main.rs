@@ -1,5 +1,6 @@
 //! `cargo xtask generate` writes every generated file; `cargo xtask check` lists the stale ones
-//! and exits 1.
+//! and exits 1. `cargo xtask glibc BINARY` prints the newest glibc the binary needs and exits 1
+//! when that is newer than the floor of old control-plane nodes (glibc 2.17).
 
 use std::process::ExitCode;
 
@@ -25,7 +26,24 @@ fn main() -> ExitCode {
             }
             stale.is_empty()
         }),
-        _ => Err("usage: cargo xtask generate | check".to_string()),
+        "glibc" => match std::env::args_os().nth(2) {
+            Some(binary) => xtask::glibc::required_by(binary.as_ref()).map(|required| {
+                let floor = xtask::glibc::OLD_NODES_FLOOR;
+                let binary = binary.to_string_lossy();
+                match xtask::glibc::check(&required, floor) {
+                    Ok(highest) => {
+                        println!("{binary}: needs glibc {highest}, within the floor {floor}");
+                        true
+                    }
+                    Err(why) => {
+                        eprintln!("{binary}: {why}");
+                        false
+                    }
+                }
+            }),
+            None => Err("usage: cargo xtask glibc BINARY".to_string()),
+        },
+        _ => Err("usage: cargo xtask generate | check | glibc BINARY".to_string()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
