@@ -53,6 +53,11 @@ const CHECK_HELP: &str = concat!(examples!(), "\n", exit_codes!());
     max_term_width = 100
 )]
 pub struct Cli {
+    /// The language of titles, messages, remediation, headings, verdicts and errors: en
+    /// (English) or ru (русский) [default: ru when LC_ALL, LC_MESSAGES or LANG, the first of
+    /// them set, names a ru locale; else en].
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -162,6 +167,24 @@ pub enum Show {
     Problems,
     /// Every result, one row each.
     All,
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    // No doc comments: `--help` then lists the values on one line.
+    En,
+    Ru,
+}
+
+impl LangArg {
+    /// The language.
+    pub fn lang(self) -> checker_core::lang::Lang {
+        match self {
+            LangArg::En => checker_core::lang::Lang::En,
+            LangArg::Ru => checker_core::lang::Lang::Ru,
+        }
+    }
 }
 
 /// When to colour output.

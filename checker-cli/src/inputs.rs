@@ -2,6 +2,7 @@
 //! where the platform's objects come from, and where the host facts come from. Commands build a
 //! plan, then [`Plan::load`] does the reading, collecting and probing.
 
+use checker_core::lang::Lang;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Plan {
     /// Host facts of other nodes (`--host-facts FILE`), merged with the recorded and probed
     /// ones.
     pub host_files: Vec<PathBuf>,
+    /// The language of what the plan says (why a pack was chosen).
+    pub lang: Lang,
 }
 
 /// What a plan loaded.
@@ -108,6 +111,7 @@ impl Plan {
             platform,
             host,
             host_files: host_files.to_vec(),
+            lang: Lang::En,
         }
     }
 
@@ -177,8 +181,9 @@ impl Plan {
         let (pack, pack_chosen) = match &self.pack {
             Some(PackSource::Auto) => {
                 let installed = facts::platform::installed_version(&snapshot).ok();
-                let chosen = rules::select::choose(candidates, installed.as_deref(), self.phase)
-                    .ok_or_else(|| Failure::Internal("no bundled rule pack".to_string()))?;
+                let chosen =
+                    rules::select::choose(candidates, installed.as_deref(), self.phase, self.lang)
+                        .ok_or_else(|| Failure::Internal("no bundled rule pack".to_string()))?;
                 (Some(chosen.pack), Some(chosen.reason))
             }
             _ => (candidates.into_iter().next(), None),

@@ -13,10 +13,12 @@ mod render;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use checker_core::lang::Lang;
 use checker_core::report::Tool;
+use checker_core::tr;
 use clap::{CommandFactory, FromArgMatches};
 
-use args::{Cli, ColorChoice, Command, Show};
+use args::{Cli, ColorChoice, Command, LangArg, Show};
 use exit::{Exit, Failure};
 use render::Style;
 
@@ -40,24 +42,45 @@ fn main() -> ExitCode {
             });
         }
     };
+    let lang = cli.lang.map(LangArg::lang).unwrap_or_else(lang_of_locale);
     let result = match &cli.command {
-        Command::Check(args) => commands::check::run(args, &style(args.color, args.show)),
-        Command::Plan(args) => commands::plan::run(args, &style(args.check.color, args.check.show)),
+        Command::Check(args) => commands::check::run(args, &style(args.color, args.show, lang)),
+        Command::Plan(args) => {
+            commands::plan::run(args, &style(args.check.color, args.check.show, lang))
+        }
         Command::Collect(args) => commands::collect::run(args),
         Command::Host(args) => commands::host::run(args),
-        Command::Diff(args) => commands::diff::run(args),
+        Command::Diff(args) => commands::diff::run(args, lang),
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
-        Command::Rules { command } => commands::rules::run(command),
+        Command::Rules { command } => commands::rules::run(command, lang),
     };
     let exit = match result {
         Ok(exit) => exit,
         Err(Failure::Usage(message)) => {
-            let _ = writeln!(std::io::stderr(), "error: {message}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                tr!(
+                    lang,
+                    "error: {message}",
+                    "ошибка: {message}",
+                    message = message
+                )
+            );
             Exit::Usage
         }
         Err(Failure::Internal(message)) => {
-            let _ = writeln!(std::io::stderr(), "internal error: {message}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                tr!(
+                    lang,
+                    "internal error: {message}",
+                    "внутренняя ошибка: {message}",
+                    message = message
+                )
+            );
             Exit::Internal
         }
     };
@@ -108,7 +131,7 @@ fn cli_command() -> clap::Command {
 /// How stdout may look: colour as `--color` and the environment say (anstream's reading of
 /// NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM and whether stdout is a terminal), and the
 /// terminal's width; into a file or pipe, `COLUMNS` when set, else 140 columns.
-fn style(choice: ColorChoice, show: Show) -> Style {
+fn style(choice: ColorChoice, show: Show, lang: Lang) -> Style {
     match choice {
         ColorChoice::Auto => anstream::ColorChoice::Auto,
         ColorChoice::Always => anstream::ColorChoice::Always,
@@ -133,7 +156,20 @@ fn style(choice: ColorChoice, show: Show) -> Style {
         // Narrower than 40 columns nothing is readable; the table does not try.
         width: width.unwrap_or(Style::plain().width).max(40),
         show_all: show == Show::All,
+        lang,
     }
+}
+
+/// The language the locale names: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set
+/// and not empty, as POSIX orders them; English when none is, or when it names another
+/// language.
+fn lang_of_locale() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .and_then(|locale| Lang::from_locale(&locale))
+        .unwrap_or_default()
 }
 
 /// This tool, as reports record it.

@@ -46,6 +46,7 @@ pub mod dump;
 pub mod engine;
 pub mod facts;
 pub mod host;
+pub mod lang;
 pub mod plan;
 mod pruned;
 pub mod rbac;
@@ -84,10 +85,11 @@ pub fn check(
     let facts = facts::Facts::derive(snapshot);
     let mut results = engine::evaluate_selected(pack, &facts, options);
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    rules::waivers::apply(&mut results, &options.waivers, today);
+    rules::waivers::apply(&mut results, &options.waivers, today, options.lang);
     Report {
         schema_version: report::REPORT_SCHEMA_VERSION,
         tool,
+        language: options.lang,
         target: pack.target.clone(),
         phase: pack.phase,
         from: options.from.clone(),

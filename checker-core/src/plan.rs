@@ -472,6 +472,7 @@ mod tests {
     fn report(results: Vec<RuleResult>) -> Report {
         Report {
             schema_version: crate::report::REPORT_SCHEMA_VERSION,
+            language: crate::lang::Lang::En,
             tool: Tool {
                 name: "t".to_string(),
                 version: "0".to_string(),

@@ -54,6 +54,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order of the enum.
+    pub const ALL: [Status; 8] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Info,
+        Status::Error,
+        Status::Skipped,
+        Status::Excluded,
+        Status::Waived,
+    ];
+
     /// Whether the result needs attention: `fail`, `warn`, `info` or `error` (what the table's
     /// "What to do" lists, what a waiver can waive, what `diff` compares).
     pub fn needs_attention(self) -> bool {
@@ -277,6 +289,9 @@ pub struct Report {
     pub schema_version: u32,
     /// The tool.
     pub tool: Tool,
+    /// The language of the texts (titles, messages, remediation): `en` or `ru`.
+    #[serde(default)]
+    pub language: crate::lang::Lang,
     /// Target ACP version.
     pub target: String,
     /// The phase checked: `pre` (before the window), `workload` or `post`.

@@ -111,13 +111,18 @@ fn every_bundled_rule_is_in_a_pack_and_has_its_texts() {
         );
         let spec = &rule.spec;
         for (field, text) in [
-            ("title", &spec.title),
+            ("title", spec.title.en()),
             ("requirement", &spec.requirement),
-            ("remediation", &spec.remediation),
+            ("remediation", spec.remediation.en()),
         ] {
             assert!(!text.trim().is_empty(), "{id}: empty {field}");
         }
-        assert!(!spec.title.ends_with('.'), "{id}: a title has no full stop");
+        for title in [Some(spec.title.en()), spec.title.ru()]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!title.ends_with('.'), "{id}: a title has no full stop");
+        }
     }
 }
 
@@ -130,7 +135,8 @@ fn dr_rules_name_their_step_in_the_guides_order() {
     for rule in pack.rules.iter().filter(|r| r.id.starts_with("DR")) {
         let step = rule
             .step
-            .as_deref()
+            .as_ref()
+            .map(|step| step.en.as_str())
             .unwrap_or_else(|| panic!("{} has no step", rule.id));
         let number: u32 = step
             .strip_prefix("DR ")

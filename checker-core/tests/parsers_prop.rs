@@ -1310,9 +1310,13 @@ fn line_column(source: &str, offset: usize) -> (u64, u64) {
         + before.matches("\r\n").count() as u64
         + before.replace("\r\n", "").matches(['\r', '\n']).count() as u64;
     let start = before.rfind(['\r', '\n']).map_or(0, |i| i + 1);
-    // A byte-order mark may start any YAML document; the parser does not count it as a column
-    // (nor does an editor show it).
-    let columns = before[start..].chars().filter(|c| *c != '\u{feff}').count();
+    // A byte-order mark may start any YAML document: at the start of a line the parser does
+    // not count it as a column (nor does an editor show it); elsewhere, inside a scalar, it is
+    // a character like any other.
+    let columns = before[start..]
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .count();
     (line, 1 + columns as u64)
 }
 

@@ -478,8 +478,13 @@ fn without_a_target_the_installed_version_chooses_the_pack() {
     for (name, phase, expected) in cases {
         let installed =
             checker_core::facts::platform::installed_version(&fixture(name)).expect("version");
-        let chosen =
-            rules::select::choose(stable(), Some(installed.as_str()), phase).expect("a pack");
+        let chosen = rules::select::choose(
+            stable(),
+            Some(installed.as_str()),
+            phase,
+            checker_core::lang::Lang::En,
+        )
+        .expect("a pack");
         assert_eq!(chosen.pack.target, expected, "{name}: {}", chosen.reason);
     }
 }

@@ -102,7 +102,8 @@ fn it_runs_as_a_kubectl_plugin() {
     assert_eq!(report["verdict"], "ready");
     let help = kubectl(&["acp-preflight", "--help"]);
     assert!(
-        String::from_utf8_lossy(&help.stdout).contains("Usage: kubectl acp-preflight <COMMAND>"),
+        String::from_utf8_lossy(&help.stdout)
+            .contains("Usage: kubectl acp-preflight [OPTIONS] <COMMAND>"),
         "{}",
         String::from_utf8_lossy(&help.stdout)
     );
@@ -150,7 +151,7 @@ fn snapshots_are_written_and_read_gzipped_and_through_pipes() {
             .any(|l| l.as_str().is_some_and(|l| l.contains("Secrets")))),
         "{redaction}"
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+    let mut child = crate::common::binary()
         .args(["check", "--snapshot", "-", "-o", "json"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -52,13 +52,27 @@ pub fn acp<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     run_with(args, &[])
 }
 
+/// The binary, without the environment that changes how its output looks: colour (`NO_COLOR`,
+/// `CLICOLOR_FORCE`) and the locale's language (`LC_ALL`, `LC_MESSAGES`, `LANG`), so that a
+/// machine's locale does not change what a test reads.
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_acp-preflight"));
+    for name in [
+        "CLICOLOR_FORCE",
+        "NO_COLOR",
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// Like [`acp`], with extra environment variables.
 pub fn run_with<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_acp-preflight"));
-    command
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("NO_COLOR");
+    let mut command = binary();
+    command.args(args);
     for (key, value) in env {
         command.env(key, value);
     }

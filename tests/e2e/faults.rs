@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -520,7 +520,7 @@ struct Bounded {
 
 /// `check -o json` of the platform, killed if it runs past its deadline and grace twice over.
 fn check(kubeconfig: &Path, request_timeout: Duration) -> Bounded {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+    let mut child = crate::common::binary()
         .args(["check", "--kubeconfig"])
         .arg(kubeconfig)
         .args(["--context", "global", "--skip-host", "-o", "json"])

@@ -401,7 +401,7 @@ fn rules_docs_documents_every_rule_and_fact() {
 fn a_closed_stdout_is_not_an_error() {
     // `acp-preflight rules docs | head -1`: the reader goes away; `rules docs` still exits 0
     // (its exit code had stdout stayed open), with no panic and nothing on stderr.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+    let mut child = crate::common::binary()
         .args(["rules", "docs"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,6 +1,6 @@
 //! Defects found by the fault campaign (issue 8, item 5): each case failed before its fix.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use crate::common::{acp, collect_fixture, fixture, repo};
 fn run_with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    let output = Command::new(env!("CARGO_BIN_EXE_acp-preflight"))
+    let output = crate::common::binary()
         .args(args)
         .current_dir(repo())
         .env_remove("CLICOLOR_FORCE")

@@ -25,6 +25,9 @@ const REMOVED_ENV: &[&str] = &[
     "KUBECONFIG",
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -268,6 +271,40 @@ fn check_table_in_narrow_terminals_and_with_every_row() {
             "all"
         ])
     );
+}
+
+/// In Russian (`--lang ru`): the table at full width and in 60 columns (the status column
+/// widens to the longest Russian status), Markdown, and a not-ready DR platform whose steps and
+/// pair are shown.
+#[test]
+fn check_in_russian() {
+    let _settings = settings().bind_to_scope();
+    // (suffix, COLUMNS, fixture, format)
+    let cases = [
+        ("table", "140", "not-ready-4.1", "table"),
+        ("table-60", "60", "not-ready-4.1", "table"),
+        ("markdown", "140", "not-ready-4.1", "markdown"),
+        ("dr-table", "140", "dr-3.18", "table"),
+        ("ready-table", "140", "ready-4.3", "table"),
+    ];
+    for (suffix, columns, fixture, format) in cases {
+        with_suffix(suffix, || {
+            assert_cmd_snapshot!(
+                "check_russian",
+                acp().env("COLUMNS", columns).args([
+                    "check",
+                    "--lang",
+                    "ru",
+                    "--snapshot",
+                    &format!("fixtures/{fixture}"),
+                    "--color",
+                    "never",
+                    "-o",
+                    format
+                ])
+            );
+        });
+    }
 }
 
 #[test]

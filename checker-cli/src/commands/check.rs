@@ -2,6 +2,7 @@
 //! the report in the chosen format, and exit with the verdict's code.
 
 use checker_core::engine::{Exclusions, Options};
+use checker_core::lang::Lang;
 use checker_core::report::Report;
 use std::path::Path;
 
@@ -16,7 +17,7 @@ use crate::{print, tool};
 
 /// Runs `check`.
 pub fn run(args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
-    let (loaded, report) = evaluate(args)?;
+    let (loaded, report) = evaluate(args, style.lang)?;
     let exit = emit(&report, args, style);
     // The process ends right after: freeing a fleet's worth of JSON node by node would only
     // delay the exit (about 10 ms for 200 clusters), so the memory is left to the OS.
@@ -25,8 +26,8 @@ pub fn run(args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
 }
 
 /// Reads what the flags name and evaluates the pack: the report, with what was loaded (the
-/// snapshot behind it). `plan` uses it too.
-pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
+/// snapshot behind it), its texts in `lang`. `plan` uses it too.
+pub fn evaluate(args: &CheckArgs, lang: Lang) -> Result<(Loaded, Report), Failure> {
     let pack = match (&args.rules, &args.target) {
         (Some(file), _) => PackSource::File(file.clone()),
         (None, Some(target)) => PackSource::Bundled(target.clone()),
@@ -40,6 +41,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
         &args.host_facts,
     );
     plan.phase = args.phase.phase();
+    plan.lang = lang;
     if args.skip_host {
         // Host checks are done elsewhere: this machine is not probed.
         plan.host = HostSource::Recorded;
@@ -52,6 +54,7 @@ pub fn evaluate(args: &CheckArgs) -> Result<(Loaded, Report), Failure> {
         excluded: exclusions(pack, args)?,
         from: source_version(pack, args)?,
         waivers: waivers(pack, args)?,
+        lang,
     };
     let mut report = checker_core::check(
         pack,

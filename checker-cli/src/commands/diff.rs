@@ -4,6 +4,7 @@
 //! `--report-file`) or something `check --snapshot` reads (a snapshot file, a dump directory),
 //! which is checked first with the bundled pack its installed version chooses.
 
+use checker_core::lang::Lang;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,9 +20,9 @@ use crate::print;
 const MAX_FACTS: usize = 200;
 
 /// Runs `diff`.
-pub fn run(args: &DiffArgs) -> Result<Exit, Failure> {
-    let old = side(&args.old)?;
-    let new = side(&args.new)?;
+pub fn run(args: &DiffArgs, lang: Lang) -> Result<Exit, Failure> {
+    let old = side(&args.old, lang)?;
+    let new = side(&args.new, lang)?;
     let diff = Diff::of(&old, &new);
     let text = match args.format {
         DiffFormat::Table => diff.text(&old, &new, false),
@@ -44,7 +45,7 @@ pub fn run(args: &DiffArgs) -> Result<Exit, Failure> {
 }
 
 /// One side: a JSON report as it is, or the report of checking a snapshot or dump directory.
-fn side(path: &Path) -> Result<Report, Failure> {
+fn side(path: &Path, lang: Lang) -> Result<Report, Failure> {
     let bad = |why: String| Failure::Usage(format!("{}: {why}", path.display()));
     if path.is_file() {
         let text =
@@ -75,7 +76,7 @@ fn side(path: &Path) -> Result<Report, Failure> {
     let Command::Check(check) = cli.command else {
         return Err(Failure::Internal("diff: not a check".to_string()));
     };
-    super::check::evaluate(&check).map(|(_, report)| report)
+    super::check::evaluate(&check, lang).map(|(_, report)| report)
 }
 
 /// A result's key across runs: rule and subject.

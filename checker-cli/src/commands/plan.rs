@@ -18,7 +18,7 @@ use crate::render::{self, Format, Style};
 
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, style: &Style) -> Result<Exit, Failure> {
-    let (loaded, report) = check::evaluate(&args.check)?;
+    let (loaded, report) = check::evaluate(&args.check, style.lang)?;
     if check::write_files(&report, &args.check)?.is_some() {
         return Err(Failure::Usage(
             "--output-file FORMAT=-: plan prints the plan on stdout; write the report to a file"

@@ -1,5 +1,6 @@
 //! `acp-preflight rules list | explain | lint | diff | docs`: the rules of a pack, as data.
 
+use checker_core::lang::Lang;
 use checker_core::rules::{self, Linted, Phase, Rule, RulePack};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
@@ -14,7 +15,7 @@ fn bundled(target: &str) -> Result<RulePack, Failure> {
 }
 
 /// Runs a `rules` subcommand.
-pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
+pub fn run(command: &RulesCommand, lang: Lang) -> Result<Exit, Failure> {
     match command {
         RulesCommand::List { target, format } => {
             let pack = bundled(target)?;
@@ -24,7 +25,7 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
                         .all_rules()
                         .into_iter()
                         .map(|(r, phases)| {
-                            json!({"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "phases": phases, "docs": r.docs})
+                            json!({"id": r.id, "title": r.title.get(lang), "severity": r.severity, "scope": r.scope, "phases": phases, "docs": r.docs})
                         })
                         .collect();
                     print(&format!(
@@ -35,7 +36,7 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
                         .map_err(|e| Failure::Internal(e.to_string()))?
                     ))?;
                 }
-                ListFormat::Table => print(&list_table(&pack))?,
+                ListFormat::Table => print(&list_table(&pack, lang))?,
             }
             Ok(Exit::Ready)
         }
@@ -50,7 +51,7 @@ pub fn run(command: &RulesCommand) -> Result<Exit, Failure> {
                     ids.join(", ")
                 ))
             })?;
-            print(&explain(rule.0, &rule.1))?;
+            print(&explain(rule.0, &rule.1, lang))?;
             Ok(Exit::Ready)
         }
         RulesCommand::Lint { file, format } => lint(file, *format),
@@ -128,7 +129,7 @@ fn lint(file: &std::path::Path, format: LintFormat) -> Result<Exit, Failure> {
     }
 }
 
-fn list_table(pack: &RulePack) -> String {
+fn list_table(pack: &RulePack, lang: Lang) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
@@ -141,7 +142,7 @@ fn list_table(pack: &RulePack) -> String {
             rule.severity.to_string(),
             rule.scope.to_string(),
             phase_list(&phases),
-            rule.title.clone(),
+            rule.title.get(lang).clone(),
         ]);
     }
     format!(
@@ -159,18 +160,18 @@ fn phase_list(phases: &[Phase]) -> String {
         .join(", ")
 }
 
-fn explain(rule: &Rule, phases: &[Phase]) -> String {
+fn explain(rule: &Rule, phases: &[Phase], lang: Lang) -> String {
     let mut out = format!(
         "{} ({}, {} scope; --phase {})\n{}\n\nRequirement\n  {}\n",
         rule.id,
         rule.severity,
         rule.scope,
         phase_list(phases),
-        rule.title,
+        rule.title.get(lang),
         rule.requirement
     );
     if let Some(step) = &rule.step {
-        out.push_str(&format!("\nStep\n  {step}\n"));
+        out.push_str(&format!("\nStep\n  {}\n", step.get(lang)));
     }
     if !rule.requires.is_empty() {
         out.push_str(&format!(
@@ -185,7 +186,7 @@ fn explain(rule: &Rule, phases: &[Phase]) -> String {
         out.push_str(&format!("\n{label}\n  {}\n", source.trim()));
     }
     out.push_str(&format!("\nExpected\n  {}\n", rule.expected.source()));
-    out.push_str(&format!("\nHow to fix\n  {}\n", rule.remediation));
+    out.push_str(&format!("\nHow to fix\n  {}\n", rule.remediation.get(lang)));
     if let Some(notes) = &rule.notes {
         out.push_str(&format!("\nNotes\n  {notes}\n"));
     }

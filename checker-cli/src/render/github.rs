@@ -6,13 +6,16 @@
 //! each level per step; the group holds everything. With `GITHUB_STEP_SUMMARY` set, `check`
 //! also appends the Markdown report there (see `commands::check`).
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status};
+use checker_core::tr;
 
-use super::{excluded, problems, summary_line, verdict_line, waived, waived_text};
+use super::{excluded, problems, status_label, summary_line, verdict_line, waived, waived_text};
 use crate::args::FailOn;
 
 /// The workflow commands and log lines.
 pub fn render(report: &Report, gate: FailOn) -> String {
+    let lang = report.language;
     let mut out = String::new();
     for result in problems(report) {
         let level = match result.status {
@@ -22,16 +25,25 @@ pub fn render(report: &Report, gate: FailOn) -> String {
             _ => "notice",
         };
         let what = if result.status == Status::Error {
-            "could not be evaluated"
+            tr!(lang, "could not be evaluated", "не удалось проверить")
         } else {
-            result.status.as_str()
+            status_label(result.status, lang).to_lowercase()
         };
-        let title = format!("{} {what} on {}", result.rule, result.subject_text());
-        let text = format!(
-            "{}\nFix: {}\nDocs: {}",
-            result.message,
-            advice(result),
-            result.docs
+        let title = tr!(
+            lang,
+            "{rule} {what} on {subject}",
+            "{rule}: {what} для {subject}",
+            rule = result.rule,
+            what = what,
+            subject = result.subject_text()
+        );
+        let text = tr!(
+            lang,
+            "{message}\nFix: {fix}\nDocs: {docs}",
+            "{message}\nКак исправить: {fix}\nДокументация: {docs}",
+            message = result.message,
+            fix = advice(result, lang),
+            docs = result.docs
         );
         out.push_str(&format!(
             "::{level} title={}::{}\n",
@@ -39,14 +51,17 @@ pub fn render(report: &Report, gate: FailOn) -> String {
             data(&text)
         ));
     }
-    out.push_str(&format!(
-        "::group::acp-preflight: all {} results\n",
-        report.results.len()
+    out.push_str(&tr!(
+        lang,
+        "::group::acp-preflight: all {n} results\n",
+        "::group::acp-preflight: все результаты ({n})\n",
+        n = report.results.len()
     ));
+    let width = super::status_label_width(lang);
     for r in &report.results {
         out.push_str(&format!(
-            "{:<8} {} [{}]: {}\n",
-            r.status.as_str().to_uppercase(),
+            "{:<width$} {} [{}]: {}\n",
+            status_label(r.status, lang),
             r.rule,
             r.subject_text(),
             one_line(&r.message)
@@ -54,29 +69,44 @@ pub fn render(report: &Report, gate: FailOn) -> String {
     }
     out.push_str("::endgroup::\n");
     for r in waived(report) {
-        out.push_str(&format!("Waived: {}\n", waived_text(r)));
-    }
-    for r in excluded(report) {
-        out.push_str(&format!(
-            "Not evaluated, as asked: {} {}\n",
-            r.rule, r.message
+        out.push_str(&tr!(
+            lang,
+            "Waived: {waived}\n",
+            "Допущено: {waived}\n",
+            waived = waived_text(r, lang)
         ));
     }
-    out.push_str(&format!(
-        "{}\nVerdict: {}\n",
-        summary_line(report),
-        verdict_line(report)
+    for r in excluded(report) {
+        out.push_str(&tr!(
+            lang,
+            "Not evaluated, as asked: {rule} {message}\n",
+            "Не проверялось по вашему запросу: {rule} {message}\n",
+            rule = r.rule,
+            message = r.message
+        ));
+    }
+    out.push_str(&tr!(
+        lang,
+        "{summary}\nVerdict: {verdict}\n",
+        "{summary}\nВердикт: {verdict}\n",
+        summary = summary_line(report),
+        verdict = verdict_line(report)
     ));
     out
 }
 
 /// What to do about a result: its remediation, or for a check not evaluated, how to make it
 /// possible.
-fn advice(result: &RuleResult) -> &str {
+fn advice(result: &RuleResult, lang: Lang) -> String {
     if result.status == Status::Error {
-        "make this check possible (see the cause above), then run the check again"
+        tr!(
+            lang,
+            "make this check possible (see the cause above), then run the check again",
+            "устраните причину, по которой проверку не удалось выполнить (см. выше), и запустите \
+             проверку снова"
+        )
     } else {
-        &result.remediation
+        result.remediation.clone()
     }
 }
 

@@ -6,6 +6,7 @@
 //! warning or info result that does not fail the gate is a passing case whose output says so.
 //! The verdict and the summary line are properties of every suite.
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
@@ -37,7 +38,7 @@ pub fn render(report: &Report, gate: FailOn) -> Result<String, Failure> {
             .iter()
             .filter(|r| r.subject_text() == subject)
         {
-            suite.add_test_case(test_case(result, &subject, gate));
+            suite.add_test_case(test_case(result, &subject, gate, report.language));
         }
         junit.add_test_suite(suite);
     }
@@ -47,7 +48,7 @@ pub fn render(report: &Report, gate: FailOn) -> Result<String, Failure> {
 }
 
 /// One result as a test case.
-fn test_case(result: &RuleResult, subject: &str, gate: FailOn) -> TestCase {
+fn test_case(result: &RuleResult, subject: &str, gate: FailOn, lang: Lang) -> TestCase {
     let details = format!(
         "{}\nobserved: {}\nexpected: {}\nfix: {}\ndocs: {}",
         result.message, result.observed, result.expected, result.remediation, result.docs
@@ -65,7 +66,7 @@ fn test_case(result: &RuleResult, subject: &str, gate: FailOn) -> TestCase {
         status if gate.fails(status) => failed(NonSuccessKind::Failure),
         Status::Waived => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(format!("waived: {}", super::waived_text(result)));
+            status.set_message(format!("waived: {}", super::waived_text(result, lang)));
             status
         }
         Status::Skipped | Status::Excluded => {

@@ -2,50 +2,100 @@
 //! summary line, the problems with their fixes, the exclusions, and every other result in a
 //! collapsed section.
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status};
+use checker_core::tr;
 
-use super::{excluded, problems, summary_line, verdict_line, verdict_word, waived, waived_text};
+use super::{
+    excluded, problems, status_label, summary_line, verdict_line, verdict_word, waived, waived_text,
+};
 
 /// The Markdown report.
 pub fn render(report: &Report) -> String {
-    let mut out = format!(
-        "## acp-preflight: {} for ACP {}\n\n",
-        verdict_word(report),
-        report.target
+    let lang = report.language;
+    let mut out = tr!(
+        lang,
+        "## acp-preflight: {verdict} for ACP {target}\n\n",
+        "## acp-preflight: {verdict} для ACP {target}\n\n",
+        verdict = verdict_word(report),
+        target = report.target
     );
-    out.push_str(&format!("**Verdict:** {}\n\n", cell(&verdict_line(report))));
+    out.push_str(&tr!(
+        lang,
+        "**Verdict:** {line}\n\n",
+        "**Вердикт:** {line}\n\n",
+        line = cell(&verdict_line(report))
+    ));
     out.push_str(&format!("{}\n\n", cell(&summary_line(report))));
-    let mut source = format!(
-        "Pack `{}`, phase `{}`, facts from {} `{}`",
-        report.pack.name, report.phase, report.source.kind, report.source.location
+    let mut source = tr!(
+        lang,
+        "Pack `{pack}`, phase `{phase}`, facts from {kind} `{location}`",
+        "Набор `{pack}`, фаза `{phase}`, факты из {kind} `{location}`",
+        pack = report.pack.name,
+        phase = report.phase,
+        kind = report.source.kind,
+        location = report.source.location
     );
     if !report.source.collected_at.is_empty() {
-        source.push_str(&format!(" (collected {})", report.source.collected_at));
+        source.push_str(&tr!(
+            lang,
+            " (collected {at})",
+            " (собрано {at})",
+            at = report.source.collected_at
+        ));
     }
     out.push_str(&format!("{source}.\n"));
     if let Some(why) = &report.pack.chosen {
-        out.push_str(&format!("Target {}: {}\n", report.target, cell(why)));
+        out.push_str(&tr!(
+            lang,
+            "Target {target}: {why}\n",
+            "Целевая версия {target}: {why}\n",
+            target = report.target,
+            why = cell(why)
+        ));
     }
     if report.pack.preview {
-        out.push_str(&format!(
-            "\n> **Preview:** the `{}` pack follows pre-release documentation.\n",
-            report.pack.name
+        out.push_str(&tr!(
+            lang,
+            "\n> **Preview:** the `{pack}` pack follows pre-release documentation.\n",
+            "\n> **Предварительная версия:** набор `{pack}` основан на документации до выпуска.\n",
+            pack = report.pack.name
         ));
     }
 
     let problems = problems(report);
     if !problems.is_empty() {
-        out.push_str(&format!("\n### To fix ({})\n\n", problems.len()));
-        out.push_str("| Status | Rule | Subject | Found | Fix |\n|---|---|---|---|---|\n");
+        out.push_str(&tr!(
+            lang,
+            "\n### To fix ({n})\n\n",
+            "\n### Исправить ({n})\n\n",
+            n = problems.len()
+        ));
+        out.push_str(&tr!(
+            lang,
+            "| Status | Rule | Subject | Found | Fix |\n|---|---|---|---|---|\n",
+            "| Статус | Правило | Объект | Найдено | Как исправить |\n|---|---|---|---|---|\n"
+        ));
         for r in problems {
             let fix = if r.status == Status::Error {
-                "Make this check possible (see the cause), then run the check again.".to_string()
+                tr!(
+                    lang,
+                    "Make this check possible (see the cause), then run the check again.",
+                    "Устраните причину, по которой проверку не удалось выполнить, и запустите \
+                     проверку снова."
+                )
             } else {
-                format!("{} ([docs]({}))", r.remediation, r.docs)
+                tr!(
+                    lang,
+                    "{fix} ([docs]({docs}))",
+                    "{fix} ([документация]({docs}))",
+                    fix = r.remediation,
+                    docs = r.docs
+                )
             };
             out.push_str(&format!(
                 "| {} | `{}` | {} | {} | {} |\n",
-                label(r),
+                label(r, lang),
                 r.rule,
                 cell(&r.subject_text()),
                 cell(&r.message),
@@ -55,16 +105,24 @@ pub fn render(report: &Report) -> String {
     }
     let excluded = excluded(report);
     if !excluded.is_empty() {
-        out.push_str("\n### Not evaluated, as asked\n\n");
+        out.push_str(&tr!(
+            lang,
+            "\n### Not evaluated, as asked\n\n",
+            "\n### Не проверялось по вашему запросу\n\n"
+        ));
         for r in excluded {
             out.push_str(&format!("- `{}` {}\n", r.rule, cell(&r.message)));
         }
     }
     let waived = waived(report);
     if !waived.is_empty() {
-        out.push_str("\n### Waived (accepted risks)\n\n");
+        out.push_str(&tr!(
+            lang,
+            "\n### Waived (accepted risks)\n\n",
+            "\n### Допущено (принятые риски)\n\n"
+        ));
         for r in waived {
-            out.push_str(&format!("- {}\n", cell(&waived_text(r))));
+            out.push_str(&format!("- {}\n", cell(&waived_text(r, lang))));
         }
     }
     let rest: Vec<&RuleResult> = report
@@ -73,15 +131,21 @@ pub fn render(report: &Report) -> String {
         .filter(|r| matches!(r.status, Status::Pass | Status::Skipped))
         .collect();
     if !rest.is_empty() {
-        out.push_str(&format!(
-            "\n<details><summary>Passed and skipped ({})</summary>\n\n",
-            rest.len()
+        out.push_str(&tr!(
+            lang,
+            "\n<details><summary>Passed and skipped ({n})</summary>\n\n",
+            "\n<details><summary>Пройдено и пропущено ({n})</summary>\n\n",
+            n = rest.len()
         ));
-        out.push_str("| Status | Rule | Subject | Found |\n|---|---|---|---|\n");
+        out.push_str(&tr!(
+            lang,
+            "| Status | Rule | Subject | Found |\n|---|---|---|---|\n",
+            "| Статус | Правило | Объект | Найдено |\n|---|---|---|---|\n"
+        ));
         for r in rest {
             out.push_str(&format!(
                 "| {} | `{}` | {} | {} |\n",
-                label(r),
+                label(r, lang),
                 r.rule,
                 cell(&r.subject_text()),
                 cell(&r.message)
@@ -93,8 +157,8 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The status as shown: `FAIL`, `WARN`, ...
-fn label(result: &RuleResult) -> String {
-    result.status.as_str().to_uppercase()
+fn label(result: &RuleResult, lang: Lang) -> &'static str {
+    status_label(result.status, lang)
 }
 
 /// Text fit for a table cell: no line breaks, `|` escaped, and no HTML tags.

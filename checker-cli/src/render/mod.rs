@@ -11,8 +11,10 @@ mod sarif;
 mod table;
 mod yaml;
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use checker_core::rules::Phase;
+use checker_core::tr;
 use clap::ValueEnum;
 
 use crate::args::FailOn;
@@ -56,6 +58,8 @@ pub struct Style {
     /// Whether the table shows every result (`--show all`) rather than the problems and one
     /// line per rule for the rest.
     pub show_all: bool,
+    /// The language of what is not a report's (a report's words are in its own language).
+    pub lang: Lang,
 }
 
 impl Style {
@@ -66,6 +70,7 @@ impl Style {
             color: false,
             width: 140,
             show_all: false,
+            lang: Lang::En,
         }
     }
 }
@@ -109,139 +114,279 @@ fn waived(report: &Report) -> Vec<&RuleResult> {
 
 /// A waived result in words: `MinioDiskSpace on cp-1:/cpaas/minio (was fail): reason (owner
 /// alice, until 2026-12-31, waivers.yaml:3)`.
-pub(crate) fn waived_text(result: &RuleResult) -> String {
+pub(crate) fn waived_text(result: &RuleResult, lang: Lang) -> String {
     match &result.waiver {
-        Some(w) => format!(
-            "{} on {} (was {}): {} (owner {}, until {}, {})",
-            result.rule,
-            result.subject_text(),
-            w.status.as_str(),
-            w.reason,
-            w.owner,
-            w.expires,
-            w.at
+        Some(w) => tr!(
+            lang,
+            "{rule} on {subject} (was {status}): {reason} (owner {owner}, until {expires}, {at})",
+            "{rule} для {subject} (было {status}): {reason} (владелец {owner}, до {expires}, {at})",
+            rule = result.rule,
+            subject = result.subject_text(),
+            status = w.status.as_str(),
+            reason = w.reason,
+            owner = w.owner,
+            expires = w.expires,
+            at = w.at
         ),
-        None => format!("{} on {}", result.rule, result.subject_text()),
+        None => on(result, lang),
     }
+}
+
+/// `MinioDiskSpace on cp-1:/cpaas/minio`.
+fn on(result: &RuleResult, lang: Lang) -> String {
+    tr!(
+        lang,
+        "{rule} on {subject}",
+        "{rule} для {subject}",
+        rule = result.rule,
+        subject = result.subject_text()
+    )
+}
+
+/// A status in words, upper case, as people read it: `PASS`, `FAIL`; `ПРОЙДЕНО`, `ПРОВАЛ`.
+pub fn status_label(status: Status, lang: Lang) -> &'static str {
+    match (lang, status) {
+        (Lang::En, Status::Pass) => "PASS",
+        (Lang::En, Status::Fail) => "FAIL",
+        (Lang::En, Status::Warn) => "WARN",
+        (Lang::En, Status::Info) => "INFO",
+        (Lang::En, Status::Error) => "ERROR",
+        (Lang::En, Status::Skipped) => "SKIPPED",
+        (Lang::En, Status::Excluded) => "EXCLUDED",
+        (Lang::En, Status::Waived) => "WAIVED",
+        (Lang::Ru, Status::Pass) => "ПРОЙДЕНО",
+        (Lang::Ru, Status::Fail) => "ПРОВАЛ",
+        (Lang::Ru, Status::Warn) => "ПРЕДУПР",
+        (Lang::Ru, Status::Info) => "ИНФО",
+        (Lang::Ru, Status::Error) => "ОШИБКА",
+        (Lang::Ru, Status::Skipped) => "ПРОПУЩЕНО",
+        (Lang::Ru, Status::Excluded) => "ИСКЛЮЧЕНО",
+        (Lang::Ru, Status::Waived) => "ДОПУЩЕНО",
+    }
+}
+
+/// The longest status label of a language, in characters.
+pub fn status_label_width(lang: Lang) -> usize {
+    Status::ALL
+        .iter()
+        .map(|s| status_label(*s, lang).chars().count())
+        .max()
+        .unwrap_or(8)
 }
 
 /// The verdict in words, with what qualifies it (exclusions, a partial scope): `READY, 2 checks
 /// excluded (A, B): no blocker failed and every other check was evaluated`.
 pub fn verdict_line(report: &Report) -> String {
-    let verdict = match report.verdict {
-        Verdict::Ready => "READY: no blocker failed and every check was evaluated",
-        Verdict::NotReady => match report.phase {
-            Phase::Pre => "NOT READY: fix the failed blockers above before upgrading",
-            Phase::Workload => {
-                "NOT READY: fix the failed blockers above before upgrading the workload clusters"
-            }
-            Phase::Post => "NOT READY: the upgrade is not complete; fix the failed blockers above",
-        },
-        Verdict::Incomplete => {
-            "INCOMPLETE: some checks could not be evaluated; no blocker failed among the others"
-        }
-    };
+    let lang = report.language;
     let excluded = excluded(report);
+    let waived = waived(report);
+    // "no blocker failed", "every check": qualified when something was waived or excluded.
+    let none_failed = match (lang, waived.is_empty()) {
+        (Lang::En, true) => "no blocker failed",
+        (Lang::En, false) => "no blocker failed but those waived",
+        (Lang::Ru, true) => "ни одна блокирующая проверка не провалена",
+        (Lang::Ru, false) => "ни одна блокирующая проверка не провалена, кроме допущенных",
+    };
+    let every = match (lang, excluded.is_empty()) {
+        (Lang::En, true) => "every check",
+        (Lang::En, false) => "every other check",
+        (Lang::Ru, true) => "все проверки",
+        (Lang::Ru, false) => "все остальные проверки",
+    };
+    let (word, rest) = match report.verdict {
+        Verdict::Ready => (
+            verdict_word(report),
+            tr!(
+                lang,
+                "{none_failed} and {every} was evaluated",
+                "{none_failed}, и {every} выполнены",
+                none_failed = none_failed,
+                every = every
+            ),
+        ),
+        Verdict::NotReady => (
+            verdict_word(report),
+            match report.phase {
+                Phase::Pre => tr!(
+                    lang,
+                    "fix the failed blockers above before upgrading",
+                    "исправьте проваленные блокирующие проверки, указанные выше, до обновления"
+                ),
+                Phase::Workload => tr!(
+                    lang,
+                    "fix the failed blockers above before upgrading the workload clusters",
+                    "исправьте проваленные блокирующие проверки, указанные выше, до обновления \
+                     рабочих кластеров"
+                ),
+                Phase::Post => tr!(
+                    lang,
+                    "the upgrade is not complete; fix the failed blockers above",
+                    "обновление не завершено; исправьте проваленные блокирующие проверки, \
+                     указанные выше"
+                ),
+            },
+        ),
+        Verdict::Incomplete => (
+            verdict_word(report),
+            tr!(
+                lang,
+                "some checks could not be evaluated; {none_failed} among the others",
+                "часть проверок не удалось выполнить; среди остальных {none_failed}",
+                none_failed = none_failed
+            ),
+        ),
+    };
     let mut qualifiers = Vec::new();
     if !excluded.is_empty() {
-        qualifiers.push(format!(
-            "{} check{} excluded ({})",
-            excluded.len(),
-            if excluded.len() == 1 { "" } else { "s" },
-            excluded
-                .iter()
-                .map(|r| r.rule.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let names = excluded
+            .iter()
+            .map(|r| r.rule.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        qualifiers.push(match excluded.len() {
+            1 => tr!(
+                lang,
+                "1 check excluded ({names})",
+                "исключена 1 проверка ({names})",
+                names = names
+            ),
+            n => tr!(
+                lang,
+                "{n} checks excluded ({names})",
+                "исключено проверок: {n} ({names})",
+                n = n,
+                names = names
+            ),
+        });
     }
-    let waived = waived(report);
     if !waived.is_empty() {
-        qualifiers.push(format!(
-            "{} result{} waived ({})",
-            waived.len(),
-            if waived.len() == 1 { "" } else { "s" },
-            waived
-                .iter()
-                .map(|r| format!("{} on {}", r.rule, r.subject_text()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let names = waived
+            .iter()
+            .map(|r| on(r, lang))
+            .collect::<Vec<_>>()
+            .join(", ");
+        qualifiers.push(match waived.len() {
+            1 => tr!(
+                lang,
+                "1 result waived ({names})",
+                "допущен 1 результат ({names})",
+                names = names
+            ),
+            n => tr!(
+                lang,
+                "{n} results waived ({names})",
+                "допущено результатов: {n} ({names})",
+                n = n,
+                names = names
+            ),
+        });
     }
     if let Some(scope) = &report.scope {
         let total = scope.platform.as_ref().map(Vec::len);
-        let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
-        qualifiers.push(format!(
-            "only {}{of} workload cluster{} checked ({})",
-            scope.selected.len(),
-            if total.unwrap_or(scope.selected.len()) == 1 {
-                ""
-            } else {
-                "s"
-            },
-            scope.selected.join(", ")
-        ));
+        let n = scope.selected.len();
+        let names = scope.selected.join(", ");
+        qualifiers.push(match (total, total.unwrap_or(n)) {
+            (Some(total), 1) => tr!(
+                lang,
+                "only {n} of {total} workload cluster checked ({names})",
+                "проверены только рабочие кластеры: {n} из {total} ({names})",
+                n = n,
+                total = total,
+                names = names
+            ),
+            (Some(total), _) => tr!(
+                lang,
+                "only {n} of {total} workload clusters checked ({names})",
+                "проверены только рабочие кластеры: {n} из {total} ({names})",
+                n = n,
+                total = total,
+                names = names
+            ),
+            (None, 1) => tr!(
+                lang,
+                "only {n} workload cluster checked ({names})",
+                "проверены только рабочие кластеры: {n} ({names})",
+                n = n,
+                names = names
+            ),
+            (None, _) => tr!(
+                lang,
+                "only {n} workload clusters checked ({names})",
+                "проверены только рабочие кластеры: {n} ({names})",
+                n = n,
+                names = names
+            ),
+        });
     }
-    match (qualifiers.is_empty(), verdict.split_once(": ")) {
-        (true, _) | (_, None) => verdict.to_string(),
-        (false, Some((word, rest))) => {
-            let mut rest = rest.to_string();
-            if !excluded.is_empty() {
-                rest = rest.replace("every check", "every other check");
-            }
-            if !waived.is_empty() {
-                rest = rest.replace("no blocker failed", "no blocker failed but those waived");
-            }
-            format!("{word}, {}: {rest}", qualifiers.join(", "))
-        }
+    if qualifiers.is_empty() {
+        format!("{word}: {rest}")
+    } else {
+        format!("{word}, {}: {rest}", qualifiers.join(", "))
     }
 }
 
-/// The verdict's first word: `READY`, `NOT READY`, `INCOMPLETE`.
+/// The verdict's first word: `READY`, `NOT READY`, `INCOMPLETE` (`ГОТОВО`, `НЕ ГОТОВО`,
+/// `НЕ ЗАВЕРШЕНО`).
 pub fn verdict_word(report: &Report) -> &'static str {
-    match report.verdict {
-        Verdict::Ready => "READY",
-        Verdict::NotReady => "NOT READY",
-        Verdict::Incomplete => "INCOMPLETE",
+    match (report.language, report.verdict) {
+        (Lang::En, Verdict::Ready) => "READY",
+        (Lang::En, Verdict::NotReady) => "NOT READY",
+        (Lang::En, Verdict::Incomplete) => "INCOMPLETE",
+        (Lang::Ru, Verdict::Ready) => "ГОТОВО",
+        (Lang::Ru, Verdict::NotReady) => "НЕ ГОТОВО",
+        (Lang::Ru, Verdict::Incomplete) => "НЕ ЗАВЕРШЕНО",
     }
 }
 
 /// One line for a chat or a ticket: `acp-preflight: ACP v4.1.1 → 4.3, 4 clusters: 8 fail,
 /// 5 warn, 0 error, 36 pass, 1 excluded: NOT READY`.
 pub fn summary_line(report: &Report) -> String {
+    let lang = report.language;
     let version = report
         .facts
         .family("platform")
         .and_then(|p| p.get("version"))
         .and_then(serde_json::Value::as_str)
-        .unwrap_or("(version unknown)");
-    let clusters = report
-        .facts
-        .clusters
-        .known()
-        .map(|c| format!("{} cluster{}", c.len(), if c.len() == 1 { "" } else { "s" }))
-        .unwrap_or_else(|| "clusters unknown".to_string());
+        .map(str::to_string)
+        .unwrap_or_else(|| tr!(lang, "(version unknown)", "(версия неизвестна)"));
+    let clusters = match report.facts.clusters.known().map(|c| c.len()) {
+        Some(1) => tr!(lang, "1 cluster", "кластеров: 1"),
+        Some(n) => tr!(lang, "{n} clusters", "кластеров: {n}", n = n),
+        None => tr!(lang, "clusters unknown", "кластеры неизвестны"),
+    };
     let phase = match report.phase {
         Phase::Pre => String::new(),
-        other => format!(" ({other} phase)"),
+        other => tr!(lang, " ({other} phase)", " (фаза {other})", other = other),
     };
     let s = &report.summary;
     let mut excluded = String::new();
     if s.waived > 0 {
-        excluded.push_str(&format!(", {} waived", s.waived));
+        excluded.push_str(&tr!(lang, ", {n} waived", ", допущено {n}", n = s.waived));
     }
     if s.excluded > 0 {
-        excluded.push_str(&format!(", {} excluded", s.excluded));
+        excluded.push_str(&tr!(
+            lang,
+            ", {n} excluded",
+            ", исключено {n}",
+            n = s.excluded
+        ));
     }
-    format!(
-        "acp-preflight: ACP {version} → {}{phase}, {clusters}: {} fail, {} warn, {} error, {} \
-         pass{excluded}: {}",
-        report.target,
-        s.fail,
-        s.warn,
-        s.error,
-        s.pass,
-        verdict_word(report)
+    tr!(
+        lang,
+        "acp-preflight: ACP {version} → {target}{phase}, {clusters}: {fail} fail, {warn} warn, \
+         {error} error, {pass} pass{excluded}: {verdict}",
+        "acp-preflight: ACP {version} → {target}{phase}, {clusters}: провалено {fail}, \
+         предупреждений {warn}, ошибок {error}, пройдено {pass}{excluded}: {verdict}",
+        version = version,
+        target = report.target,
+        phase = phase,
+        clusters = clusters,
+        fail = s.fail,
+        warn = s.warn,
+        error = s.error,
+        pass = s.pass,
+        excluded = excluded,
+        verdict = verdict_word(report)
     )
 }
 

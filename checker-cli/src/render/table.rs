@@ -2,20 +2,17 @@
 //! the upgrade procedure under their step, in pack order, unless the whole step was skipped),
 //! counts and the verdict at the end.
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use checker_core::rules::Phase;
 use checker_core::snapshot::ReadErrorKind;
+use checker_core::tr;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use super::Style;
 
-/// The status as shown: `PASS`, `FAIL`, `WARN`, `INFO`, `ERROR`, `SKIPPED`.
-fn status_label(result: &RuleResult) -> String {
-    result.status.as_str().to_uppercase()
-}
-
-fn status_cell(status: Status, styled: bool) -> Cell {
-    let cell = Cell::new(status.as_str().to_uppercase());
+fn status_cell(status: Status, styled: bool, lang: Lang) -> Cell {
+    let cell = Cell::new(super::status_label(status, lang));
     if !styled {
         return cell;
     }
@@ -46,15 +43,18 @@ fn rows(
     noun: &str,
     style: &Style,
     unreadable: Option<&GlobalUnreadable>,
+    lang: Lang,
 ) -> Vec<Row> {
     let row = |r: &RuleResult| Row {
         status: r.status,
         rule: r.rule.clone(),
         subject: r.subject_text(),
         message: match unreadable {
-            Some(u) if u.explains(r) => {
-                "not evaluated: the global cluster could not be read (see above)".to_string()
-            }
+            Some(u) if u.explains(r) => tr!(
+                lang,
+                "not evaluated: the global cluster could not be read (see above)",
+                "не проверено: глобальный кластер не удалось прочитать (см. выше)"
+            ),
             _ => r.message.clone(),
         },
     };
@@ -76,7 +76,7 @@ fn rows(
             continue;
         }
         rows.extend(loud.into_iter().map(row));
-        rows.push(summary_row(rule, &calm, noun));
+        rows.push(summary_row(rule, &calm, noun, lang));
     }
     if style.show_all {
         return rows;
@@ -102,12 +102,13 @@ fn rows(
 
 /// The passing and skipped subjects of one rule, on one line: `passes on 3: global, aks-1,
 /// dcs-1; does not apply on 1 (no MySQL-PXC instance on this cluster): prod-2`.
-fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str) -> Row {
+fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str, lang: Lang) -> Row {
     let names = |of: &[&&RuleResult]| {
         const SHOWN: usize = 6;
         let mut names: Vec<String> = of.iter().take(SHOWN).map(|r| r.subject_text()).collect();
         if of.len() > SHOWN {
-            names.push(format!("and {} more", of.len() - SHOWN));
+            let more = of.len() - SHOWN;
+            names.push(tr!(lang, "and {more} more", "и ещё {more}", more = more));
         }
         names.join(", ")
     };
@@ -118,7 +119,13 @@ fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str) -> Row {
         .collect();
     let mut parts = Vec::new();
     if !passed.is_empty() {
-        parts.push(format!("passes on {}: {}", passed.len(), names(&passed)));
+        parts.push(tr!(
+            lang,
+            "passes on {n}: {names}",
+            "пройдено ({n}): {names}",
+            n = passed.len(),
+            names = names(&passed)
+        ));
     }
     if !skipped.is_empty() {
         let same = skipped.iter().all(|r| r.message == skipped[0].message);
@@ -127,10 +134,13 @@ fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str) -> Row {
         } else {
             String::new()
         };
-        parts.push(format!(
-            "does not apply on {}{why}: {}",
-            skipped.len(),
-            names(&skipped)
+        parts.push(tr!(
+            lang,
+            "does not apply on {n}{why}: {names}",
+            "не применяется ({n}){why}: {names}",
+            n = skipped.len(),
+            why = why,
+            names = names(&skipped)
         ));
     }
     Row {
@@ -140,7 +150,13 @@ fn summary_row(rule: &str, calm: &[&RuleResult], noun: &str) -> Row {
             Status::Pass
         },
         rule: rule.to_string(),
-        subject: format!("{} {noun}", calm.len()),
+        subject: tr!(
+            lang,
+            "{n} {noun}",
+            "{noun}: {n}",
+            n = calm.len(),
+            noun = noun
+        ),
         message: parts.join("; "),
     }
 }
@@ -156,12 +172,20 @@ fn section(
     unreadable: Option<&GlobalUnreadable>,
 ) -> String {
     let styled = style.color;
-    let rows = rows(results, noun, style, unreadable);
+    let lang = style.lang;
+    let rows = rows(results, noun, style, unreadable, lang);
+    // The statuses of rows (excluded results are listed after the table), and a space.
+    let label_width = Status::ALL
+        .iter()
+        .filter(|s| **s != Status::Excluded)
+        .map(|s| super::status_label(*s, lang).chars().count() + 1)
+        .max()
+        .unwrap_or(8);
     if style.width < TABLE_WIDTH {
         // `FAIL    KubernetesVersionSupported · prod-2`, the message wrapped under it.
         let mut out = String::new();
         for row in rows {
-            let label = format!("{:<8}", row.status.as_str().to_uppercase());
+            let label = format!("{:<label_width$}", super::status_label(row.status, lang));
             let label = if styled {
                 let colour = super::status_style(row.status);
                 format!("{colour}{label}{colour:#}")
@@ -169,11 +193,12 @@ fn section(
                 label
             };
             let head = format!("{} · {}", row.rule, row.subject);
-            let text = usize::from(style.width).saturating_sub(8);
-            let head = wrap(&head, text).join("\n        ");
+            let text = usize::from(style.width).saturating_sub(label_width);
+            let pad = " ".repeat(label_width);
+            let head = wrap(&head, text).join(&format!("\n{pad}"));
             out.push_str(&format!("{label}{head}\n"));
             for line in wrap(&row.message, text) {
-                out.push_str(&format!("        {line}\n"));
+                out.push_str(&format!("{pad}{line}\n"));
             }
         }
         return out.trim_end().to_string();
@@ -188,10 +213,15 @@ fn section(
         table.force_no_tty();
     }
     table.set_width(style.width);
-    table.set_header(vec!["Status", "Rule", subject_header, "Result"]);
+    table.set_header(vec![
+        tr!(lang, "Status", "Статус"),
+        tr!(lang, "Rule", "Правило"),
+        subject_header.to_string(),
+        tr!(lang, "Result", "Результат"),
+    ]);
     for row in rows {
         table.add_row(vec![
-            status_cell(row.status, styled),
+            status_cell(row.status, styled, lang),
             Cell::new(&row.rule),
             Cell::new(&row.subject),
             Cell::new(&row.message),
@@ -248,11 +278,12 @@ fn paragraph(text: &str, width: u16, indent: usize) -> String {
 struct GlobalUnreadable {
     cluster: String,
     cause: String,
-    fix: &'static str,
+    fix: String,
 }
 
 impl GlobalUnreadable {
     fn of(report: &Report) -> Option<GlobalUnreadable> {
+        let lang = report.language;
         let platform = report.facts.platform.get("platform")?.fact.error()?;
         let clusters = report.facts.clusters.error()?;
         let cluster = platform.cluster.clone()?;
@@ -262,25 +293,41 @@ impl GlobalUnreadable {
         }
         let message = &platform.error.message;
         let fix = if message.contains("UnknownIssuer") || message.contains("certificate") {
-            "the platform's certificate is not trusted: give its CA with --platform-ca FILE, or \
-             fix the kubeconfig's certificate-authority"
+            tr!(
+                lang,
+                "the platform's certificate is not trusted: give its CA with --platform-ca FILE, \
+                 or fix the kubeconfig's certificate-authority",
+                "сертификат платформы не доверенный: укажите её CA через --platform-ca FILE или \
+                 исправьте certificate-authority в kubeconfig"
+            )
         } else {
             match platform.error.kind {
-                ReadErrorKind::Unauthorized => {
+                ReadErrorKind::Unauthorized => tr!(
+                    lang,
                     "the credentials were rejected: check the kubeconfig user, or give an ACP API \
-                     token with --token-file"
-                }
-                ReadErrorKind::Forbidden => {
+                     token with --token-file",
+                    "учётные данные отклонены: проверьте пользователя в kubeconfig или укажите \
+                     токен ACP API через --token-file"
+                ),
+                ReadErrorKind::Forbidden => tr!(
+                    lang,
                     "the credentials may not read the platform: apply deploy/rbac.yaml, or use a \
-                     token of a user who can read every cluster"
-                }
-                ReadErrorKind::Invalid => {
-                    "this is not the ACP global cluster: choose its context with --context"
-                }
-                _ => {
+                     token of a user who can read every cluster",
+                    "с этими учётными данными платформу читать нельзя: примените deploy/rbac.yaml \
+                     или используйте токен пользователя, который может читать все кластеры"
+                ),
+                ReadErrorKind::Invalid => tr!(
+                    lang,
+                    "this is not the ACP global cluster: choose its context with --context",
+                    "это не глобальный кластер ACP: выберите его контекст через --context"
+                ),
+                _ => tr!(
+                    lang,
                     "the API server could not be reached: check the server address (kubeconfig \
-                      or --platform-url) and the network"
-                }
+                     or --platform-url) and the network",
+                    "API-сервер недоступен: проверьте адрес сервера (kubeconfig или \
+                     --platform-url) и сеть"
+                ),
             }
         };
         Some(GlobalUnreadable {
@@ -303,6 +350,7 @@ impl GlobalUnreadable {
 /// The DR pair, when a standby was checked: both globals (name, VIP, version) and which one
 /// the platform domain resolves to, from the report's `dr` facts.
 fn dr_pair(report: &Report) -> Option<String> {
+    let lang = report.language;
     let dr = report.facts.family("dr")?;
     if dr.get("configured")?.as_bool() != Some(true) {
         return None;
@@ -311,11 +359,16 @@ fn dr_pair(report: &Report) -> Option<String> {
         value
             .get(key)
             .and_then(|v| v.as_str())
-            .unwrap_or("unknown")
-            .to_string()
+            .map(str::to_string)
+            .unwrap_or_else(|| tr!(lang, "unknown", "неизвестно"))
     };
     let global = |role: &str| {
         let facts = dr.get(role).unwrap_or(&serde_json::Value::Null);
+        let role = match (lang, role) {
+            (Lang::Ru, "primary") => "основной",
+            (Lang::Ru, "standby") => "резервный",
+            (_, role) => role,
+        };
         format!(
             "{role} {} (VIP {}, ACP {})",
             text(facts, "name"),
@@ -334,26 +387,54 @@ fn dr_pair(report: &Report) -> Option<String> {
         });
     let domain = dr.get("platform_domain").and_then(|d| d.as_str());
     let resolves = match (domain, dr.get("primary_by_dns").and_then(|s| s.as_str())) {
-        (None, _) => "the platform domain is not known".to_string(),
-        (Some(domain), None) => match addresses {
-            Some(addresses) => format!("{domain} resolves to {addresses}"),
-            None => format!("{domain} was not resolved from the checking host"),
-        },
-        (Some(domain), Some(side)) => format!(
-            "{domain} resolves to {} ({})",
-            match side {
-                "primary" => "the primary",
-                "standby" => "the standby: the pair is given the wrong way round",
-                "both" => "both",
-                _ => "neither",
-            },
-            addresses.unwrap_or_default()
+        (None, _) => tr!(
+            lang,
+            "the platform domain is not known",
+            "домен платформы неизвестен"
         ),
+        (Some(domain), None) => match addresses {
+            Some(addresses) => tr!(
+                lang,
+                "{domain} resolves to {addresses}",
+                "{domain} разрешается в {addresses}",
+                domain = domain,
+                addresses = addresses
+            ),
+            None => tr!(
+                lang,
+                "{domain} was not resolved from the checking host",
+                "{domain} не разрешается с проверяющего хоста",
+                domain = domain
+            ),
+        },
+        (Some(domain), Some(side)) => {
+            let side = match side {
+                "primary" => tr!(lang, "the primary", "основной"),
+                "standby" => tr!(
+                    lang,
+                    "the standby: the pair is given the wrong way round",
+                    "резервный: пара указана наоборот"
+                ),
+                "both" => tr!(lang, "both", "оба"),
+                _ => tr!(lang, "neither", "ни один"),
+            };
+            tr!(
+                lang,
+                "{domain} resolves to {side} ({addresses})",
+                "{domain} разрешается в {side} ({addresses})",
+                domain = domain,
+                side = side,
+                addresses = addresses.unwrap_or_default()
+            )
+        }
     };
-    Some(format!(
-        "DR pair: {}, {}; {resolves}\n",
-        global("primary"),
-        global("standby")
+    Some(tr!(
+        lang,
+        "DR pair: {primary}, {standby}; {resolves}\n",
+        "Пара DR: {primary}, {standby}; {resolves}\n",
+        primary = global("primary"),
+        standby = global("standby"),
+        resolves = resolves
     ))
 }
 
@@ -364,6 +445,7 @@ fn checking_host(report: &Report) -> Option<String> {
     if report.phase != Phase::Pre {
         return None;
     }
+    let lang = report.language;
     let host = report.facts.family("host")?;
     let name = host.get("hostname")?.as_str()?;
     let addresses: Vec<&str> = host
@@ -378,13 +460,21 @@ fn checking_host(report: &Report) -> Option<String> {
         format!("{name} ({})", addresses.join(", "))
     };
     match host.get("is_global_control_plane")?.as_bool()? {
-        true => Some(format!(
-            "Host {which}: the global control-plane node {}\n",
-            host.get("global_control_plane_node")?.as_str()?
+        true => Some(tr!(
+            lang,
+            "Host {which}: the global control-plane node {node}\n",
+            "Хост {which}: узел control plane глобального кластера {node}\n",
+            which = which,
+            node = host.get("global_control_plane_node")?.as_str()?
         )),
-        false => Some(format!(
+        false => Some(tr!(
+            lang,
             "Host {which}: not a global control-plane node; its host checks say nothing of \
-             theirs (run `acp-preflight host` on each and pass --host-facts)\n"
+             theirs (run `acp-preflight host` on each and pass --host-facts)\n",
+            "Хост {which}: не узел control plane глобального кластера; проверки этого хоста \
+             ничего не говорят о тех узлах (запустите `acp-preflight host` на каждом и передайте \
+             --host-facts)\n",
+            which = which
         )),
     }
 }
@@ -393,53 +483,97 @@ fn checking_host(report: &Report) -> Option<String> {
 /// counts and the verdict.
 pub fn render(report: &Report, style: &Style) -> String {
     let styled = style.color;
+    let lang = report.language;
+    let style = &Style { lang, ..*style };
+    let target = &report.target;
     let what = match report.phase {
-        Phase::Pre => format!("readiness to upgrade to ACP {}", report.target),
-        Phase::Workload => format!(
-            "readiness of the workload clusters to follow the global cluster to ACP {}",
-            report.target
+        Phase::Pre => tr!(
+            lang,
+            "readiness to upgrade to ACP {target}",
+            "готовность к обновлению до ACP {target}",
+            target = target
         ),
-        Phase::Post => format!("the upgrade to ACP {}, after it", report.target),
+        Phase::Workload => tr!(
+            lang,
+            "readiness of the workload clusters to follow the global cluster to ACP {target}",
+            "готовность рабочих кластеров к обновлению до ACP {target} вслед за глобальным",
+            target = target
+        ),
+        Phase::Post => tr!(
+            lang,
+            "the upgrade to ACP {target}, after it",
+            "обновление до ACP {target}, после него",
+            target = target
+        ),
     };
     let from = report
         .from
         .as_ref()
-        .map(|v| format!(", upgrade from {v}"))
+        .map(|v| tr!(lang, ", upgrade from {v}", ", обновление с {v}", v = v))
         .unwrap_or_default();
     let phase = match report.phase {
         Phase::Pre => String::new(),
         other => format!(", --phase {other}"),
     };
-    let mut out = format!(
-        "acp-preflight {}: {what}{from} ({}{phase}), from {} {}{}\n",
-        report.tool.version,
-        report.pack.name,
-        report.source.kind,
-        report.source.location,
-        if report.source.collected_at.is_empty() {
-            String::new()
-        } else {
-            format!(" (collected {})", report.source.collected_at)
-        },
+    let collected = if report.source.collected_at.is_empty() {
+        String::new()
+    } else {
+        tr!(
+            lang,
+            " (collected {at})",
+            " (собрано {at})",
+            at = report.source.collected_at
+        )
+    };
+    let mut out = tr!(
+        lang,
+        "acp-preflight {version}: {what}{from} ({pack}{phase}), from {kind} {location}{collected}\n",
+        "acp-preflight {version}: {what}{from} ({pack}{phase}), источник: {kind} {location}{collected}\n",
+        version = report.tool.version,
+        what = what,
+        from = from,
+        pack = report.pack.name,
+        phase = phase,
+        kind = report.source.kind,
+        location = report.source.location,
+        collected = collected,
     );
     if let Some(why) = &report.pack.chosen {
-        out.push_str(&format!("Target {}: {why}\n", report.target));
+        out.push_str(&tr!(
+            lang,
+            "Target {target}: {why}\n",
+            "Целевая версия {target}: {why}\n",
+            target = target,
+            why = why
+        ));
     }
     if report.pack.preview {
-        out.push_str(&format!(
-            "PREVIEW: the {} pack follows pre-release documentation; its checks may change \
-             before ACP {} is released.\n",
-            report.pack.name, report.target
+        out.push_str(&tr!(
+            lang,
+            "PREVIEW: the {pack} pack follows pre-release documentation; its checks may change \
+             before ACP {target} is released.\n",
+            "ПРЕДВАРИТЕЛЬНАЯ ВЕРСИЯ: набор {pack} основан на документации до выпуска; его \
+             проверки могут измениться до выхода ACP {target}.\n",
+            pack = report.pack.name,
+            target = target
         ));
     }
     if report.source.insecure_skip_tls_verify {
-        out.push_str("WARNING: TLS verification was turned off while collecting.\n");
+        out.push_str(&tr!(
+            lang,
+            "WARNING: TLS verification was turned off while collecting.\n",
+            "ВНИМАНИЕ: при сборе данных проверка TLS была отключена.\n"
+        ));
     }
     let unreadable = GlobalUnreadable::of(report);
     if let Some(u) = &unreadable {
-        out.push_str(&format!(
-            "\nThe global cluster {} could not be read: {}\nFix: {}\n",
-            u.cluster, u.cause, u.fix
+        out.push_str(&tr!(
+            lang,
+            "\nThe global cluster {cluster} could not be read: {cause}\nFix: {fix}\n",
+            "\nГлобальный кластер {cluster} не удалось прочитать: {cause}\nКак исправить: {fix}\n",
+            cluster = u.cluster,
+            cause = u.cause,
+            fix = u.fix
         ));
     }
     if let Some(line) = checking_host(report) {
@@ -481,34 +615,44 @@ pub fn render(report: &Report, style: &Style) -> String {
         Box::new(move |r: &RuleResult| !in_step(r) && belongs(r))
     };
     // (title, subject column, what a line of several subjects counts, which results)
-    let mut groups: Vec<(&str, (&str, &str), Belongs)> = vec![(
-        "Platform",
-        ("Subject", "subjects"),
+    let subjects = (
+        tr!(lang, "Subject", "Объект"),
+        tr!(lang, "subjects", "объектов"),
+    );
+    let mut groups: Vec<(String, (String, String), Belongs)> = vec![(
+        tr!(lang, "Platform", "Платформа"),
+        subjects.clone(),
         unstepped(|r| r.subject.is_empty() || r.subject.contains_key("waiver")),
     )];
     for &step in &steps {
         groups.push((
-            step,
-            ("Subject", "subjects"),
+            step.to_string(),
+            subjects.clone(),
             Box::new(move |r: &RuleResult| r.step.as_deref() == Some(step)),
         ));
     }
     groups.push((
-        "Clusters",
-        ("Cluster", "clusters"),
+        tr!(lang, "Clusters", "Кластеры"),
+        (
+            tr!(lang, "Cluster", "Кластер"),
+            tr!(lang, "clusters", "кластеров"),
+        ),
         unstepped(|r| r.subject.contains_key("cluster")),
     ));
     groups.push((
-        "Host",
-        ("Node or host:path", "paths"),
+        tr!(lang, "Host", "Хост"),
+        (
+            tr!(lang, "Node or host:path", "Узел или хост:путь"),
+            tr!(lang, "paths", "путей"),
+        ),
         unstepped(|r| r.subject.contains_key("path")),
     ));
-    for (title, header, belongs) in groups {
+    for (title, (header, noun), belongs) in groups {
         let rows: Vec<&RuleResult> = shown.iter().copied().filter(|r| belongs(r)).collect();
         if !rows.is_empty() {
             out.push_str(&format!(
                 "\n{title}\n{}\n",
-                section(&rows, header, style, unreadable.as_ref())
+                section(&rows, (&header, &noun), style, unreadable.as_ref())
             ));
         }
     }
@@ -518,7 +662,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         .filter(|r| r.status.needs_attention())
         .collect();
     if !to_fix.is_empty() {
-        out.push_str("\nWhat to do (blockers first)\n");
+        out.push_str(&tr!(
+            lang,
+            "\nWhat to do (blockers first)\n",
+            "\nЧто сделать (сначала блокирующие)\n"
+        ));
         // One entry per rule and status, naming every subject it applies to.
         let mut entries: Vec<(&RuleResult, Vec<String>)> = Vec::new();
         for r in to_fix {
@@ -533,43 +681,59 @@ pub fn render(report: &Report, style: &Style) -> String {
         entries.sort_by_key(|(r, _)| (r.status != Status::Fail, r.status != Status::Error));
         for (r, subjects) in entries {
             let advice = if r.status == Status::Error {
-                "Make this check possible (see the cause above), then run the check again."
+                tr!(
+                    lang,
+                    "Make this check possible (see the cause above), then run the check again.",
+                    "Устраните причину, по которой проверку не удалось выполнить (см. выше), и \
+                     запустите проверку снова."
+                )
             } else {
-                r.remediation.as_str()
+                r.remediation.clone()
             };
             let entry = format!(
                 "- {} {} [{}]: {advice}",
-                status_label(r),
+                super::status_label(r.status, lang),
                 r.rule,
                 subjects.join(", ")
             );
-            out.push_str(&format!(
-                "{}\n  docs: {}\n",
-                paragraph(&entry, style.width, 2),
-                r.docs
+            out.push_str(&tr!(
+                lang,
+                "{entry}\n  docs: {docs}\n",
+                "{entry}\n  документация: {docs}\n",
+                entry = paragraph(&entry, style.width, 2),
+                docs = r.docs
             ));
         }
     }
     let s = &report.summary;
-    out.push_str(&format!(
-        "\n{} results: {} pass, {} fail, {} warn, {} info, {} error, {} skipped, {} excluded{}\n",
-        s.total,
-        s.pass,
-        s.fail,
-        s.warn,
-        s.info,
-        s.error,
-        s.skipped,
-        s.excluded,
-        if s.waived > 0 {
-            format!(", {} waived", s.waived)
-        } else {
-            String::new()
-        }
+    let waived = if s.waived > 0 {
+        tr!(lang, ", {n} waived", ", допущено {n}", n = s.waived)
+    } else {
+        String::new()
+    };
+    out.push_str(&tr!(
+        lang,
+        "\n{total} results: {pass} pass, {fail} fail, {warn} warn, {info} info, {error} error, \
+         {skipped} skipped, {excluded} excluded{waived}\n",
+        "\nРезультатов: {total}; пройдено {pass}, провалено {fail}, предупреждений {warn}, \
+         инфо {info}, ошибок {error}, пропущено {skipped}, исключено {excluded}{waived}\n",
+        total = s.total,
+        pass = s.pass,
+        fail = s.fail,
+        warn = s.warn,
+        info = s.info,
+        error = s.error,
+        skipped = s.skipped,
+        excluded = s.excluded,
+        waived = waived
     ));
     let excluded = super::excluded(report);
     if !excluded.is_empty() {
-        out.push_str("Not evaluated, as asked:\n");
+        out.push_str(&tr!(
+            lang,
+            "Not evaluated, as asked:\n",
+            "Не проверялось по вашему запросу:\n"
+        ));
     }
     for r in &excluded {
         let entry = format!("- {} {}", r.rule, r.message);
@@ -577,13 +741,22 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     let waived = super::waived(report);
     if !waived.is_empty() {
-        out.push_str("Waived (accepted risks):\n");
+        out.push_str(&tr!(
+            lang,
+            "Waived (accepted risks):\n",
+            "Допущено (принятые риски):\n"
+        ));
     }
     for r in waived {
-        let entry = format!("- {}", super::waived_text(r));
+        let entry = format!("- {}", super::waived_text(r, lang));
         out.push_str(&format!("{}\n", paragraph(&entry, style.width, 2)));
     }
-    let line = format!("Verdict: {}", super::verdict_line(report));
+    let line = tr!(
+        lang,
+        "Verdict: {verdict}",
+        "Вердикт: {verdict}",
+        verdict = super::verdict_line(report)
+    );
     if styled {
         let style = match report.verdict {
             Verdict::Ready => anstyle::AnsiColor::Green,

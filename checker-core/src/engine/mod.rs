@@ -16,8 +16,10 @@ use serde_json::Value as Json;
 
 use crate::cel::values::{display, to_cel, to_json};
 use crate::facts::Facts;
+use crate::lang::Lang;
 use crate::report::{RuleResult, Status};
 use crate::rules::{Expr, Rule, RulePack, Scope, Severity, Template, TemplatePart, Text};
+use crate::tr;
 
 use bindings::{Bindings, Subject};
 
@@ -40,12 +42,15 @@ pub struct Options {
     pub from: Option<String>,
     /// The waivers (`--waivers`), applied to the results ([`crate::rules::waivers::apply`]).
     pub waivers: Vec<crate::rules::waivers::Waiver>,
+    /// The language of the results' texts.
+    pub lang: Lang,
 }
 
 /// Like [`evaluate`], with the operator's options: each excluded rule gives one `excluded`
 /// result naming the reason, and so does every rule that requires an excluded one.
 pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> Vec<RuleResult> {
     let excluded = &options.excluded;
+    let lang = options.lang;
     let used = bindings::Used::by(pack);
     let global = bindings::global(pack, facts, &used, options.from.as_deref());
     // Subjects depend only on the scope: build each scope's once, not once per rule.
@@ -57,15 +62,15 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
             .or_insert_with(|| bindings::subjects(rule.scope, facts, &global, &used));
         let make = |subject: BTreeMap<String, String>, outcome: Outcome| RuleResult {
             rule: rule.id.clone(),
-            title: rule.title.clone(),
+            title: rule.title.get(lang).clone(),
             severity: rule.severity,
-            step: rule.step.clone(),
+            step: rule.step.as_ref().map(|s| s.get(lang).clone()),
             status: outcome.status,
             subject,
             observed: outcome.observed,
             expected: outcome.expected,
             message: outcome.message,
-            remediation: rule.remediation.clone(),
+            remediation: rule.remediation.get(lang).clone(),
             docs: rule.docs.clone(),
             waiver: None,
         };
@@ -79,12 +84,27 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
                         .iter()
                         .any(|x| &x.rule == *r && x.status == Status::Excluded)
                 })
-                .map(|r| format!("because it requires {r}, which is excluded"))
+                .map(|r| {
+                    tr!(
+                        lang,
+                        "because it requires {r}, which is excluded",
+                        "так как правило требует {r}, которое исключено",
+                        r = r
+                    )
+                })
         });
         if let Some(reason) = excluded_because {
             results.push(make(
                 BTreeMap::new(),
-                Outcome::only(Status::Excluded, format!("excluded {reason}")),
+                Outcome::only(
+                    Status::Excluded,
+                    tr!(
+                        lang,
+                        "excluded {reason}",
+                        "исключено {reason}",
+                        reason = reason
+                    ),
+                ),
             ));
             continue;
         }
@@ -106,9 +126,9 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
                 ));
                 let blocked: Vec<Option<Outcome>> = subjects
                     .iter()
-                    .map(|s| unmet_requirement(rule, &s.label, &results))
+                    .map(|s| unmet_requirement(rule, &s.label, &results, lang))
                     .collect();
-                let outcomes = evaluate_all(rule, subjects, &params, &blocked);
+                let outcomes = evaluate_all(rule, subjects, &params, &blocked, lang);
                 for (subject, outcome) in subjects.iter().zip(outcomes) {
                     if let Some(outcome) = outcome {
                         own.push(make(subject.label.clone(), outcome));
@@ -121,10 +141,15 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
         // the rule does not apply.
         if own.is_empty() {
             let outcome = match &rule.unchecked_message {
-                Some(message) => Outcome::only(Status::Error, message.clone()),
+                Some(message) => Outcome::only(Status::Error, message.get(lang).clone()),
                 None => Outcome::only(
                     Status::Skipped,
-                    format!("no {} matches this rule", rule.scope),
+                    tr!(
+                        lang,
+                        "no {scope} matches this rule",
+                        "правило не относится ни к одному объекту (область: {scope})",
+                        scope = rule.scope
+                    ),
                 ),
             };
             own.push(make(BTreeMap::new(), outcome));
@@ -159,6 +184,7 @@ fn unmet_requirement(
     rule: &Rule,
     subject: &BTreeMap<String, String>,
     results: &[RuleResult],
+    lang: Lang,
 ) -> Option<Outcome> {
     for required in &rule.requires {
         let theirs: Vec<&RuleResult> = results.iter().filter(|r| &r.rule == required).collect();
@@ -170,24 +196,39 @@ fn unmet_requirement(
         let Some(result) = result else {
             return Some(Outcome::only(
                 Status::Skipped,
-                format!("not checked: {required} does not apply here"),
+                tr!(
+                    lang,
+                    "not checked: {required} does not apply here",
+                    "не проверялось: {required} здесь не применяется",
+                    required = required
+                ),
             ));
         };
         let (status, why) = match result.status {
             Status::Pass => continue,
-            Status::Error => (Status::Error, "could not be evaluated"),
-            Status::Skipped => (Status::Skipped, "does not apply"),
-            Status::Excluded => (Status::Excluded, "was excluded"),
+            Status::Error => (
+                Status::Error,
+                tr!(lang, "could not be evaluated", "не удалось проверить"),
+            ),
+            Status::Skipped => (
+                Status::Skipped,
+                tr!(lang, "does not apply", "не применяется"),
+            ),
+            Status::Excluded => (Status::Excluded, tr!(lang, "was excluded", "исключено")),
             // Waivers are applied after evaluation; a waived result did not pass either.
             Status::Fail | Status::Warn | Status::Info | Status::Waived => {
-                (Status::Skipped, "did not pass")
+                (Status::Skipped, tr!(lang, "did not pass", "не пройдено"))
             }
         };
         return Some(Outcome::only(
             status,
-            format!(
-                "not checked: it requires {required}, which {why} ({})",
-                result.message
+            tr!(
+                lang,
+                "not checked: it requires {required}, which {why} ({message})",
+                "не проверялось: правило требует {required}, которое {why} ({message})",
+                required = required,
+                why = why,
+                message = result.message
             ),
         ));
     }
@@ -201,13 +242,14 @@ fn evaluate_all(
     subjects: &[Subject],
     params: &Value,
     blocked: &[Option<Outcome>],
+    lang: Lang,
 ) -> Vec<Option<Outcome>> {
     const PARALLEL_FROM: usize = 64;
     let run = |chunk: &[Subject], blocked: &[Option<Outcome>]| -> Vec<Option<Outcome>> {
         chunk
             .iter()
             .zip(blocked)
-            .map(|(subject, blocked)| evaluate_one(rule, &subject.bindings, params, blocked))
+            .map(|(subject, blocked)| evaluate_one(rule, &subject.bindings, params, blocked, lang))
             .collect()
     };
     if subjects.len() < PARALLEL_FROM {
@@ -233,6 +275,7 @@ fn evaluate_one(
     bindings: &Bindings,
     params: &Value,
     blocked: &Option<Outcome>,
+    lang: Lang,
 ) -> Option<Outcome> {
     let mut context = crate::cel::context();
     // Only the variables the rule names: binding one copies its CEL value into the context, and
@@ -263,7 +306,7 @@ fn evaluate_one(
         match run_bool(filter, &context) {
             Ok(true) => {}
             Ok(false) => return None,
-            Err(e) => return Some(error(format!("could not evaluate `where`: {e}"))),
+            Err(e) => return Some(error(could_not(lang, "`where`", e))),
         }
     }
     if let Some(blocked) = blocked {
@@ -276,7 +319,7 @@ fn evaluate_one(
     {
         return Some(error(missing.cause.clone()));
     }
-    Some(evaluate_checked(rule, context).unwrap_or_else(error))
+    Some(evaluate_checked(rule, context, lang).unwrap_or_else(error))
 }
 
 /// Whether a fact path the rule reads depends on an unavailable one (`cluster.istio` and
@@ -288,13 +331,24 @@ fn overlaps(read: &str, unavailable: &str) -> bool {
     nested(read, unavailable) || nested(unavailable, read)
 }
 
-fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String> {
+/// "could not evaluate `what`: cause", in a language.
+fn could_not(lang: Lang, what: &str, cause: String) -> String {
+    tr!(
+        lang,
+        "could not evaluate {what}: {cause}",
+        "не удалось вычислить {what}: {cause}",
+        what = what,
+        cause = cause
+    )
+}
+
+fn evaluate_checked(rule: &Rule, mut context: Context, lang: Lang) -> Result<Outcome, String> {
     if let Some(when) = &rule.when
-        && !run_bool(when, &context).map_err(|e| format!("could not evaluate `when`: {e}"))?
+        && !run_bool(when, &context).map_err(|e| could_not(lang, "`when`", e))?
     {
         let message = match &rule.skipped_message {
-            Some(text) => render(text, &context)?,
-            None => "does not apply".to_string(),
+            Some(text) => render(text, &context, lang)?,
+            None => tr!(lang, "does not apply", "не применяется"),
         };
         return Ok(Outcome::only(Status::Skipped, message));
     }
@@ -302,29 +356,26 @@ fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String
     for (check, text) in &rule.needs {
         match run_bool(check, &context) {
             Ok(true) => {}
-            Ok(false) => return Err(render_template(text, &context)?),
-            Err(e) => return Err(format!("could not evaluate `needs`: {e}")),
+            Ok(false) => return Err(render_template(text.get(lang), &context, lang)?),
+            Err(e) => return Err(could_not(lang, "`needs`", e)),
         }
     }
     for (name, expr) in &rule.bindings {
         let value =
-            run(expr, &context).map_err(|e| format!("could not evaluate `let.{name}`: {e}"))?;
+            run(expr, &context).map_err(|e| could_not(lang, &format!("`let.{name}`"), e))?;
         context.add_variable_from_value(name.clone(), value);
     }
-    let holds =
-        run_bool(&rule.require, &context).map_err(|e| format!("could not evaluate: {e}"))?;
+    let holds = run_bool(&rule.require, &context).map_err(|e| could_not(lang, "`require`", e))?;
     let observed = match &rule.observed {
-        Some(expr) => {
-            run(expr, &context).map_err(|e| format!("could not evaluate `observed`: {e}"))?
-        }
+        Some(expr) => run(expr, &context).map_err(|e| could_not(lang, "`observed`", e))?,
         None => Value::Null,
     };
     let observed_json = to_json(&observed);
     context.add_variable_from_value("observed", observed);
-    let expected = render(&rule.expected, &context)?;
+    let expected = render(&rule.expected, &context, lang)?;
     let lesser = match (&rule.warn_when, holds) {
         (Some(expr), false) => {
-            run_bool(expr, &context).map_err(|e| format!("could not evaluate `warn_when`: {e}"))?
+            run_bool(expr, &context).map_err(|e| could_not(lang, "`warn_when`", e))?
         }
         _ => false,
     };
@@ -339,7 +390,7 @@ fn evaluate_checked(rule: &Rule, mut context: Context) -> Result<Outcome, String
         status,
         observed: observed_json,
         expected,
-        message: render(text, &context)?,
+        message: render(text, &context, lang)?,
     })
 }
 
@@ -359,30 +410,46 @@ fn run_bool(expr: &Expr, context: &Context) -> Result<bool, String> {
 }
 
 /// The text of the first case whose condition holds.
-fn render(text: &Text, context: &Context) -> Result<String, String> {
+fn render(text: &Text, context: &Context, lang: Lang) -> Result<String, String> {
     for (when, template) in &text.cases {
         let applies = match when {
             None => true,
-            Some(when) => {
-                run_bool(when, context).map_err(|e| format!("could not choose a message: {e}"))?
-            }
+            Some(when) => run_bool(when, context).map_err(|e| {
+                tr!(
+                    lang,
+                    "could not choose a message: {e}",
+                    "не удалось выбрать сообщение: {e}",
+                    e = e
+                )
+            })?,
         };
         if applies {
-            return render_template(template, context);
+            return render_template(template.get(lang), context, lang);
         }
     }
-    Err("no message case applies".to_string())
+    Err(tr!(
+        lang,
+        "no message case applies",
+        "ни один вариант сообщения не подошёл"
+    ))
 }
 
-fn render_template(template: &Template, context: &Context) -> Result<String, String> {
+fn render_template(template: &Template, context: &Context, lang: Lang) -> Result<String, String> {
     let mut text = String::new();
     for part in &template.parts {
         match part {
             TemplatePart::Text(t) => text.push_str(t),
-            TemplatePart::Expr(expr) => text
-                .push_str(&display(&run(expr, context).map_err(|e| {
-                    format!("could not render `{}`: {e}", expr.source)
-                })?)),
+            TemplatePart::Expr(expr) => {
+                text.push_str(&display(&run(expr, context).map_err(|e| {
+                    tr!(
+                        lang,
+                        "could not render `{expr}`: {e}",
+                        "не удалось вывести `{expr}`: {e}",
+                        expr = expr.source,
+                        e = e
+                    )
+                })?))
+            }
         }
     }
     Ok(text)

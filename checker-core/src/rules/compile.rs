@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::diagnostics::Diagnostic;
-use super::spec::{IncludeSpec, RuleSpec, TextSpec};
+use super::spec::{IncludeSpec, LocalText, RuleSpec, TextSpec};
 use super::yaml::Node;
 use super::{Expr, Param, ParamType, Rule, Scope, Template, TemplatePart, Text, variables};
+use crate::lang::Localized;
 
 /// Where a rule's text is, for diagnostics.
 pub(super) struct Source<'a> {
@@ -242,13 +243,14 @@ pub(super) fn rule(
     let line = source.node.position_of(&source.path("id")).line;
     Some(Rule {
         id: spec.id.clone(),
-        title: spec.title.clone(),
+        title: spec.title.localized(),
         severity,
         scope: spec.scope,
         requirement: spec.requirement.clone(),
         step: include
-            .and_then(|i| i.spec.step.clone())
-            .or_else(|| spec.step.clone()),
+            .and_then(|i| i.spec.step.as_ref())
+            .or(spec.step.as_ref())
+            .map(LocalText::localized),
         params,
         requires: spec.requires.clone(),
         filter,
@@ -262,8 +264,8 @@ pub(super) fn rule(
         pass_message: pass_message?,
         fail_message: fail_message?,
         skipped_message: skipped_message.flatten(),
-        unchecked_message: spec.message.unchecked.clone(),
-        remediation: spec.remediation.clone(),
+        unchecked_message: spec.message.unchecked.as_ref().map(LocalText::localized),
+        remediation: spec.remediation.localized(),
         docs: docs.unwrap_or_else(|| pack.docs.to_string()),
         notes: spec.notes.clone(),
         reads,
@@ -362,7 +364,39 @@ impl Compiler<'_, '_> {
         }
     }
 
-    fn template(&mut self, field: &str, text: &str) -> Option<Template> {
+    /// A text in each language it is written in: the Russian must have the English's holes.
+    fn template(&mut self, field: &str, text: &LocalText) -> Option<Localized<Template>> {
+        let LocalText::Both(both) = text else {
+            return self.one_template(field, text.en()).map(Localized::only);
+        };
+        let en = self.one_template(&format!("{field}.en"), &both.en);
+        let ru = self.one_template(&format!("{field}.ru"), &both.ru);
+        let (holes_en, holes_ru) = (holes(&both.en), holes(&both.ru));
+        if holes_en != holes_ru {
+            let list = |holes: Vec<&String>| {
+                holes
+                    .iter()
+                    .map(|h| format!("{{{{ {h} }}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let missing = list(holes_en.difference(&holes_ru).collect());
+            let extra = list(holes_ru.difference(&holes_en).collect());
+            let mut problem = "the Russian text must show the values the English shows".to_string();
+            if !missing.is_empty() {
+                problem.push_str(&format!("; missing: {missing}"));
+            }
+            if !extra.is_empty() {
+                problem.push_str(&format!("; not in the English: {extra}"));
+            }
+            self.diagnostics
+                .push(self.source.diag(&format!("{field}.ru"), problem));
+            return None;
+        }
+        Some(Localized { en: en?, ru })
+    }
+
+    fn one_template(&mut self, field: &str, text: &str) -> Option<Template> {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut ok = true;
@@ -387,4 +421,18 @@ impl Compiler<'_, '_> {
         }
         ok.then_some(Template { parts })
     }
+}
+
+/// The expressions of a template's `{{ expr }}` holes, trimmed.
+fn holes(text: &str) -> BTreeSet<String> {
+    let mut holes = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start + 2..].find("}}") else {
+            break;
+        };
+        holes.insert(rest[start + 2..start + 2 + len].trim().to_string());
+        rest = &rest[start + 2 + len + 2..];
+    }
+    holes
 }

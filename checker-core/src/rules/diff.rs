@@ -120,7 +120,7 @@ pub fn diff(a: &RulePack, b: &RulePack) -> PackDiff {
     let summary = |rule: &Rule| RuleSummary {
         id: rule.id.clone(),
         severity: rule.severity.to_string(),
-        title: rule.title.clone(),
+        title: rule.title.en.clone(),
     };
     let mut rules_changed = Vec::new();
     for (rule, phases) in &rules_a {

@@ -11,7 +11,7 @@ pub fn expressions(rule: &Rule) -> Vec<(String, &str)> {
     ];
     list.extend(rule.needs.iter().map(|(check, text)| {
         (
-            format!("Needs (otherwise `error`: \"{}\")", text.source()),
+            format!("Needs (otherwise `error`: \"{}\")", text.en.source()),
             Some(check),
         )
     }));
@@ -61,7 +61,7 @@ pub fn markdown(pack: &RulePack) -> String {
                 if let Some(step) = &rule.step
                     && first.step.as_ref() != Some(step)
                 {
-                    narrowed.push_str(&format!(" (in this phase, step {step})"));
+                    narrowed.push_str(&format!(" (in this phase, step {})", step.en));
                 }
             }
             out.push_str(&format!(
@@ -70,7 +70,7 @@ pub fn markdown(pack: &RulePack) -> String {
                 rule.id.to_lowercase(),
                 rule.severity,
                 rule.scope,
-                rule.title
+                rule.title.en
             ));
         }
         out.push('\n');
@@ -78,9 +78,14 @@ pub fn markdown(pack: &RulePack) -> String {
     for (rule, phases) in all {
         let phases: Vec<&str> = phases.iter().map(|p| p.as_str()).collect();
         out.push_str(&format!(
-            "\n## {}\n\n{}\n\n*{}, {} scope; phase{} {}.*\n\n**Requirement.** {}\n",
+            "\n## {}\n\n{}{}\n\n*{}, {} scope; phase{} {}.*\n\n**Requirement.** {}\n",
             rule.id,
-            rule.title,
+            rule.title.en,
+            rule.title
+                .ru
+                .as_ref()
+                .map(|ru| format!(" (ru: {ru})"))
+                .unwrap_or_default(),
             rule.severity,
             rule.scope,
             if phases.len() == 1 { "" } else { "s" },
@@ -88,7 +93,7 @@ pub fn markdown(pack: &RulePack) -> String {
             rule.requirement
         ));
         if let Some(step) = &rule.step {
-            out.push_str(&format!("\n**Step.** {step}\n"));
+            out.push_str(&format!("\n**Step.** {}\n", step.en));
         }
         if !rule.requires.is_empty() {
             let names: Vec<String> = rule
@@ -121,7 +126,7 @@ pub fn markdown(pack: &RulePack) -> String {
         out.push_str(&format!(
             "\n**Expected.** {}\n\n**How to fix.** {}\n",
             rule.expected.source(),
-            rule.remediation
+            rule.remediation.en
         ));
         if let Some(notes) = &rule.notes {
             out.push_str(&format!("\n**Notes.** {notes}\n"));

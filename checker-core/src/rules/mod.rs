@@ -34,6 +34,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Localized;
+
 pub use bundled::{Library, bundled, for_target, library, targets};
 pub use diagnostics::{Diagnostic, PackError};
 pub use load::{Linted, load, load_file, load_rule};
@@ -195,19 +197,19 @@ pub enum TemplatePart {
 #[derive(Debug, Clone)]
 pub struct Text {
     /// The cases, in order; the last has no condition.
-    pub cases: Vec<(Option<Expr>, Template)>,
+    pub cases: Vec<(Option<Expr>, Localized<Template>)>,
 }
 
 impl Text {
     /// The text as written: the template, or one `when …: …` line per case.
     pub fn source(&self) -> String {
         match self.cases.as_slice() {
-            [(None, template)] => template.source(),
+            [(None, template)] => template.en.source(),
             cases => cases
                 .iter()
                 .map(|(when, template)| match when {
-                    Some(when) => format!("when {}: {}", when.source, template.source()),
-                    None => format!("otherwise: {}", template.source()),
+                    Some(when) => format!("when {}: {}", when.source, template.en.source()),
+                    None => format!("otherwise: {}", template.en.source()),
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
@@ -243,7 +245,7 @@ pub struct Rule {
     /// Stable identifier, e.g. `KubernetesVersionSupported`.
     pub id: String,
     /// One-line title.
-    pub title: String,
+    pub title: Localized<String>,
     /// How much a failure matters (the pack's override, if any).
     pub severity: Severity,
     /// What it is evaluated against.
@@ -251,7 +253,7 @@ pub struct Rule {
     /// The upgrade guide's requirement, in its words.
     pub requirement: String,
     /// The step of the upgrade procedure it belongs to, when it belongs to one.
-    pub step: Option<String>,
+    pub step: Option<Localized<String>>,
     /// Parameter values in this pack, visible as `params.<name>`.
     pub params: BTreeMap<String, Param>,
     /// Rules that must pass first.
@@ -262,7 +264,7 @@ pub struct Rule {
     pub when: Option<Expr>,
     /// Inputs the rule needs: when a check is false, the result is `error` with its text
     /// (a template, rendered like the messages).
-    pub needs: Vec<(Expr, Template)>,
+    pub needs: Vec<(Expr, Localized<Template>)>,
     /// Named values, in order.
     pub bindings: Vec<(String, Expr)>,
     /// Must hold for the rule to pass.
@@ -280,9 +282,9 @@ pub struct Rule {
     /// Message when `when` is false.
     pub skipped_message: Option<Text>,
     /// Message when no subject matches `where` because an input is missing (then `error`).
-    pub unchecked_message: Option<String>,
+    pub unchecked_message: Option<Localized<String>>,
     /// How to fix a failure.
-    pub remediation: String,
+    pub remediation: Localized<String>,
     /// Link to the documentation.
     pub docs: String,
     /// Interpretations and caveats (where the rule goes beyond the guide's words).

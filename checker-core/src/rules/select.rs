@@ -2,6 +2,8 @@
 //! 4.1 pack), or, without it, the one the platform's installed version calls for.
 
 use super::{Phase, RulePack};
+use crate::lang::Lang;
+use crate::tr;
 use crate::version::Version;
 
 /// The `major.minor` a `--target` names: `4.1`, `v4.1` and `4.1.2` all name `4.1`.
@@ -28,21 +30,36 @@ pub struct Chosen {
 /// target, so it is the pack of the installed `major.minor`. When none fits, or the version is
 /// unknown, it is the newest pack: its VersionUpgradePath (or its errors) then say why, and
 /// the reason says what to give. `None` only when there is no pack at all.
-pub fn choose(packs: Vec<RulePack>, installed: Option<&str>, phase: Phase) -> Option<Chosen> {
+/// The reason is in `lang`.
+pub fn choose(
+    packs: Vec<RulePack>,
+    installed: Option<&str>,
+    phase: Phase,
+    lang: Lang,
+) -> Option<Chosen> {
     let stable: Vec<&RulePack> = packs.iter().filter(|p| !p.preview).collect();
     let newest = newest_first(stable.clone()).first().copied()?;
     let (pick, reason) = match installed.map(|v| (v, Version::parse(v))) {
         None => (
             newest,
-            "the installed ACP version could not be read, so the newest bundled pack was used; \
-             give --target"
-                .to_string(),
+            tr!(
+                lang,
+                "the installed ACP version could not be read, so the newest bundled pack was \
+                 used; give --target",
+                "установленную версию ACP не удалось прочитать, поэтому взят самый новый \
+                 встроенный набор; укажите --target"
+            ),
         ),
         Some((installed, Err(e))) => (
             newest,
-            format!(
+            tr!(
+                lang,
                 "the installed ACP version `{installed}` cannot be read ({e}), so the newest \
-                 bundled pack was used; give --target"
+                 bundled pack was used; give --target",
+                "установленную версию ACP `{installed}` не удалось разобрать ({e}), поэтому \
+                 взят самый новый встроенный набор; укажите --target",
+                installed = installed,
+                e = e
             ),
         ),
         Some((installed, Ok(version))) => {
@@ -65,41 +82,72 @@ pub fn choose(packs: Vec<RulePack>, installed: Option<&str>, phase: Phase) -> Op
             match (fitting.first(), phase) {
                 (None, Phase::Pre) => (
                     newest,
-                    format!(
+                    tr!(
+                        lang,
                         "no bundled pack has an upgrade path from {from}, the installed version \
-                         {installed} (bundled targets: {}), so the newest was used; give \
+                         {installed} (bundled targets: {targets}), so the newest was used; give \
                          --target to check another",
-                        targets(&newest_first(stable.clone()))
+                        "ни у одного встроенного набора нет пути обновления с {from}, \
+                         установленной версии {installed} (встроенные целевые версии: \
+                         {targets}), поэтому взят самый новый; укажите --target, чтобы \
+                         проверить другую",
+                        from = from,
+                        installed = installed,
+                        targets = targets(&newest_first(stable.clone()))
                     ),
                 ),
                 (None, _) => (
                     newest,
-                    format!(
+                    tr!(
+                        lang,
                         "the platform runs {installed} and no bundled pack targets {from} \
-                         (bundled targets: {}), so the newest was used; give --target",
-                        targets(&newest_first(stable.clone()))
+                         (bundled targets: {targets}), so the newest was used; give --target",
+                        "платформа работает на {installed}, и ни один встроенный набор не \
+                         нацелен на {from} (встроенные целевые версии: {targets}), поэтому взят \
+                         самый новый; укажите --target",
+                        installed = installed,
+                        from = from,
+                        targets = targets(&newest_first(stable.clone()))
                     ),
                 ),
                 (Some(pick), Phase::Pre) => {
                     let others = if fitting.len() > 1 {
-                        format!(" (packs with one: {})", targets(&fitting))
+                        tr!(
+                            lang,
+                            " (packs with one: {targets})",
+                            " (наборы с таким путём: {targets})",
+                            targets = targets(&fitting)
+                        )
                     } else {
                         String::new()
                     };
                     (
                         *pick,
-                        format!(
+                        tr!(
+                            lang,
                             "the newest bundled pack with an upgrade path from {from}, the \
                              installed version {installed}{others}; give --target to choose \
-                             another"
+                             another",
+                            "самый новый встроенный набор с путём обновления с {from}, \
+                             установленной версии {installed}{others}; укажите --target, \
+                             чтобы выбрать другой",
+                            from = from,
+                            installed = installed,
+                            others = others
                         ),
                     )
                 }
                 (Some(pick), phase) => (
                     *pick,
-                    format!(
+                    tr!(
+                        lang,
                         "the platform already runs {installed} (--phase {phase} checks the \
-                         upgrade to the version it runs); give --target to choose another"
+                         upgrade to the version it runs); give --target to choose another",
+                        "платформа уже работает на {installed} (--phase {phase} проверяет \
+                         обновление до версии, на которой она работает); укажите --target, \
+                         чтобы выбрать другой",
+                        installed = installed,
+                        phase = phase
                     ),
                 ),
             }
@@ -183,21 +231,21 @@ mod tests {
             ("3.14.1", "4.3"),
         ];
         for (installed, expected) in cases {
-            let chosen = choose(packs(), Some(installed), Phase::Pre).expect("a pack");
+            let chosen = choose(packs(), Some(installed), Phase::Pre, Lang::En).expect("a pack");
             assert_eq!(
                 chosen.pack.target, expected,
                 "{installed}: {}",
                 chosen.reason
             );
         }
-        let chosen = choose(packs(), Some("4.0.3"), Phase::Pre).expect("chosen");
+        let chosen = choose(packs(), Some("4.0.3"), Phase::Pre, Lang::En).expect("chosen");
         assert!(
             chosen.reason.contains("upgrade path from 4.0")
                 && chosen.reason.contains("packs with one: 4.3, 4.2, 4.1, 4.0"),
             "{}",
             chosen.reason
         );
-        let none = choose(packs(), Some("3.14.1"), Phase::Pre).expect("the newest");
+        let none = choose(packs(), Some("3.14.1"), Phase::Pre, Lang::En).expect("the newest");
         assert!(
             none.reason
                 .contains("no bundled pack has an upgrade path from 3.14")
@@ -205,33 +253,33 @@ mod tests {
             "{}",
             none.reason
         );
-        let unknown = choose(packs(), None, Phase::Pre).expect("newest");
+        let unknown = choose(packs(), None, Phase::Pre, Lang::En).expect("newest");
         assert_eq!(unknown.pack.target, "4.3");
         assert!(
             unknown.reason.contains("could not be read"),
             "{}",
             unknown.reason
         );
-        assert!(choose(Vec::new(), Some("4.1.0"), Phase::Pre).is_none());
+        assert!(choose(Vec::new(), Some("4.1.0"), Phase::Pre, Lang::En).is_none());
     }
 
     #[test]
     fn after_the_upgrade_the_pack_of_the_version_the_platform_runs() {
-        let chosen = choose(packs(), Some("v4.1.2"), Phase::Post).expect("chosen");
+        let chosen = choose(packs(), Some("v4.1.2"), Phase::Post, Lang::En).expect("chosen");
         assert_eq!(chosen.pack.target, "4.1");
         assert!(
             chosen.reason.contains("already runs v4.1.2"),
             "{}",
             chosen.reason
         );
-        let none = choose(packs(), Some("v4.4.0"), Phase::Workload).expect("newest");
+        let none = choose(packs(), Some("v4.4.0"), Phase::Workload, Lang::En).expect("newest");
         assert_eq!(none.pack.target, "4.3");
         assert!(
             none.reason.contains("no bundled pack targets 4.4"),
             "{}",
             none.reason
         );
-        let bad = choose(packs(), Some("not a version"), Phase::Pre).expect("newest");
+        let bad = choose(packs(), Some("not a version"), Phase::Pre, Lang::En).expect("newest");
         assert!(bad.reason.contains("cannot be read"), "{}", bad.reason);
     }
 }

@@ -17,7 +17,7 @@ pub struct RuleSpec {
     /// Stable identifier, UpperCamelCase (`KubernetesVersionSupported`); CI pipelines rely on it.
     pub id: String,
     /// One-line title.
-    pub title: String,
+    pub title: LocalText,
     /// How much a failure matters; a pack may override it.
     pub severity: Severity,
     /// What the rule is evaluated against: one result per subject.
@@ -28,7 +28,7 @@ pub struct RuleSpec {
     /// Verify the standby is in sync`): the table groups results under their step, in the
     /// order the pack first lists each step. Rules of no particular step have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<LocalText>,
     /// Parameters of the rule (thresholds), with their types and defaults; rules read them as
     /// `params.<name>`, and a pack may override their values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -65,13 +65,50 @@ pub struct RuleSpec {
     /// The messages of each outcome.
     pub message: MessagesSpec,
     /// How to fix a failure.
-    pub remediation: String,
+    pub remediation: LocalText,
     /// Link to the documentation; the pack's `docs` when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs: Option<String>,
     /// Interpretations and caveats, where the rule goes beyond the guide's words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+impl RuleSpec {
+    /// Every text people read, with its field path (`message.fail[1].text`): the texts written
+    /// in both languages.
+    pub fn texts(&self) -> Vec<(String, &LocalText)> {
+        let mut texts = vec![("title".to_string(), &self.title)];
+        if let Some(step) = &self.step {
+            texts.push(("step".to_string(), step));
+        }
+        for (i, need) in self.needs.iter().enumerate() {
+            texts.push((format!("needs[{i}].text"), &need.text));
+        }
+        let messages = [
+            ("expected", Some(&self.expected)),
+            ("message.pass", Some(&self.message.pass)),
+            ("message.fail", Some(&self.message.fail)),
+            ("message.skipped", self.message.skipped.as_ref()),
+        ];
+        for (field, text) in messages {
+            match text {
+                None => {}
+                Some(TextSpec::Template(text)) => texts.push((field.to_string(), text)),
+                Some(TextSpec::Cases(cases)) => texts.extend(
+                    cases
+                        .iter()
+                        .enumerate()
+                        .map(|(i, case)| (format!("{field}[{i}].text"), &case.text)),
+                ),
+            }
+        }
+        if let Some(unchecked) = &self.message.unchecked {
+            texts.push(("message.unchecked".to_string(), unchecked));
+        }
+        texts.push(("remediation".to_string(), &self.remediation));
+        texts
+    }
 }
 
 /// An input a rule needs.
@@ -82,7 +119,7 @@ pub struct NeedSpec {
     pub check: String,
     /// What to give when it is not (shown as the `error` message; a template with `{{ expr }}`
     /// holes, like the messages).
-    pub text: String,
+    pub text: LocalText,
 }
 
 /// A named value computed before `require`.
@@ -119,12 +156,59 @@ pub enum ParamValueSpec {
     Text(String),
 }
 
+/// A text people read, in English and Russian (`{en: …, ru: …}`), or in English alone (a plain
+/// string: Russian output then shows the English). The bundled rules give both; in a template,
+/// both languages have the same `{{ expr }}` holes.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LocalText {
+    /// English only.
+    English(String),
+    /// Both languages.
+    Both(BothSpec),
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BothSpec {
+    /// English.
+    pub en: String,
+    /// Russian.
+    pub ru: String,
+}
+
+impl LocalText {
+    /// The English text.
+    pub fn en(&self) -> &str {
+        match self {
+            LocalText::English(en) | LocalText::Both(BothSpec { en, .. }) => en,
+        }
+    }
+
+    /// The Russian text, when written.
+    pub fn ru(&self) -> Option<&str> {
+        match self {
+            LocalText::English(_) => None,
+            LocalText::Both(both) => Some(&both.ru),
+        }
+    }
+
+    /// As a [`crate::lang::Localized`] string.
+    pub fn localized(&self) -> crate::lang::Localized<String> {
+        crate::lang::Localized {
+            en: self.en().to_string(),
+            ru: self.ru().map(str::to_string),
+        }
+    }
+}
+
 /// A text with `{{ expr }}` holes, or cases: the first case whose `when` holds gives the text.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TextSpec {
     /// One template.
-    Template(String),
+    Template(LocalText),
     /// Cases, tried in order; the last has no `when`.
     Cases(Vec<CaseSpec>),
 }
@@ -137,7 +221,7 @@ pub struct CaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
     /// The template.
-    pub text: String,
+    pub text: LocalText,
 }
 
 /// The messages of a rule, one per outcome.
@@ -155,7 +239,7 @@ pub struct MessagesSpec {
     /// not probed): the result is then `error` with this text, which says what to give.
     /// Without it, no subject means the rule does not apply (`skipped`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unchecked: Option<String>,
+    pub unchecked: Option<LocalText>,
 }
 
 /// A target pack: `rules/packs/acp-<target>.yaml`.
@@ -272,7 +356,7 @@ pub struct IncludeSpec {
     /// Another step of the procedure in this pack (the sync checks of the DR step that
     /// reinstalls etcd-sync, after the upgrade).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<LocalText>,
     /// CEL: in this pack, only the subjects for which this holds too (on top of the rule's own
     /// `where`), e.g. `cluster.role == 'workload'` once the global cluster is upgraded.
     #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::diagnostics::{Diagnostic, PackError};
 use super::{RulePack, Severity};
+use crate::lang::Lang;
 use crate::report::{RuleResult, Status};
+use crate::tr;
 
 /// The rule ID of the result reporting an expired waiver.
 pub const EXPIRED: &str = "WaiverExpired";
@@ -89,10 +91,21 @@ impl Waiver {
     }
 
     /// What it covers, in words: `MinioDiskSpace on cp-1:*`.
-    fn what(&self) -> String {
+    fn what(&self, lang: Lang) -> String {
         match &self.subject {
-            Some(subject) => format!("{} on {subject}", self.rule),
-            None => format!("{} (every subject)", self.rule),
+            Some(subject) => tr!(
+                lang,
+                "{rule} on {subject}",
+                "{rule} для {subject}",
+                rule = self.rule,
+                subject = subject
+            ),
+            None => tr!(
+                lang,
+                "{rule} (every subject)",
+                "{rule} (все объекты)",
+                rule = self.rule
+            ),
         }
     }
 }
@@ -195,7 +208,13 @@ pub fn load(file: &str, text: &str, pack: &RulePack) -> Result<Vec<Waiver>, Pack
 /// Waives the results the waivers in force on `today` match (the first matching one each), and
 /// adds a result for each expired waiver and each waiver that matched nothing. Only results that
 /// need attention (`fail`, `warn`, `info`, `error`) are waived.
-pub fn apply(results: &mut Vec<RuleResult>, waivers: &[Waiver], today: jiff::civil::Date) {
+/// Their texts are in `lang`.
+pub fn apply(
+    results: &mut Vec<RuleResult>,
+    waivers: &[Waiver],
+    today: jiff::civil::Date,
+    lang: Lang,
+) {
     let mut used = vec![0usize; waivers.len()];
     let mut expired_hits = vec![0usize; waivers.len()];
     for result in results.iter_mut() {
@@ -228,30 +247,47 @@ pub fn apply(results: &mut Vec<RuleResult>, waivers: &[Waiver], today: jiff::civ
                 EXPIRED,
                 waiver,
                 Status::Warn,
-                format!(
-                    "the waiver of {} (owner {}) expired on {}: it no longer waives, and {} \
-                     result(s) it would match are reported as they are",
-                    waiver.what(),
-                    waiver.owner,
-                    waiver.expires,
-                    expired_hits[i]
+                tr!(
+                    lang,
+                    "the waiver of {what} (owner {owner}) expired on {expires}: it no longer \
+                     waives, and {hits} result(s) it would match are reported as they are",
+                    "исключение {what} (владелец {owner}) истекло {expires}: оно больше не \
+                     действует, и подпадающие под него результаты (их {hits}) показаны как есть",
+                    what = waiver.what(lang),
+                    owner = waiver.owner,
+                    expires = waiver.expires,
+                    hits = expired_hits[i]
                 ),
-                "Fix what it waived, or renew the waiver with a new expiry date and a current \
-                 reason."
-                    .to_string(),
+                tr!(
+                    lang,
+                    "Fix what it waived, or renew the waiver with a new expiry date and a current \
+                     reason.",
+                    "Исправьте то, что оно допускало, или продлите исключение: новая дата \
+                     окончания и актуальная причина."
+                ),
+                lang,
             ));
         } else if used[i] == 0 {
             results.push(finding(
                 STALE,
                 waiver,
                 Status::Info,
-                format!(
-                    "the waiver of {} (owner {}) matches no result that needs it: the rule \
-                     passes there, does not apply, or no such subject was checked",
-                    waiver.what(),
-                    waiver.owner
+                tr!(
+                    lang,
+                    "the waiver of {what} (owner {owner}) matches no result that needs it: the \
+                     rule passes there, does not apply, or no such subject was checked",
+                    "исключение {what} (владелец {owner}) не подходит ни к одному результату, \
+                     которому оно нужно: правило там пройдено, не применяется или такой объект \
+                     не проверялся",
+                    what = waiver.what(lang),
+                    owner = waiver.owner
                 ),
-                "Remove the waiver, or correct its rule or subject.".to_string(),
+                tr!(
+                    lang,
+                    "Remove the waiver, or correct its rule or subject.",
+                    "Удалите исключение или исправьте в нём правило или объект."
+                ),
+                lang,
             ));
         }
     }
@@ -264,29 +300,38 @@ fn finding(
     status: Status,
     message: String,
     remediation: String,
+    lang: Lang,
 ) -> RuleResult {
     let (title, severity, expected) = if rule == EXPIRED {
         (
-            "Every waiver is in force",
+            tr!(lang, "Every waiver is in force", "Все исключения действуют"),
             Severity::Warning,
-            "an expiry date not yet passed",
+            tr!(lang, "an expiry date not yet passed", "срок ещё не истёк"),
         )
     } else {
         (
-            "Every waiver matches a result",
+            tr!(
+                lang,
+                "Every waiver matches a result",
+                "Каждое исключение относится к результату"
+            ),
             Severity::Info,
-            "a result it waives",
+            tr!(
+                lang,
+                "a result it waives",
+                "результат, который оно допускает"
+            ),
         )
     };
     RuleResult {
         rule: rule.to_string(),
-        title: title.to_string(),
+        title,
         severity,
         step: None,
         status,
         subject: BTreeMap::from([("waiver".to_string(), waiver.at.clone())]),
         observed: serde_json::json!({"rule": waiver.rule, "subject": waiver.subject, "expires": waiver.expires.to_string()}),
-        expected: expected.to_string(),
+        expected,
         message,
         remediation,
         docs: "docs/waivers.md".to_string(),
