@@ -216,20 +216,44 @@ impl ReadError {
     }
 }
 
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = serde_json::to_value(self.kind)
+impl ReadError {
+    /// The failure in words, in a language: its kind, HTTP status, message (as the server or
+    /// the system gave it) and the missing permission.
+    pub fn text(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        let code = serde_json::to_value(self.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        match self.http_status {
-            Some(code) => write!(f, "{kind} (HTTP {code}): {}", self.message)?,
-            None => write!(f, "{kind}: {}", self.message)?,
-        }
+        let kind = match (lang, self.kind) {
+            (Lang::En, _) => code,
+            (Lang::Ru, ReadErrorKind::Unauthorized) => "не авторизован (unauthorized)".into(),
+            (Lang::Ru, ReadErrorKind::Forbidden) => "доступ запрещён (forbidden)".into(),
+            (Lang::Ru, ReadErrorKind::Timeout) => "время ожидания истекло (timeout)".into(),
+            (Lang::Ru, ReadErrorKind::Unreachable) => "недоступен (unreachable)".into(),
+            (Lang::Ru, ReadErrorKind::ServerError) => "ошибка сервера (server_error)".into(),
+            (Lang::Ru, ReadErrorKind::Invalid) => "непонятный ответ (invalid)".into(),
+            (Lang::Ru, ReadErrorKind::NotCollected) => "не собрано (not_collected)".into(),
+        };
+        let mut text = match self.http_status {
+            Some(code) => format!("{kind} (HTTP {code}): {}", self.message),
+            None => format!("{kind}: {}", self.message),
+        };
         if let Some(perm) = &self.missing_permission {
-            write!(f, "; missing permission: {perm}")?;
+            text.push_str(&crate::tr!(
+                lang,
+                "; missing permission: {perm}",
+                "; не хватает права: {perm}",
+                perm = perm
+            ));
         }
-        Ok(())
+        text
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(crate::lang::Lang::En))
     }
 }
 

@@ -274,8 +274,8 @@ fn check_table_in_narrow_terminals_and_with_every_row() {
 }
 
 /// In Russian (`--lang ru`): the table at full width and in 60 columns (the status column
-/// widens to the longest Russian status), Markdown, and a not-ready DR platform whose steps and
-/// pair are shown.
+/// widens to the longest Russian status), Markdown, a DR platform whose steps and pair are
+/// shown, a ready platform, the plan and a diff.
 #[test]
 fn check_in_russian() {
     let _settings = settings().bind_to_scope();
@@ -305,6 +305,28 @@ fn check_in_russian() {
             );
         });
     }
+    assert_cmd_snapshot!(
+        "plan_russian",
+        acp().args([
+            "plan",
+            "--lang",
+            "ru",
+            "--snapshot",
+            "fixtures/not-ready-4.1",
+            "--color",
+            "never"
+        ])
+    );
+    assert_cmd_snapshot!(
+        "diff_russian",
+        acp().args([
+            "diff",
+            "--lang",
+            "ru",
+            "fixtures/ready-3.18",
+            "fixtures/not-ready-3.18"
+        ])
+    );
 }
 
 #[test]

@@ -4,17 +4,18 @@
 //! `--report-file`) or something `check --snapshot` reads (a snapshot file, a dump directory),
 //! which is checked first with the bundled pack its installed version chooses.
 
-use checker_core::lang::Lang;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use checker_core::lang::Lang;
 use checker_core::report::{Report, RuleResult, Status};
+use checker_core::tr;
 use clap::Parser;
 use serde_json::{Value, json};
 
 use crate::args::{Cli, Command, DiffArgs, DiffFormat};
 use crate::exit::{Exit, Failure};
-use crate::print;
+use crate::{print, render};
 
 /// At most this many changed facts are listed; the count says how many there are.
 const MAX_FACTS: usize = 200;
@@ -25,8 +26,8 @@ pub fn run(args: &DiffArgs, lang: Lang) -> Result<Exit, Failure> {
     let new = side(&args.new, lang)?;
     let diff = Diff::of(&old, &new);
     let text = match args.format {
-        DiffFormat::Table => diff.text(&old, &new, false),
-        DiffFormat::Markdown => diff.text(&old, &new, true),
+        DiffFormat::Table => diff.text(&old, &new, false, lang),
+        DiffFormat::Markdown => diff.text(&old, &new, true, lang),
         DiffFormat::Json => serde_json::to_string_pretty(&diff.json(&old, &new))
             .map(|j| format!("{j}\n"))
             .map_err(|e| Failure::Internal(format!("cannot serialise the diff: {e}")))?,
@@ -155,8 +156,10 @@ impl<'a> Diff<'a> {
     }
 
     /// The diff for people: plain text, or Markdown for a ticket.
-    fn text(&self, old: &Report, new: &Report, markdown: bool) -> String {
-        let heading = |title: &str, n: usize| {
+    fn text(&self, old: &Report, new: &Report, markdown: bool, lang: Lang) -> String {
+        let status = |status: Status| render::status_label(status, lang).to_lowercase();
+        let not_checked = || tr!(lang, "not checked", "не проверялось");
+        let heading = |title: String, n: usize| {
             if markdown {
                 format!("\n### {title} ({n})\n\n")
             } else {
@@ -175,7 +178,10 @@ impl<'a> Diff<'a> {
         } else {
             String::new()
         };
-        for (label, r) in [("Old", old), ("New", new)] {
+        for (label, r) in [
+            (tr!(lang, "Old", "Было"), old),
+            (tr!(lang, "New", "Стало"), new),
+        ] {
             out.push_str(&format!(
                 "{label}: {} (ACP {}, {}), {}{}\n",
                 r.source.location,
@@ -185,45 +191,63 @@ impl<'a> Diff<'a> {
                 if markdown { "  " } else { "" }
             ));
         }
-        out.push_str(&heading("New problems", self.new_problems.len()));
+        out.push_str(&heading(
+            tr!(lang, "New problems", "Новые проблемы"),
+            self.new_problems.len(),
+        ));
         for (was, now) in &self.new_problems {
-            let was = was.map_or("not checked".to_string(), |w| w.status.as_str().to_string());
-            out.push_str(&item(format!(
-                "{} {} [{}] (was {was}): {}",
-                now.status.as_str().to_uppercase(),
-                now.rule,
-                now.subject_text(),
-                now.message
+            let was = was.map_or_else(not_checked, |w| status(w.status));
+            out.push_str(&item(tr!(
+                lang,
+                "{status} {rule} [{subject}] (was {was}): {message}",
+                "{status} {rule} [{subject}] (было: {was}): {message}",
+                status = render::status_label(now.status, lang),
+                rule = now.rule,
+                subject = now.subject_text(),
+                was = was,
+                message = now.message
             )));
         }
-        out.push_str(&heading("Fixed", self.fixed.len()));
+        out.push_str(&heading(tr!(lang, "Fixed", "Исправлено"), self.fixed.len()));
         for (was, now) in &self.fixed {
-            let now = now.map_or("not checked".to_string(), |n| n.status.as_str().to_string());
-            out.push_str(&item(format!(
-                "{} [{}] (was {}, now {now})",
-                was.rule,
-                was.subject_text(),
-                was.status.as_str()
+            let now = now.map_or_else(not_checked, |n| status(n.status));
+            out.push_str(&item(tr!(
+                lang,
+                "{rule} [{subject}] (was {was}, now {now})",
+                "{rule} [{subject}] (было: {was}, стало: {now})",
+                rule = was.rule,
+                subject = was.subject_text(),
+                was = status(was.status),
+                now = now
             )));
         }
-        out.push_str(&heading("Still to fix", self.still.len()));
+        out.push_str(&heading(
+            tr!(lang, "Still to fix", "Ещё исправить"),
+            self.still.len(),
+        ));
         for r in &self.still {
             out.push_str(&item(format!(
                 "{} {} [{}]: {}",
-                r.status.as_str().to_uppercase(),
+                render::status_label(r.status, lang),
                 r.rule,
                 r.subject_text(),
                 r.message
             )));
         }
-        out.push_str(&heading("Changed facts", self.facts.len()));
+        out.push_str(&heading(
+            tr!(lang, "Changed facts", "Изменившиеся факты"),
+            self.facts.len(),
+        ));
         for (path, before, now) in self.facts.iter().take(MAX_FACTS) {
             out.push_str(&item(format!("{path}: {} → {}", brief(before), brief(now))));
         }
         if self.facts.len() > MAX_FACTS {
-            out.push_str(&item(format!(
-                "and {} more (-o json lists the first {MAX_FACTS} too)",
-                self.facts.len() - MAX_FACTS
+            out.push_str(&item(tr!(
+                lang,
+                "and {n} more (-o json lists the first {max} too)",
+                "и ещё {n} (-o json тоже перечисляет первые {max})",
+                n = self.facts.len() - MAX_FACTS,
+                max = MAX_FACTS
             )));
         }
         out

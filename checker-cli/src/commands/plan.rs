@@ -3,6 +3,8 @@
 //! list for people or as JSON (docs/plan-format.md), and exit as `check` would on what is held
 //! back.
 
+use checker_core::lang::Lang;
+use checker_core::tr;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style as Ansi};
@@ -69,8 +71,9 @@ fn paint(text: &str, ansi: Ansi, style: &Style) -> String {
 
 /// One note as a line: `WARN Rule (subject): message`, indented.
 fn note_line(out: &mut String, indent: &str, note: &Note, style: &Style) {
+    let lang = style.lang;
     let label = paint(
-        &note.status.as_str().to_uppercase(),
+        render::status_label(note.status, lang),
         render::status_style(note.status),
         style,
     );
@@ -80,9 +83,9 @@ fn note_line(out: &mut String, indent: &str, note: &Note, style: &Style) {
         .map(|s| format!(" ({s})"))
         .unwrap_or_default();
     let not_evaluated = if note.status == Status::Error {
-        "not evaluated: "
+        tr!(lang, "not evaluated: ", "не проверено: ")
     } else {
-        ""
+        String::new()
     };
     let _ = writeln!(
         out,
@@ -92,7 +95,7 @@ fn note_line(out: &mut String, indent: &str, note: &Note, style: &Style) {
 }
 
 /// The heading of a step.
-fn heading(step: &Step) -> String {
+fn heading(step: &Step, lang: Lang) -> String {
     let names = || {
         step.clusters
             .iter()
@@ -102,38 +105,85 @@ fn heading(step: &Step) -> String {
     };
     if step.done {
         let which = match step.kind {
-            StepKind::Standby => "The standby global cluster",
-            _ => "The global cluster",
+            StepKind::Standby => tr!(
+                lang,
+                "The standby global cluster",
+                "Резервный глобальный кластер"
+            ),
+            _ => tr!(lang, "The global cluster", "Глобальный кластер"),
         };
         return if step.held_back {
-            format!("{which} {}: upgraded, but not ready (see below)", names())
+            tr!(
+                lang,
+                "{which} {names}: upgraded, but not ready (see below)",
+                "{which} {names}: обновлён, но не готов (см. ниже)",
+                which = which,
+                names = names()
+            )
         } else {
-            format!("{which} {}: upgraded", names())
+            tr!(
+                lang,
+                "{which} {names}: upgraded",
+                "{which} {names}: обновлён",
+                which = which,
+                names = names()
+            )
         };
     }
     let mut text = match step.kind {
-        StepKind::Standby => format!(
-            "Upgrade the standby global cluster {} (disaster recovery), before the primary",
-            names()
+        StepKind::Standby => tr!(
+            lang,
+            "Upgrade the standby global cluster {names} (disaster recovery), before the primary",
+            "Обновите резервный глобальный кластер {names} (аварийное восстановление) до основного",
+            names = names()
         ),
-        StepKind::Global => format!("Upgrade the global cluster {}", names()),
+        StepKind::Global => tr!(
+            lang,
+            "Upgrade the global cluster {names}",
+            "Обновите глобальный кластер {names}",
+            names = names()
+        ),
         StepKind::WorkloadWave => {
             let count = step.clusters.len();
-            format!(
-                "Workload wave {} ({count} cluster{}): {}",
-                step.wave.unwrap_or_default(),
-                if count == 1 { "" } else { "s" },
-                names()
-            )
+            let wave = step.wave.unwrap_or_default();
+            match count {
+                1 => tr!(
+                    lang,
+                    "Workload wave {wave} (1 cluster): {names}",
+                    "Волна рабочих кластеров {wave} (кластеров: 1): {names}",
+                    wave = wave,
+                    names = names()
+                ),
+                _ => tr!(
+                    lang,
+                    "Workload wave {wave} ({count} clusters): {names}",
+                    "Волна рабочих кластеров {wave} (кластеров: {count}): {names}",
+                    wave = wave,
+                    count = count,
+                    names = names()
+                ),
+            }
         }
     };
     if step.held_back {
-        text.push_str(": HELD BACK (see below)");
+        text.push_str(&tr!(
+            lang,
+            ": HELD BACK (see below)",
+            ": ОТЛОЖЕН (см. ниже)"
+        ));
     }
     if step.waits_for_global {
-        text.push_str(match step.kind {
-            StepKind::Global => "; waits for the standby global (held back)",
-            _ => "; waits for the global side (held back)",
+        text.push_str(&match step.kind {
+            StepKind::Global => tr!(
+                lang,
+                "; waits for the standby global (held back)",
+                "; ждёт резервный глобальный кластер (отложен)"
+            ),
+            _ => tr!(
+                lang,
+                "; waits for the global side (held back)",
+                "; ждёт глобальные кластеры (отложены)"
+            ),
         });
     }
     text
@@ -141,23 +191,26 @@ fn heading(step: &Step) -> String {
 
 /// The plan as a numbered list of steps, then the held-back clusters and the verdict.
 fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
+    let lang = style.lang;
     let bold = Ansi::new().bold();
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}",
         paint(
-            &format!(
-                "Upgrade plan to ACP {}{} ({}), from {} {}: workload clusters in waves of at most {}",
-                report.target,
-                match report.phase {
+            &tr!(
+                lang,
+                "Upgrade plan to ACP {target}{phase} ({pack}), from {kind} {location}: workload clusters in waves of at most {size}",
+                "План обновления до ACP {target}{phase} ({pack}), источник: {kind} {location}: рабочие кластеры волнами не более чем по {size}",
+                target = report.target,
+                phase = match report.phase {
                     Phase::Pre => String::new(),
                     phase => format!(", --phase {phase}"),
                 },
-                report.pack.name,
-                report.source.kind,
-                report.source.location,
-                plan.wave_size
+                pack = report.pack.name,
+                kind = report.source.kind,
+                location = report.source.location,
+                size = plan.wave_size
             ),
             bold,
             style
@@ -165,7 +218,7 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
     );
     out.push('\n');
     for step in &plan.steps {
-        let _ = writeln!(out, "{}. {}", step.number, heading(step));
+        let _ = writeln!(out, "{}. {}", step.number, heading(step, lang));
         let wave = step.kind == StepKind::WorkloadWave;
         for cluster in &step.clusters {
             let indent = if wave {
@@ -177,8 +230,13 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
             if !cluster.checked {
                 let _ = writeln!(
                     out,
-                    "{indent}no check evaluated this cluster: check it on its own before \
-                     upgrading it"
+                    "{indent}{}",
+                    tr!(
+                        lang,
+                        "no check evaluated this cluster: check it on its own before upgrading it",
+                        "ни одна проверка не оценила этот кластер: проверьте его отдельно перед \
+                         обновлением"
+                    )
                 );
             }
             for note in &cluster.advisories {
@@ -192,23 +250,40 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
         .filter(|h| h.role == "workload")
         .count();
     if held_workloads > 0 && !plan.steps.iter().any(|s| s.kind == StepKind::WorkloadWave) {
-        let _ = writeln!(out, "No workload cluster is ready to upgrade.");
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(
+                lang,
+                "No workload cluster is ready to upgrade.",
+                "Ни один рабочий кластер не готов к обновлению."
+            )
+        );
     }
     if !plan.held_back.is_empty() {
         let _ = writeln!(
             out,
             "\n{}",
             paint(
-                &format!("Held back ({})", plan.held_back.len()),
+                &tr!(
+                    lang,
+                    "Held back ({n})",
+                    "Отложены ({n})",
+                    n = plan.held_back.len()
+                ),
                 bold,
                 style
             )
         );
         for held in &plan.held_back {
             let role = match held.role.as_str() {
-                "standby" => " (the standby global cluster)",
-                "global" => " (the global cluster)",
-                _ => "",
+                "standby" => tr!(
+                    lang,
+                    " (the standby global cluster)",
+                    " (резервный глобальный кластер)"
+                ),
+                "global" => tr!(lang, " (the global cluster)", " (глобальный кластер)"),
+                _ => String::new(),
             };
             let _ = writeln!(out, "- {}{role}", held.cluster);
             for reason in &held.reasons {
@@ -220,48 +295,83 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
     if !plan.upgraded.is_empty() {
         let _ = writeln!(
             out,
-            "Already at ACP {}, so in no wave: {}",
-            plan.target,
-            plan.upgraded.join(", ")
+            "{}",
+            tr!(
+                lang,
+                "Already at ACP {target}, so in no wave: {names}",
+                "Уже на ACP {target}, поэтому ни в одной волне: {names}",
+                target = plan.target,
+                names = plan.upgraded.join(", ")
+            )
         );
     }
     if !plan.not_checked.is_empty() {
         let _ = writeln!(
             out,
-            "Not checked (--clusters selected others), so in no step: {}",
-            plan.not_checked.join(", ")
+            "{}",
+            tr!(
+                lang,
+                "Not checked (--clusters selected others), so in no step: {names}",
+                "Не проверены (--clusters выбрал другие), поэтому ни в одном шаге: {names}",
+                names = plan.not_checked.join(", ")
+            )
         );
     }
     if !plan.excluded.is_empty() {
         let _ = writeln!(
             out,
-            "Excluded by the operator, not evaluated: {}",
-            plan.excluded.join(", ")
+            "{}",
+            tr!(
+                lang,
+                "Excluded by the operator, not evaluated: {names}",
+                "Исключены оператором, не проверялись: {names}",
+                names = plan.excluded.join(", ")
+            )
         );
     }
     let (word, colour, advice) = match plan.verdict {
         PlanVerdict::Ready => (
-            "READY",
+            tr!(lang, "READY", "ГОТОВО"),
             AnsiColor::Green,
-            "upgrade in this order, one step at a time",
+            tr!(
+                lang,
+                "upgrade in this order, one step at a time",
+                "обновляйте в этом порядке, по одному шагу"
+            ),
         ),
         PlanVerdict::Blocked => (
-            "BLOCKED",
+            tr!(lang, "BLOCKED", "ЗАБЛОКИРОВАНО"),
             AnsiColor::Red,
-            "fix the failed blockers of the held-back clusters (`acp-preflight check` says how), \
-             then plan again",
+            tr!(
+                lang,
+                "fix the failed blockers of the held-back clusters (`acp-preflight check` says \
+                 how), then plan again",
+                "исправьте проваленные блокирующие проверки отложенных кластеров (как — \
+                 говорит `acp-preflight check`) и составьте план снова"
+            ),
         ),
         PlanVerdict::Incomplete => (
-            "INCOMPLETE",
+            tr!(lang, "INCOMPLETE", "НЕ ЗАВЕРШЕНО"),
             AnsiColor::Magenta,
-            "the held-back clusters have checks that could not be evaluated; give what they \
-             need, then plan again",
+            tr!(
+                lang,
+                "the held-back clusters have checks that could not be evaluated; give what they \
+                 need, then plan again",
+                "у отложенных кластеров есть проверки, которые не удалось выполнить; дайте им \
+                 нужное и составьте план снова"
+            ),
         ),
     };
     let _ = writeln!(
         out,
-        "Verdict: {}: {advice}",
-        paint(word, bold.fg_color(Some(colour.into())), style)
+        "{}",
+        tr!(
+            lang,
+            "Verdict: {word}: {advice}",
+            "Вердикт: {word}: {advice}",
+            word = paint(&word, bold.fg_color(Some(colour.into())), style),
+            advice = advice
+        )
     );
     out
 }

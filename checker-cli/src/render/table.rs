@@ -50,7 +50,7 @@ fn rows(
         rule: r.rule.clone(),
         subject: r.subject_text(),
         message: match unreadable {
-            Some(u) if u.explains(r) => tr!(
+            Some(u) if u.explains(r, lang) => tr!(
                 lang,
                 "not evaluated: the global cluster could not be read (see above)",
                 "не проверено: глобальный кластер не удалось прочитать (см. выше)"
@@ -331,18 +331,22 @@ impl GlobalUnreadable {
             }
         };
         Some(GlobalUnreadable {
-            cause: platform.error.to_string(),
+            cause: platform.error.text(lang),
             cluster,
             fix,
         })
     }
 
     /// Whether a result's message is this failure.
-    fn explains(&self, result: &RuleResult) -> bool {
+    fn explains(&self, result: &RuleResult, lang: Lang) -> bool {
+        let on = tr!(
+            lang,
+            "on cluster {cluster}: ",
+            "на кластере {cluster}: ",
+            cluster = self.cluster
+        );
         result.status == Status::Error
-            && result
-                .message
-                .contains(&format!("on cluster {}: ", self.cluster))
+            && result.message.contains(&on)
             && result.message.contains(&self.cause)
     }
 }

@@ -10,7 +10,9 @@ use serde_json::{Value as Json, json};
 
 use crate::cel::values::to_cel;
 use crate::facts::{ClusterFacts, Fact, Facts, FamilyFact};
+use crate::lang::Lang;
 use crate::rules::{Phase, RulePack, Scope};
+use crate::tr;
 use crate::version::Version;
 
 /// A fact path that could not be established, and why.
@@ -29,6 +31,8 @@ pub(super) struct Bindings {
     /// families it reads: binding a variable copies all of it, and a cluster's nodes are large.
     pub cluster: Option<ClusterFields>,
     pub unavailable: Vec<Unavailable>,
+    /// The language of the causes.
+    pub lang: Lang,
 }
 
 /// The fields of the `cluster` variable: inventory fields, and the families rules read.
@@ -89,7 +93,7 @@ impl Bindings {
         match &family.fact {
             Fact::Known(value) => value.clone(),
             Fact::Unknown(error) => {
-                self.unavailable(path, error.to_string());
+                self.unavailable(path, error.text(self.lang));
                 Json::Null
             }
         }
@@ -170,8 +174,17 @@ fn cluster_fields(cluster: &ClusterFacts, used: &Used, bindings: &mut Bindings) 
 }
 
 /// The platform-wide variables shared by every rule.
-pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&str>) -> Bindings {
-    let mut bindings = Bindings::default();
+pub(super) fn global(
+    pack: &RulePack,
+    facts: &Facts,
+    used: &Used,
+    from: Option<&str>,
+    lang: Lang,
+) -> Bindings {
+    let mut bindings = Bindings {
+        lang,
+        ..Bindings::default()
+    };
     bindings.set("target", &json!(pack.target));
     bindings.set("phase", &json!(pack.phase.as_str()));
     let sources: Vec<&str> = pack.upgrade_paths.iter().map(|p| p.from.as_str()).collect();
@@ -191,7 +204,10 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&
     let clusters = match &facts.clusters {
         Fact::Known(_) if !used.clusters => Value::Null,
         Fact::Known(clusters) => {
-            let mut scratch = Bindings::default();
+            let mut scratch = Bindings {
+                lang,
+                ..Bindings::default()
+            };
             Value::List(Arc::new(
                 clusters
                     .iter()
@@ -200,7 +216,7 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&
             ))
         }
         Fact::Unknown(error) => {
-            bindings.unavailable("clusters", error.to_string());
+            bindings.unavailable("clusters", error.text(lang));
             Value::Null
         }
     };
@@ -212,6 +228,7 @@ pub(super) fn global(pack: &RulePack, facts: &Facts, used: &Used, from: Option<&
 /// source is the platform's installed version; in the later phases the platform is already at
 /// the target, so the source is the version the operator gives (`from`).
 fn upgrade(pack: &RulePack, facts: &Facts, from: Option<&str>, bindings: &mut Bindings) -> Json {
+    let lang = bindings.lang;
     let version = match (pack.phase, from) {
         (_, Some(from)) => from,
         (Phase::Pre, None) => {
@@ -219,13 +236,20 @@ fn upgrade(pack: &RulePack, facts: &Facts, from: Option<&str>, bindings: &mut Bi
             let version = match platform {
                 Some(Fact::Known(platform)) => platform.get("version").and_then(Json::as_str),
                 Some(Fact::Unknown(error)) => {
-                    bindings.unavailable("upgrade", error.to_string());
+                    bindings.unavailable("upgrade", error.text(lang));
                     return Json::Null;
                 }
                 None => None,
             };
             let Some(version) = version else {
-                bindings.unavailable("upgrade", "the platform version is unknown");
+                bindings.unavailable(
+                    "upgrade",
+                    tr!(
+                        lang,
+                        "the platform version is unknown",
+                        "версия платформы неизвестна"
+                    ),
+                );
                 return Json::Null;
             };
             version
@@ -233,8 +257,11 @@ fn upgrade(pack: &RulePack, facts: &Facts, from: Option<&str>, bindings: &mut Bi
         (phase, None) => {
             bindings.unavailable(
                 "upgrade",
-                format!(
-                    "the version the upgrade started from is not known in the {phase} phase: give --from VERSION or --baseline REPORT (the report of the check made before the upgrade)"
+                tr!(
+                    lang,
+                    "the version the upgrade started from is not known in the {phase} phase: give --from VERSION or --baseline REPORT (the report of the check made before the upgrade)",
+                    "в фазе {phase} неизвестна версия, с которой началось обновление: укажите --from VERSION или --baseline REPORT (отчёт проверки, сделанной до обновления)",
+                    phase = phase
                 ),
             );
             return Json::Null;
@@ -244,7 +271,12 @@ fn upgrade(pack: &RulePack, facts: &Facts, from: Option<&str>, bindings: &mut Bi
         Err(error) => {
             bindings.unavailable(
                 "upgrade",
-                format!("the platform version cannot be read: {error}"),
+                tr!(
+                    lang,
+                    "the platform version cannot be read: {error}",
+                    "версию платформы не удалось разобрать: {error}",
+                    error = error
+                ),
             );
             Json::Null
         }
@@ -276,7 +308,7 @@ pub(super) fn subjects(
             bindings: global.clone(),
         }]),
         Scope::Cluster => match &facts.clusters {
-            Fact::Unknown(error) => Err(error.to_string()),
+            Fact::Unknown(error) => Err(error.text(global.lang)),
             Fact::Known(clusters) => Ok(clusters
                 .iter()
                 .map(|cluster| {
@@ -289,7 +321,7 @@ pub(super) fn subjects(
                 })
                 .collect()),
         },
-        Scope::HostPath => Ok(platform_list(facts, "host", "paths")?
+        Scope::HostPath => Ok(platform_list(facts, "host", "paths", global.lang)?
             .map(|probe| {
                 let mut bindings = global.clone();
                 bindings.set("path", probe);
@@ -305,7 +337,7 @@ pub(super) fn subjects(
                 }
             })
             .collect()),
-        Scope::ControlPlaneNode => Ok(platform_list(facts, "control_plane", "nodes")?
+        Scope::ControlPlaneNode => Ok(platform_list(facts, "control_plane", "nodes", global.lang)?
             .map(|node| {
                 let mut bindings = global.clone();
                 bindings.set("node", node);
@@ -332,6 +364,7 @@ fn platform_list<'f>(
     facts: &'f Facts,
     family: &str,
     field: &str,
+    lang: Lang,
 ) -> Result<impl Iterator<Item = &'f Json>, String> {
     match facts.platform.get(family).map(|f| &f.fact) {
         Some(Fact::Known(value)) => Ok(value
@@ -339,8 +372,13 @@ fn platform_list<'f>(
             .and_then(Json::as_array)
             .into_iter()
             .flatten()),
-        Some(Fact::Unknown(error)) => Err(error.to_string()),
-        None => Err(format!("no {family} facts were collected")),
+        Some(Fact::Unknown(error)) => Err(error.text(lang)),
+        None => Err(tr!(
+            lang,
+            "no {family} facts were collected",
+            "факты {family} не собраны",
+            family = family
+        )),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn evaluate_selected(pack: &RulePack, facts: &Facts, options: &Options) -> V
     let excluded = &options.excluded;
     let lang = options.lang;
     let used = bindings::Used::by(pack);
-    let global = bindings::global(pack, facts, &used, options.from.as_deref());
+    let global = bindings::global(pack, facts, &used, options.from.as_deref(), lang);
     // Subjects depend only on the scope: build each scope's once, not once per rule.
     let mut by_scope: BTreeMap<Scope, Result<Vec<Subject>, String>> = BTreeMap::new();
     let mut results: Vec<RuleResult> = Vec::new();

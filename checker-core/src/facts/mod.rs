@@ -133,16 +133,26 @@ impl FactError {
     }
 }
 
+impl FactError {
+    /// The failure in words, in a language: `could not read nodes on cluster prod-2: …`.
+    pub fn text(&self, lang: crate::lang::Lang) -> String {
+        match (&self.resource, &self.cluster) {
+            (Some(resource), Some(cluster)) => crate::tr!(
+                lang,
+                "could not read {resource} on cluster {cluster}: {error}",
+                "не удалось прочитать {resource} на кластере {cluster}: {error}",
+                resource = resource,
+                cluster = cluster,
+                error = self.error.text(lang)
+            ),
+            _ => self.error.message.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for FactError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.resource, &self.cluster) {
-            (Some(resource), Some(cluster)) => write!(
-                f,
-                "could not read {resource} on cluster {cluster}: {}",
-                self.error
-            ),
-            _ => f.write_str(&self.error.message),
-        }
+        f.write_str(&self.text(crate::lang::Lang::En))
     }
 }
 
