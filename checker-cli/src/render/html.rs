@@ -1,0 +1,681 @@
+//! One self-contained HTML page for people: the verdict, the counts, the problems with their
+//! fixes, a clusters × rules matrix coloured by status, the platform and host results, the
+//! exclusions and waivers, the DR pair, and every result with what was observed and expected.
+//!
+//! The page loads nothing: its CSS and its small script are inline, and a Content Security
+//! Policy of `default-src 'none'` forbids any request, so it works air-gapped and from a ticket
+//! attachment. It is fully readable with scripts off; the script only adds the status and
+//! severity filters, and marks `<body data-ready>` (with the time it took, `data-ready-ms`)
+//! when it has run. Every text from the report is escaped; the output is a pure function of
+//! the report (no clock, no randomness), so it is snapshot-tested like the other formats.
+//!
+//! The matrix has a row per cluster and a column per cluster-scope rule: with 200 clusters and
+//! 40 rules it scrolls down, not sideways, its rule headers and cluster names stay in view
+//! (sticky), and each cell is one letter whose tooltip is the result's message.
+
+use std::fmt::Write as _;
+
+use checker_core::report::{Report, RuleResult, Status, Verdict};
+use checker_core::rules::{Phase, Severity};
+
+use super::{
+    excluded, problems, summary_line, table, verdict_line, verdict_word, waived, waived_text,
+};
+
+/// The statuses in the order the page lists them (what needs attention first).
+const STATUSES: [Status; 8] = [
+    Status::Fail,
+    Status::Error,
+    Status::Warn,
+    Status::Info,
+    Status::Waived,
+    Status::Excluded,
+    Status::Skipped,
+    Status::Pass,
+];
+
+/// The severities, most serious first.
+const SEVERITIES: [Severity; 3] = [Severity::Blocker, Severity::Warning, Severity::Info];
+
+const STYLE: &str = r#"
+:root{--fail:#c62828;--error:#8e24aa;--warn:#ef8f00;--info:#0277bd;--pass:#2e7d32;--skipped:#9e9e9e;--excluded:#bdbdbd;--waived:#3949ab;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:14px;color:#212121}
+body{margin:0 1.5em 2em}
+h1{font-size:1.5em;margin:.8em 0 .2em}
+h2{font-size:1.2em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
+.meta{color:#555;margin:.2em 0}
+.verdict{font-size:1.25em;font-weight:600;padding:.6em .8em;border-radius:4px;color:#fff;margin:.8em 0 .4em}
+.verdict.ready{background:var(--pass)}.verdict.not_ready{background:var(--fail)}.verdict.incomplete{background:var(--error)}
+.preview,.insecure{background:#fff3e0;border-left:4px solid var(--warn);padding:.4em .8em}
+code,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.92em}
+.counts{display:flex;flex-wrap:wrap;gap:.4em;padding:0;list-style:none}
+.counts li{padding:.2em .6em;border-radius:3px;background:#f2f2f2}
+.badge{display:inline-block;min-width:1.3em;padding:0 .3em;border-radius:3px;color:#fff;font-weight:600;text-align:center;font-size:.85em}
+.s-fail{background:var(--fail);color:#fff}.s-error{background:var(--error);color:#fff}.s-warn{background:var(--warn);color:#fff}.s-info{background:var(--info);color:#fff}.s-pass{background:#c8e6c9;color:#1b5e20}.s-skipped{background:#eee;color:#888}.s-excluded{background:#e0e0e0;color:#555}.s-waived{background:var(--waived);color:#fff}
+#filters{border:1px solid #ddd;border-radius:4px;padding:.4em .8em;margin:.8em 0}
+#filters label{margin-right:.9em;white-space:nowrap}
+table{border-collapse:collapse}
+table.list{width:100%}
+table.list th,table.list td{border-bottom:1px solid #e5e5e5;padding:.3em .5em;text-align:left;vertical-align:top}
+table.list a{word-break:break-all}
+nav a{margin-right:1em}
+table.list th{background:#fafafa}
+.off{display:none}
+.wrap{display:inline-block;max-width:100%;max-height:85vh;overflow:auto;border:1px solid #ddd}
+table.matrix{font-size:12px}
+table.matrix th,table.matrix td{border:1px solid #fff;padding:0}
+table.matrix thead th{position:sticky;top:0;background:#fafafa;z-index:1;vertical-align:bottom;font-weight:500}
+table.matrix thead th.rule{writing-mode:vertical-rl;transform:rotate(180deg);padding:.4em 0;text-align:left;white-space:nowrap}
+table.matrix th.cluster{position:sticky;left:0;background:#fafafa;text-align:left;padding:0 .6em;white-space:nowrap;z-index:2;font-weight:500}
+table.matrix thead th.cluster{z-index:3}
+table.matrix td{width:1.7em;min-width:1.7em;height:1.5em;text-align:center;font-weight:600}
+table.matrix td.none{background:#f7f7f7}
+table.matrix td.off{display:table-cell;background:#f7f7f7;color:transparent}
+details>summary{cursor:pointer;font-weight:600;margin:.6em 0}
+"#;
+
+/// The filters: every element with `data-status` and `data-severity` is hidden (a matrix cell
+/// blanked) unless both are checked; a matrix row with no cell left is hidden.
+const SCRIPT: &str = r#"
+(function () {
+  var body = document.body;
+  var form = document.getElementById('filters');
+  var boxes = form.querySelectorAll('input[type=checkbox]');
+  var items = document.querySelectorAll('[data-status][data-severity]');
+  var rows = document.querySelectorAll('table.matrix tbody tr');
+  function apply() {
+    var on = {};
+    boxes.forEach(function (b) { on[b.name + ':' + b.value] = b.checked; });
+    items.forEach(function (el) {
+      var shown = on['status:' + el.dataset.status] !== false &&
+        on['severity:' + el.dataset.severity] !== false;
+      el.classList.toggle('off', !shown);
+    });
+    rows.forEach(function (row) {
+      row.hidden = !row.querySelector('td[data-status]:not(.off)');
+    });
+  }
+  form.addEventListener('change', apply);
+  form.hidden = false;
+  apply();
+  body.setAttribute('data-ready', 'true');
+  body.setAttribute('data-ready-ms', performance.now().toFixed(1));
+  window.addEventListener('load', function () {
+    var nav = performance.getEntriesByType('navigation')[0];
+    if (nav) {
+      body.setAttribute('data-dom-content-loaded-ms', nav.domContentLoadedEventEnd.toFixed(1));
+      body.setAttribute('data-load-ms', nav.loadEventStart.toFixed(1));
+    }
+  });
+})();
+"#;
+
+/// The HTML report.
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024 + report.results.len() * 600);
+    let title = format!(
+        "acp-preflight: {} for ACP {}",
+        verdict_word(report),
+        report.target
+    );
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n\
+         </head>\n<body>\n",
+        esc(&report.tool.name),
+        esc(&report.tool.version),
+        esc(&title)
+    );
+    header(&mut out, report, &title);
+    counts(&mut out, report);
+    // The sections, each empty when the report has nothing for it, and a link to each other.
+    type Section = fn(&mut String, &Report);
+    let sections: [(&str, &str, Section); 8] = [
+        ("problems", "To fix", problem_list),
+        ("context", "DR pair and host", context),
+        ("matrix", "Clusters × rules", matrix),
+        ("platform", "Platform and host", elsewhere),
+        ("excluded", "Not evaluated", excluded_list),
+        ("waived", "Waived", waived_list),
+        ("rules", "Rules", rules),
+        ("results", "Every result", every_result),
+    ];
+    let written: Vec<(&str, &str, String)> = sections
+        .into_iter()
+        .map(|(id, label, section)| {
+            let mut text = String::new();
+            section(&mut text, report);
+            (id, label, text)
+        })
+        .filter(|(_, _, text)| !text.is_empty())
+        .collect();
+    out.push_str("<nav>");
+    for (id, label, _) in &written {
+        let _ = write!(out, "<a href=\"#{id}\">{label}</a>");
+    }
+    out.push_str("</nav>\n");
+    filters(&mut out);
+    for (_, _, text) in &written {
+        out.push_str(text);
+    }
+    let _ = write!(
+        out,
+        "<p class=\"meta\" id=\"summary-end\">{}</p>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        esc(&summary_line(report))
+    );
+    out
+}
+
+/// Text made safe for HTML content and attribute values.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The one-letter status of a matrix cell.
+fn letter(status: Status) -> char {
+    match status {
+        Status::Pass => 'P',
+        Status::Fail => 'F',
+        Status::Warn => 'W',
+        Status::Info => 'I',
+        Status::Error => 'E',
+        Status::Skipped => 'S',
+        Status::Excluded => 'X',
+        Status::Waived => 'V',
+    }
+}
+
+/// The status as a coloured badge.
+fn badge(status: Status) -> String {
+    format!(
+        "<span class=\"badge s-{}\">{}</span>",
+        status.as_str(),
+        status.as_str().to_uppercase()
+    )
+}
+
+/// The attributes the filters read.
+fn filtered(result: &RuleResult) -> String {
+    format!(
+        "data-status=\"{}\" data-severity=\"{}\"",
+        result.status.as_str(),
+        result.severity
+    )
+}
+
+/// The observed value as text: a string as it is, anything else as compact JSON, nothing for
+/// null (not evaluated).
+fn observed(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A link to a rule's documentation; only web addresses are links.
+fn docs_link(docs: &str) -> String {
+    if docs.starts_with("https://") || docs.starts_with("http://") {
+        format!("<a href=\"{0}\">{0}</a>", esc(docs))
+    } else {
+        esc(docs)
+    }
+}
+
+/// The title, where the facts came from, and the verdict.
+fn header(out: &mut String, report: &Report, title: &str) {
+    let version = report
+        .facts
+        .family("platform")
+        .and_then(|p| p.get("version"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("(version unknown)");
+    let phase = match report.phase {
+        Phase::Pre => "pre (before the upgrade)",
+        Phase::Workload => "workload (the workload clusters, after the global)",
+        Phase::Post => "post (after the upgrade)",
+    };
+    let _ = writeln!(out, "<header>\n<h1>{}</h1>", esc(title));
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">{} {}: ACP <b>{}</b> → <b>{}</b>{}, phase {}, pack <code>{}</code> \
+         ({})</p>",
+        esc(&report.tool.name),
+        esc(&report.tool.version),
+        esc(version),
+        esc(&report.target),
+        report
+            .from
+            .as_ref()
+            .map(|f| format!(", upgrade from {}", esc(f)))
+            .unwrap_or_default(),
+        phase,
+        esc(&report.pack.name),
+        esc(&report.pack.origin)
+    );
+    let collected = if report.source.collected_at.is_empty() {
+        String::new()
+    } else {
+        format!(", collected {}", esc(&report.source.collected_at))
+    };
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">Facts from {} <code>{}</code>{collected}.</p>",
+        esc(&report.source.kind),
+        esc(&report.source.location)
+    );
+    if let Some(why) = &report.pack.chosen {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">Target {}: {}</p>",
+            esc(&report.target),
+            esc(why)
+        );
+    }
+    if report.pack.preview {
+        let _ = writeln!(
+            out,
+            "<p class=\"preview\">Preview: the {} pack follows pre-release documentation; its \
+             checks may change before ACP {} is released.</p>",
+            esc(&report.pack.name),
+            esc(&report.target)
+        );
+    }
+    if report.source.insecure_skip_tls_verify {
+        out.push_str(
+            "<p class=\"insecure\">Warning: TLS verification was turned off while \
+             collecting.</p>\n",
+        );
+    }
+    let class = match report.verdict {
+        Verdict::Ready => "ready",
+        Verdict::NotReady => "not_ready",
+        Verdict::Incomplete => "incomplete",
+    };
+    let _ = writeln!(
+        out,
+        "<p class=\"verdict {class}\" id=\"verdict\">Verdict: {}</p>\n<p id=\"summary\">{}</p>\n\
+         </header>",
+        esc(&verdict_line(report)),
+        esc(&summary_line(report))
+    );
+}
+
+/// The counts per status.
+fn counts(out: &mut String, report: &Report) {
+    let s = &report.summary;
+    let _ = write!(
+        out,
+        "<ul class=\"counts\" id=\"counts\"><li>{} results</li>",
+        s.total
+    );
+    for status in STATUSES {
+        let n = report.results.iter().filter(|r| r.status == status).count();
+        if n > 0 || !matches!(status, Status::Waived | Status::Excluded) {
+            let _ = write!(out, "<li>{} {n}</li>", badge(status));
+        }
+    }
+    out.push_str("</ul>\n");
+}
+
+/// The filter checkboxes, hidden until the script shows them (they need it).
+fn filters(out: &mut String) {
+    out.push_str("<form id=\"filters\" hidden>\n<div>Status: ");
+    for status in STATUSES {
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" name=\"status\" value=\"{0}\" checked> {1}</label>",
+            status.as_str(),
+            badge(status)
+        );
+    }
+    out.push_str("</div>\n<div>Severity: ");
+    for severity in SEVERITIES {
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" name=\"severity\" value=\"{severity}\" checked> \
+             {severity}</label>"
+        );
+    }
+    out.push_str("</div>\n</form>\n");
+}
+
+/// What to fix, failed blockers first: message, observed and expected, the fix and its docs.
+fn problem_list(out: &mut String, report: &Report) {
+    let problems = problems(report);
+    if problems.is_empty() {
+        out.push_str(
+            "<section id=\"problems\">\n<h2>To fix</h2>\n<p>Nothing: no check failed, warned or \
+             could not be evaluated.</p>\n</section>\n",
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"problems\">\n<h2>To fix ({}, blockers first)</h2>\n<table class=\"list\">\n\
+         <thead><tr><th>Status</th><th>Rule</th><th>Subject</th><th>Found</th><th>Observed</th>\
+         <th>Expected</th><th>Fix</th></tr></thead>\n<tbody>",
+        problems.len()
+    );
+    for r in problems {
+        let fix = if r.status == Status::Error {
+            "Make this check possible (see the cause), then run the check again.".to_string()
+        } else {
+            format!("{}<br>docs: {}", esc(&r.remediation), docs_link(&r.docs))
+        };
+        let _ = writeln!(
+            out,
+            "<tr {}><td>{}<br>{}</td><td><code>{}</code><br>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"mono\">{}</td><td>{}</td><td>{fix}</td></tr>",
+            filtered(r),
+            badge(r.status),
+            r.severity,
+            esc(&r.rule),
+            esc(&r.title),
+            esc(&r.subject_text()),
+            esc(&r.message),
+            esc(&observed(&r.observed)),
+            esc(&r.expected)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The DR pair and the checking host, when the report has their facts.
+fn context(out: &mut String, report: &Report) {
+    let host = table::checking_host(report);
+    let pair = table::dr_pair(report);
+    if host.is_none() && pair.is_none() {
+        return;
+    }
+    out.push_str("<section id=\"context\">\n");
+    if let Some(pair) = pair {
+        let text = pair.trim_end();
+        let text = text.strip_prefix("DR pair: ").unwrap_or(text);
+        let _ = writeln!(out, "<h2>DR pair</h2>\n<p id=\"dr-pair\">{}</p>", esc(text));
+    }
+    if let Some(host) = host {
+        let _ = writeln!(
+            out,
+            "<h2>Checking host</h2>\n<p id=\"checking-host\">{}</p>",
+            esc(host.trim_end())
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+/// The clusters × rules matrix of the cluster-scope results.
+fn matrix(out: &mut String, report: &Report) {
+    let of_clusters: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| r.subject.contains_key("cluster"))
+        .collect();
+    if of_clusters.is_empty() {
+        return;
+    }
+    let mut clusters: Vec<&str> = Vec::new();
+    let mut rules: Vec<&RuleResult> = Vec::new();
+    for r in &of_clusters {
+        let cluster = r.subject["cluster"].as_str();
+        if !clusters.contains(&cluster) {
+            clusters.push(cluster);
+        }
+        if !rules.iter().any(|first| first.rule == r.rule) {
+            rules.push(r);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"matrix\">\n<h2>Clusters × rules ({} clusters, {} rules)</h2>\n\
+         <p class=\"meta\">One row per cluster, one column per rule; hover over a cell for \
+         its message. {}</p>\n<div class=\"wrap\">\n<table class=\"matrix\">\n<thead><tr>\
+         <th class=\"cluster\">Cluster</th>",
+        clusters.len(),
+        rules.len(),
+        STATUSES
+            .iter()
+            .map(|s| format!("{} {}", letter(*s), s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for r in &rules {
+        let _ = write!(
+            out,
+            "<th class=\"rule\" title=\"{} ({})\">{}</th>",
+            esc(&r.title),
+            r.severity,
+            esc(&r.rule)
+        );
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    // Results per (cluster, rule), found by index rather than by a scan per cell.
+    let mut cells: Vec<Vec<Vec<&RuleResult>>> = vec![vec![Vec::new(); rules.len()]; clusters.len()];
+    for r in &of_clusters {
+        let row = clusters
+            .iter()
+            .position(|c| *c == r.subject["cluster"])
+            .unwrap_or(0);
+        let col = rules.iter().position(|f| f.rule == r.rule).unwrap_or(0);
+        cells[row][col].push(r);
+    }
+    for (cluster, row) in clusters.iter().zip(&cells) {
+        let _ = write!(out, "<tr><th class=\"cluster\">{}</th>", esc(cluster));
+        for of_cell in row {
+            // The most important result of the cell shows; the tooltip has them all.
+            let Some(shown) = of_cell
+                .iter()
+                .min_by_key(|r| STATUSES.iter().position(|s| *s == r.status))
+            else {
+                out.push_str("<td class=\"none\"></td>");
+                continue;
+            };
+            let tip = of_cell
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} on {}: {}: {}",
+                        r.rule,
+                        r.subject_text(),
+                        r.status.as_str(),
+                        r.message
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let _ = write!(
+                out,
+                "<td class=\"s-{}\" {} title=\"{}\">{}</td>",
+                shown.status.as_str(),
+                filtered(shown),
+                esc(&tip),
+                letter(shown.status)
+            );
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n</section>\n");
+}
+
+/// The results that are not of a cluster: the platform's, the host paths', the waivers'.
+fn elsewhere(out: &mut String, report: &Report) {
+    let rest: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| !r.subject.contains_key("cluster") && r.status != Status::Excluded)
+        .collect();
+    if rest.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"platform\">\n<h2>Platform and host ({})</h2>\n<table class=\"list\">\n\
+         <thead><tr><th>Status</th><th>Rule</th><th>Subject</th><th>Found</th><th>Step</th></tr>\
+         </thead>\n<tbody>",
+        rest.len()
+    );
+    for r in rest {
+        let _ = writeln!(
+            out,
+            "<tr {}><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            filtered(r),
+            badge(r.status),
+            esc(&r.rule),
+            esc(&r.subject_text()),
+            esc(&r.message),
+            esc(r.step.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// What the operator excluded.
+fn excluded_list(out: &mut String, report: &Report) {
+    let excluded = excluded(report);
+    if excluded.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"excluded\">\n<h2>Not evaluated, as asked</h2>\n<ul>\n");
+    for r in excluded {
+        let _ = writeln!(
+            out,
+            "<li {}><code>{}</code> {}</li>",
+            filtered(r),
+            esc(&r.rule),
+            esc(&r.message)
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+/// The waived results: the accepted risks, whose and until when.
+fn waived_list(out: &mut String, report: &Report) {
+    let waived = waived(report);
+    if waived.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"waived\">\n<h2>Waived (accepted risks)</h2>\n<ul>\n");
+    for r in waived {
+        let _ = writeln!(out, "<li {}>{}</li>", filtered(r), esc(&waived_text(r)));
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+/// Every rule of the report once: title, severity, step, counts, fix and docs.
+fn rules(out: &mut String, report: &Report) {
+    let mut rules: Vec<&RuleResult> = Vec::new();
+    for r in &report.results {
+        if !rules.iter().any(|first| first.rule == r.rule) {
+            rules.push(r);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"rules\">\n<details>\n<summary>Rules ({})</summary>\n<table class=\"list\">\n\
+         <thead><tr><th>Rule</th><th>Severity</th><th>Results</th><th>Fix</th></tr></thead>\n\
+         <tbody>",
+        rules.len()
+    );
+    for first in rules {
+        let mut tally = String::new();
+        for status in STATUSES {
+            let n = report
+                .results
+                .iter()
+                .filter(|r| r.rule == first.rule && r.status == status)
+                .count();
+            if n > 0 {
+                let _ = write!(tally, "{} {n} ", badge(status));
+            }
+        }
+        let step = first
+            .step
+            .as_ref()
+            .map(|s| format!("<br>{}", esc(s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code><br>{}{step}</td><td>{}</td><td>{}</td><td>{}<br>docs: {}</td>\
+             </tr>",
+            esc(&first.rule),
+            esc(&first.title),
+            first.severity,
+            tally.trim_end(),
+            esc(&first.remediation),
+            docs_link(&first.docs)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</details>\n</section>\n");
+}
+
+/// Every result, in report order, with what was observed and expected.
+fn every_result(out: &mut String, report: &Report) {
+    let _ = writeln!(
+        out,
+        "<section id=\"results\">\n<details>\n<summary>Every result ({})</summary>\n\
+         <table class=\"list\">\n<thead><tr><th>Status</th><th>Rule</th><th>Subject</th>\
+         <th>Found</th><th>Observed</th><th>Expected</th></tr></thead>\n<tbody>",
+        report.results.len()
+    );
+    for r in &report.results {
+        let _ = writeln!(
+            out,
+            "<tr class=\"result\" {} data-rule=\"{}\" data-subject=\"{}\"><td>{}</td><td><code>{}\
+             </code></td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
+            filtered(r),
+            esc(&r.rule),
+            esc(&r.subject_text()),
+            badge(r.status),
+            esc(&r.rule),
+            esc(&r.subject_text()),
+            esc(&r.message),
+            esc(&observed(&r.observed)),
+            esc(&r.expected)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</details>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_special_character_is_escaped() {
+        assert_eq!(
+            esc(r#"<script>alert("x" & 'y')</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+        );
+        assert_eq!(esc("plain → text"), "plain → text");
+    }
+
+    #[test]
+    fn only_web_addresses_are_links() {
+        assert_eq!(
+            docs_link("https://docs.example.com/a?b=1&c=2"),
+            "<a href=\"https://docs.example.com/a?b=1&amp;c=2\">https://docs.example.com/a?b=1&amp;c=2</a>"
+        );
+        assert_eq!(docs_link("javascript:alert(1)"), "javascript:alert(1)");
+    }
+
+    #[test]
+    fn observed_values_read_as_text() {
+        assert_eq!(observed(&serde_json::Value::Null), "");
+        assert_eq!(observed(&serde_json::json!("v1.30.8")), "v1.30.8");
+        assert_eq!(observed(&serde_json::json!(["a", 1])), r#"["a",1]"#);
+    }
+}
