@@ -487,3 +487,47 @@ fn html_makes_no_network_request_and_its_script_runs() {
         "the filters are shown"
     );
 }
+
+#[test]
+fn html_filters_hide_what_is_unchecked() {
+    // The page with a probe after its script: uncheck pass, skipped and info as a person would,
+    // then count what is still shown.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let page = not_ready_page(tmp.path());
+    let probe = r#"<script>
+(function () {
+  var form = document.getElementById('filters');
+  ['pass', 'skipped', 'info'].forEach(function (v) {
+    form.querySelector('input[name=status][value=' + v + ']').checked = false;
+  });
+  form.dispatchEvent(new Event('change'));
+  function shown(selector) {
+    return Array.prototype.filter.call(document.querySelectorAll(selector), function (e) {
+      return getComputedStyle(e).display !== 'none';
+    }).length;
+  }
+  var blank = Array.prototype.filter.call(
+    document.querySelectorAll('table.matrix td[data-status=pass]'),
+    function (e) { return getComputedStyle(e).color === 'rgba(0, 0, 0, 0)'; }).length;
+  document.body.setAttribute('data-probe', 'pass ' + shown('tr.result[data-status=pass]') +
+    ', fail ' + shown('tr.result[data-status=fail]') + ', blank ' + blank + ', rows hidden ' +
+    document.querySelectorAll('table.matrix tbody tr[hidden]').length);
+})();
+</script></body>"#;
+    let html = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(&page, html.replace("</body>", probe)).expect("write");
+    let dom = run_chromium(
+        &["--dump-dom".to_string()],
+        &page,
+        &tmp.path().join("profile"),
+    );
+    // No passing result listed, the 8 failures still there, the 31 passing cells of the matrix
+    // blanked, and dcs-1 (nothing but pass, skipped and info) out of the matrix.
+    assert!(
+        dom.contains("data-probe=\"pass 0, fail 8, blank 31, rows hidden 1\""),
+        "{}",
+        dom.lines()
+            .find(|l| l.contains("data-probe"))
+            .unwrap_or(&dom)
+    );
+}

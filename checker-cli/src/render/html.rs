@@ -59,7 +59,7 @@ table.list th,table.list td{border-bottom:1px solid #e5e5e5;padding:.3em .5em;te
 table.list a{word-break:break-all}
 nav a{margin-right:1em}
 table.list th{background:#fafafa}
-.off{display:none}
+section{content-visibility:auto;contain-intrinsic-size:auto 40em}
 .wrap{display:inline-block;max-width:100%;max-height:85vh;overflow:auto;border:1px solid #ddd}
 table.matrix{font-size:12px}
 table.matrix th,table.matrix td{border:1px solid #fff;padding:0}
@@ -69,34 +69,38 @@ table.matrix th.cluster{position:sticky;left:0;background:#fafafa;text-align:lef
 table.matrix thead th.cluster{z-index:3}
 table.matrix td{width:1.7em;min-width:1.7em;height:1.5em;text-align:center;font-weight:600}
 table.matrix td.none{background:#f7f7f7}
-table.matrix td.off{display:table-cell;background:#f7f7f7;color:transparent}
 details>summary{cursor:pointer;font-weight:600;margin:.6em 0}
 "#;
 
-/// The filters: every element with `data-status` and `data-severity` is hidden (a matrix cell
-/// blanked) unless both are checked; a matrix row with no cell left is hidden.
+/// The filters: unchecking a status or a severity puts a class on `<body>` (`no-s-pass`,
+/// `no-v-info`) that the style turns into hidden rows and blanked matrix cells, so the script
+/// does no work per result when the page opens; a matrix row with no cell left is hidden when a
+/// filter changes.
 const SCRIPT: &str = r#"
 (function () {
   var body = document.body;
   var form = document.getElementById('filters');
   var boxes = form.querySelectorAll('input[type=checkbox]');
-  var items = document.querySelectorAll('[data-status][data-severity]');
   var rows = document.querySelectorAll('table.matrix tbody tr');
   function apply() {
-    var on = {};
-    boxes.forEach(function (b) { on[b.name + ':' + b.value] = b.checked; });
-    items.forEach(function (el) {
-      var shown = on['status:' + el.dataset.status] !== false &&
-        on['severity:' + el.dataset.severity] !== false;
-      el.classList.toggle('off', !shown);
+    var off = {};
+    boxes.forEach(function (b) {
+      var name = 'no-' + (b.name === 'status' ? 's' : 'v') + '-' + b.value;
+      body.classList.toggle(name, !b.checked);
+      off[b.name + ':' + b.value] = !b.checked;
     });
     rows.forEach(function (row) {
-      row.hidden = !row.querySelector('td[data-status]:not(.off)');
+      var any = false;
+      for (var i = 0; i < row.cells.length && !any; i++) {
+        var d = row.cells[i].dataset;
+        any = d.status !== undefined && !off['status:' + d.status] &&
+          !off['severity:' + d.severity];
+      }
+      row.hidden = !any;
     });
   }
   form.addEventListener('change', apply);
   form.hidden = false;
-  apply();
   body.setAttribute('data-ready', 'true');
   body.setAttribute('data-ready-ms', performance.now().toFixed(1));
   window.addEventListener('load', function () {
@@ -108,6 +112,28 @@ const SCRIPT: &str = r#"
   });
 })();
 "#;
+
+/// The style rules of the filters: what `no-s-STATUS` and `no-v-SEVERITY` on `<body>` hide.
+fn filter_style() -> String {
+    let mut hidden = Vec::new();
+    let mut blank = Vec::new();
+    for status in STATUSES {
+        let s = status.as_str();
+        hidden.push(format!("body.no-s-{s} [data-status={s}]"));
+        blank.push(format!("body.no-s-{s} table.matrix td[data-status={s}]"));
+    }
+    for severity in SEVERITIES {
+        hidden.push(format!("body.no-v-{severity} [data-severity={severity}]"));
+        blank.push(format!(
+            "body.no-v-{severity} table.matrix td[data-severity={severity}]"
+        ));
+    }
+    format!(
+        "{}{{display:none}}\n{}{{display:table-cell;background:#f7f7f7;color:transparent}}\n",
+        hidden.join(","),
+        blank.join(",")
+    )
+}
 
 /// The HTML report.
 pub fn render(report: &Report) -> String {
@@ -123,11 +149,12 @@ pub fn render(report: &Report) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n\
+         <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>{STYLE}{}</style>\n\
          </head>\n<body>\n",
         esc(&report.tool.name),
         esc(&report.tool.version),
-        esc(&title)
+        esc(&title),
+        filter_style()
     );
     header(&mut out, report, &title);
     counts(&mut out, report);
