@@ -1,6 +1,7 @@
-//! The report formats (`-o yaml|sarif|junit|github|markdown`, `--output-file FORMAT=PATH`) and
-//! the gate policy (`--fail-on`): snapshots on fixtures, SARIF against the official schema,
-//! the same results, verdict and exclusions in every format, and exit codes in every format.
+//! The report formats (`-o yaml|sarif|junit|github|markdown|html`, `--output-file
+//! FORMAT=PATH`) and the gate policy (`--fail-on`): snapshots on fixtures, SARIF against the
+//! official schema, the same results, verdict and exclusions in every format, and exit codes in
+//! every format.
 
 use std::collections::BTreeMap;
 
@@ -56,7 +57,7 @@ fn every_format_of_the_snapshot_fixtures() {
     let _settings = settings().bind_to_scope();
     for (name, extra) in SNAPSHOT_FIXTURES {
         let dir = format!("fixtures/{name}");
-        for format in ["sarif", "junit", "github", "markdown"] {
+        for format in ["sarif", "junit", "github", "markdown", "html"] {
             with_suffix(&format!("{name}-{format}"), || {
                 assert_cmd_snapshot!(
                     "check_format",
@@ -265,6 +266,35 @@ fn every_format_shows_the_same_results_verdict_and_exclusions() {
         assert_eq!(rows, results.len() - count("excluded"), "{name}: rows");
         assert!(md.contains("- `ClusterRunning` "), "{name}: exclusion");
 
+        // HTML: a row per result in the list of every result, in order, with its status; the
+        // exclusion; the verdict and summary lines.
+        let html = check(&name, &args, "html");
+        assert_eq!(html.code, json.code, "{name}: html exit code");
+        let page = &html.stdout;
+        let html_results: Vec<(String, String)> = page
+            .lines()
+            .filter_map(|l| l.strip_prefix("<tr class=\"result\" data-status=\""))
+            .map(|l| {
+                let (status, rest) = l.split_once('"').expect("status");
+                let rule = rest
+                    .split_once("data-rule=\"")
+                    .and_then(|(_, r)| r.split_once('"'))
+                    .expect("rule")
+                    .0;
+                (rule.to_string(), status.to_string())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = results
+            .iter()
+            .map(|(rule, _, status)| (rule.clone(), status.clone()))
+            .collect();
+        assert_eq!(html_results, expected, "{name}: HTML results");
+        assert!(
+            page.contains("<h2>Not evaluated, as asked</h2>")
+                && page.contains("<code>ClusterRunning</code>"),
+            "{name}: HTML exclusion"
+        );
+
         // The verdict line, exclusion included, is the same in every human format.
         let table = check(&name, &args, "table");
         let verdict = table
@@ -286,6 +316,22 @@ fn every_format_shows_the_same_results_verdict_and_exclusions() {
             xml.contains(&verdict.replace('<', "&lt;").replace('>', "&gt;")),
             "{name}: junit verdict"
         );
+        let escaped = |text: &str| {
+            text.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;")
+        };
+        assert!(
+            page.contains(&format!("Verdict: {}</p>", escaped(&verdict))),
+            "{name}: html verdict"
+        );
+        let summary = table.stdout.lines().last().expect("the summary line");
+        assert!(
+            page.contains(&escaped(summary)),
+            "{name}: html summary line {summary}"
+        );
     }
 }
 
@@ -304,6 +350,8 @@ fn several_outputs_at_once_and_their_usage_errors() {
         &format!("JUnit={}", path("junit.xml")),
         "--output-file",
         "markdown=-",
+        "--output-file",
+        &format!("html={}", path("report.html")),
         "--report-file",
         &path("report.json"),
     ]);
@@ -316,6 +364,7 @@ fn several_outputs_at_once_and_their_usage_errors() {
     for (file, starts) in [
         ("out.sarif", "{"),
         ("junit.xml", "<?xml"),
+        ("report.html", "<!DOCTYPE html>"),
         ("report.json", "{"),
     ] {
         let text = std::fs::read_to_string(path(file)).expect(file);
@@ -338,7 +387,8 @@ fn several_outputs_at_once_and_their_usage_errors() {
         ),
         (
             &["--output-file", "xml=a.xml"],
-            "`xml` is not a format (formats: table, json, yaml, sarif, junit, github, markdown)",
+            "`xml` is not a format (formats: table, json, yaml, sarif, junit, github, markdown, \
+             html)",
         ),
         (&["--output-file", "sarif"], "expected FORMAT=PATH"),
         (
@@ -383,7 +433,7 @@ fn the_gate_policy_decides_the_exit_code_in_every_format() {
     let mut seen = BTreeMap::new();
     for (name, policy, code) in cases {
         for format in [
-            "table", "json", "sarif", "junit", "github", "markdown", "yaml",
+            "table", "json", "sarif", "junit", "github", "markdown", "yaml", "html",
         ] {
             let args = vec!["--fail-on".to_string(), policy.to_string()];
             let run = check(name, &args, format);

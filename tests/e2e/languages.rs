@@ -62,7 +62,7 @@ fn the_flag_then_the_locale_choose_the_language() {
 #[test]
 fn every_human_format_speaks_russian() {
     // (format, what it must say)
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
             "table",
             &["Вердикт: НЕ ГОТОВО", "Что сделать", "Кластеры", "ПРОВАЛ"],
@@ -76,6 +76,14 @@ fn every_human_format_speaks_russian() {
             ],
         ),
         ("github", &["Вердикт: НЕ ГОТОВО", "Как исправить:"]),
+        (
+            "html",
+            &[
+                "<html lang=\"ru\">",
+                "Вердикт: НЕ ГОТОВО",
+                "Кластеры × правила",
+            ],
+        ),
         ("junit", &["Kubernetes"]),
     ];
     for (format, says) in cases {

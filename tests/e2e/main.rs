@@ -5,6 +5,7 @@ mod common;
 mod diff;
 mod faults;
 mod formats;
+mod html;
 mod languages;
 mod live;
 mod offline;

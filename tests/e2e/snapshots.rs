@@ -274,7 +274,7 @@ fn check_table_in_narrow_terminals_and_with_every_row() {
 }
 
 /// In Russian (`--lang ru`): the table at full width and in 60 columns (the status column
-/// widens to the longest Russian status), Markdown, a DR platform whose steps and pair are
+/// widens to the longest Russian status), Markdown, HTML, a DR platform whose steps and pair are
 /// shown, a ready platform, the plan and a diff.
 #[test]
 fn check_in_russian() {
@@ -284,6 +284,7 @@ fn check_in_russian() {
         ("table", "140", "not-ready-4.1", "table"),
         ("table-60", "60", "not-ready-4.1", "table"),
         ("markdown", "140", "not-ready-4.1", "markdown"),
+        ("html", "140", "not-ready-4.1", "html"),
         ("dr-table", "140", "dr-3.18", "table"),
         ("ready-table", "140", "ready-4.3", "table"),
     ];

@@ -4,6 +4,7 @@
 //! the verdict and the exclusions; the words of the verdict are [`verdict_line`]'s.
 
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -37,6 +38,8 @@ pub enum Format {
     Github,
     /// Markdown, for tickets and pull-request comments.
     Markdown,
+    /// One self-contained HTML page for people (no network needed to open it).
+    Html,
 }
 
 impl Format {
@@ -91,6 +94,7 @@ pub fn render(
         Format::Junit => junit::render(report, gate),
         Format::Github => Ok(github::render(report, gate)),
         Format::Markdown => Ok(markdown::render(report)),
+        Format::Html => Ok(html::render(report)),
     }
 }
 
@@ -133,7 +137,7 @@ pub(crate) fn waived_text(result: &RuleResult, lang: Lang) -> String {
 }
 
 /// `MinioDiskSpace on cp-1:/cpaas/minio`.
-fn on(result: &RuleResult, lang: Lang) -> String {
+pub(crate) fn on(result: &RuleResult, lang: Lang) -> String {
     tr!(
         lang,
         "{rule} on {subject}",

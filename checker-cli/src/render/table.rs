@@ -353,7 +353,7 @@ impl GlobalUnreadable {
 
 /// The DR pair, when a standby was checked: both globals (name, VIP, version) and which one
 /// the platform domain resolves to, from the report's `dr` facts.
-fn dr_pair(report: &Report) -> Option<String> {
+pub(super) fn dr_pair(report: &Report) -> Option<String> {
     let lang = report.language;
     let dr = report.facts.family("dr")?;
     if dr.get("configured")?.as_bool() != Some(true) {
@@ -445,7 +445,7 @@ fn dr_pair(report: &Report) -> Option<String> {
 /// Before the upgrade, whether the host the host checks were made on is a global
 /// control-plane node (the upgrade stores data on every one's `/cpaas/minio`), from the
 /// report's `host` facts; nothing when that cannot be told.
-fn checking_host(report: &Report) -> Option<String> {
+pub(super) fn checking_host(report: &Report) -> Option<String> {
     if report.phase != Phase::Pre {
         return None;
     }

@@ -66,6 +66,9 @@ pub struct Args {
     /// Also write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Keep the wide fleet's HTML report (the page whose open time is measured) as FILE.
+    #[arg(long, value_name = "FILE")]
+    pub keep_html: Option<PathBuf>,
 }
 
 /// The `fleet-bench` command line that reproduces a run with these arguments.

@@ -4,7 +4,8 @@
 //! In one run, on one test API server per fleet, with the same latency per request:
 //! 1. the wide fleet (a global cluster and `--clusters` workload clusters of `--nodes` nodes):
 //!    the real `acp-preflight check` (warm-up runs, then the median of `--runs` runs), its API
-//!    requests per cluster and its peak RSS;
+//!    requests per cluster and its peak RSS; the HTML report of its dump (size, and open time
+//!    in headless Chromium when it is installed);
 //! 2. the request-bound floor: the same request list replayed over `--connections` concurrent
 //!    keep-alive HTTPS connections;
 //! 3. the same reads with a sequential kubectl script (on `--kubectl-clusters` workload clusters,
@@ -15,13 +16,14 @@
 //!
 //! The parts of the binary: `args` (the flags), `bench` (the temporary directory, the served
 //! fleets, the measured children), `wide_fleet` and `big_global` (what is measured on each
-//! fleet), `check_runs` (the runs of `acp-preflight check`), `results` (the JSON), `targets` and
+//! fleet), `check_runs` (the runs of `acp-preflight check`), `html_report` (the HTML report), `results` (the JSON), `targets` and
 //! `report` (the table).
 
 mod args;
 mod bench;
 mod big_global;
 mod check_runs;
+mod html_report;
 mod report;
 mod results;
 mod targets;

@@ -126,6 +126,27 @@ pub fn print_table(results: &Results) {
         }
         None => row("sequential kubectl script", "not run".to_string()),
     }
+    if let Some(h) = &f.html {
+        row(
+            "HTML report (--output-file html=)",
+            format!("{:.2} MB, {} results", h.bytes as f64 / 1e6, h.results),
+        );
+        if let (Some(ready), Some(dcl), Some(load)) = (
+            h.median_ready_ms,
+            h.median_dom_content_loaded_ms,
+            h.median_load_ms,
+        ) {
+            row(
+                "HTML report open in headless Chromium",
+                format!(
+                    "load {load:.0} ms (DOMContentLoaded {dcl:.0} ms, script ready {ready:.0} \
+                     ms); process {:.3} s vs {:.3} s for an empty page",
+                    h.median_process_secs.unwrap_or(0.0),
+                    h.median_empty_process_secs.unwrap_or(0.0)
+                ),
+            );
+        }
+    }
     if let Some(b) = &results.big_global {
         let counts = |c: &RequestCounts| {
             format!(

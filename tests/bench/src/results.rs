@@ -55,6 +55,31 @@ pub struct FleetResults {
     pub kubectl: Option<KubectlResults>,
     /// kubectl script time (extrapolated to the fleet) over median check wall time.
     pub kubectl_over_check: Option<f64>,
+    /// The HTML report of `check --snapshot` of the dump: its size and its open time.
+    pub html: Option<HtmlResults>,
+}
+
+/// The HTML report of the fleet (`--output-file html=PATH`) and how long headless Chromium
+/// takes to open it (medians of the runs after a warm-up; `None` without Chromium).
+#[derive(Debug, Default, Serialize)]
+pub struct HtmlResults {
+    /// Size of the file.
+    pub bytes: usize,
+    /// Results listed on the page.
+    pub results: usize,
+    /// `chromium --version`.
+    pub chromium: Option<String>,
+    /// From navigation start to the end of the page's script (filters set up).
+    pub median_ready_ms: Option<f64>,
+    /// From navigation start to the end of `DOMContentLoaded`.
+    pub median_dom_content_loaded_ms: Option<f64>,
+    /// From navigation start to the load event.
+    pub median_load_ms: Option<f64>,
+    pub max_load_ms: Option<f64>,
+    /// Wall time of the whole `chromium --headless --dump-dom` process on the page.
+    pub median_process_secs: Option<f64>,
+    /// The same on an empty page: the browser's own start and stop.
+    pub median_empty_process_secs: Option<f64>,
 }
 
 /// Runs of `acp-preflight check`: wall and CPU times, peak RSS, and the last report's verdict.

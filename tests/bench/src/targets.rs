@@ -10,6 +10,11 @@ const TARGET_FLEET_SECS: f64 = 2.0;
 const TARGET_FLOOR_RATIO: f64 = 1.5;
 /// Peak RSS of the check of the big global cluster, in MB.
 const TARGET_RSS_MB: f64 = 100.0;
+/// Size of the wide fleet's HTML report ("a few MB at most"), in MB.
+const TARGET_HTML_MB: f64 = 5.0;
+/// Time from navigation start to the load event of the wide fleet's HTML report in headless
+/// Chromium ("well under a second"), in ms.
+const TARGET_HTML_LOAD_MS: f64 = 500.0;
 
 /// Each target with what was measured for it (`pending` when it was not). `page_size`: the
 /// objects per list page of the measured check.
@@ -132,6 +137,31 @@ pub fn targets(
             format!("{:.1} MB", b.check.max_rss_mb)
         }),
         met: big.map(|b| b.check.max_rss_mb < TARGET_RSS_MB),
+    });
+    let html = fleet.html.as_ref();
+    list.push(TargetResult {
+        what: format!("HTML report of the {clusters}-cluster fleet, size"),
+        target: format!("<= {TARGET_HTML_MB} MB"),
+        measured: html.map_or("pending".to_string(), |h| {
+            format!("{:.2} MB ({} results)", h.bytes as f64 / 1e6, h.results)
+        }),
+        met: html.map(|h| (h.bytes as f64 / 1e6) <= TARGET_HTML_MB),
+    });
+    let load = html.and_then(|h| h.median_load_ms);
+    list.push(TargetResult {
+        what: format!("HTML report of the {clusters}-cluster fleet, open in headless Chromium"),
+        target: format!("load event < {TARGET_HTML_LOAD_MS} ms (median)"),
+        measured: load.map_or("pending".to_string(), |l| {
+            format!(
+                "{l:.0} ms (DOMContentLoaded {:.0} ms, script ready {:.0} ms, slowest load {:.0} \
+                 ms)",
+                html.and_then(|h| h.median_dom_content_loaded_ms)
+                    .unwrap_or(0.0),
+                html.and_then(|h| h.median_ready_ms).unwrap_or(0.0),
+                html.and_then(|h| h.max_load_ms).unwrap_or(0.0)
+            )
+        }),
+        met: load.map(|l| l < TARGET_HTML_LOAD_MS),
     });
     list
 }

@@ -1,5 +1,5 @@
 //! The wide fleet (a global cluster and `--clusters` workload clusters of `--nodes` nodes):
-//! `check --snapshot` of its dump, the live check, the request-bound floor (its request list
+//! `check --snapshot` of its dump and its HTML report, the live check, the request-bound floor (its request list
 //! replayed over `--connections` connections) and the sequential kubectl script.
 
 use std::path::Path;
@@ -36,6 +36,7 @@ impl Bench {
         let served = self.serve(fleet, "wide")?;
 
         let offline = self.offline_runs(&served)?;
+        let html = self.html_report(&self.work.path().join("dump"), pending)?;
         let check = if live {
             Some(self.check_runs(&served, "wide fleet")?)
         } else {
@@ -90,6 +91,7 @@ impl Bench {
             check_over_floor,
             kubectl,
             kubectl_over_check,
+            html,
         })
     }
 
