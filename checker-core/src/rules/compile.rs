@@ -1,8 +1,8 @@
 //! Compiling one rule in the context of its pack: parameters typed, `requires` resolved, every
 //! expression compiled and its fact paths checked against the variables of its scope.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::diagnostics::Diagnostic;
 use super::spec::{IncludeSpec, LocalText, RuleSpec, TextSpec};
@@ -289,7 +289,7 @@ struct Compiler<'a, 'd> {
 
 impl Compiler<'_, '_> {
     fn expr(&mut self, field: &str, source: &str) -> Option<Expr> {
-        let program = match crate::cel::compile(source) {
+        let program = match compiled(source) {
             Ok(program) => program,
             Err(error) => {
                 self.diagnostics.push(
@@ -311,7 +311,7 @@ impl Compiler<'_, '_> {
         }
         ok.then(|| Expr {
             source: source.to_string(),
-            program: Arc::new(program),
+            program,
         })
     }
 
@@ -370,7 +370,6 @@ impl Compiler<'_, '_> {
             return self.one_template(field, text.en()).map(Localized::only);
         };
         let en = self.one_template(&format!("{field}.en"), &both.en);
-        let ru = self.one_template(&format!("{field}.ru"), &both.ru);
         let (holes_en, holes_ru) = (holes(&both.en), holes(&both.ru));
         if holes_en != holes_ru {
             let list = |holes: Vec<&String>| {
@@ -393,7 +392,10 @@ impl Compiler<'_, '_> {
                 .push(self.source.diag(&format!("{field}.ru"), problem));
             return None;
         }
-        Some(Localized { en: en?, ru })
+        // The same holes: the Russian shows the English's compiled expressions.
+        let en = en?;
+        let ru = same_holes(&both.ru, &en);
+        Some(Localized { en, ru })
     }
 
     fn one_template(&mut self, field: &str, text: &str) -> Option<Template> {
@@ -421,6 +423,51 @@ impl Compiler<'_, '_> {
         }
         ok.then_some(Template { parts })
     }
+}
+
+/// A CEL expression compiled, once per text: the packs share most rules, and parsing is most
+/// of the time it takes to load them.
+fn compiled(source: &str) -> Result<Arc<cel::Program>, String> {
+    static PROGRAMS: OnceLock<Mutex<HashMap<String, Arc<cel::Program>>>> = OnceLock::new();
+    let programs = PROGRAMS.get_or_init(Mutex::default);
+    let known = programs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(source)
+        .cloned();
+    if let Some(program) = known {
+        return Ok(program);
+    }
+    let program = Arc::new(crate::cel::compile(source)?);
+    programs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(source.to_string(), Arc::clone(&program));
+    Ok(program)
+}
+
+/// A template whose holes are those of `compiled` (the same expressions, in any order), with
+/// their compiled expressions: `None` when one is not there.
+fn same_holes(text: &str, compiled: &Template) -> Option<Template> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            parts.push(TemplatePart::Text(rest[..start].to_string()));
+        }
+        let len = rest[start + 2..].find("}}")?;
+        let source = rest[start + 2..start + 2 + len].trim();
+        let expr = compiled.parts.iter().find_map(|part| match part {
+            TemplatePart::Expr(expr) if expr.source == source => Some(expr.clone()),
+            _ => None,
+        })?;
+        parts.push(TemplatePart::Expr(expr));
+        rest = &rest[start + 2 + len + 2..];
+    }
+    if !rest.is_empty() {
+        parts.push(TemplatePart::Text(rest.to_string()));
+    }
+    Some(Template { parts })
 }
 
 /// The expressions of a template's `{{ expr }}` holes, trimmed.

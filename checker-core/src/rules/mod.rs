@@ -119,6 +119,14 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 4] = [
+        Scope::Platform,
+        Scope::Cluster,
+        Scope::HostPath,
+        Scope::ControlPlaneNode,
+    ];
+
     /// Whether the rules of this scope are host checks, which `--skip-host` excludes: they
     /// measure the filesystems of the host or of the global control-plane nodes.
     pub fn is_host(self) -> bool {

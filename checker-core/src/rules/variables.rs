@@ -76,12 +76,51 @@ pub fn schemas<'p>(
     upgrade_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
     rule_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
 ) -> BTreeMap<&'static str, Json> {
+    let mut vars = fact_vars(scope);
+    vars.extend(pack_vars(upgrade_params, rule_params));
+    vars
+}
+
+/// The variables of the fact model visible in `scope`.
+fn fact_vars(scope: Scope) -> BTreeMap<&'static str, Json> {
     let facts = fact_schemas();
     let mut vars: BTreeMap<&'static str, Json> = facts
         .iter()
         .filter(|(name, _)| **name != "cluster")
         .map(|(name, schema)| (*name, schema.clone()))
         .collect();
+    match scope {
+        Scope::Platform => {}
+        Scope::Cluster => {
+            vars.insert("cluster", facts["cluster"].clone());
+        }
+        Scope::HostPath => {
+            if let Some(path) = facts
+                .get("host")
+                .and_then(|h| h.pointer("/properties/paths/items"))
+            {
+                vars.insert("path", path.clone());
+            }
+        }
+        Scope::ControlPlaneNode => {
+            if let Some(node) = facts
+                .get("control_plane")
+                .and_then(|c| c.pointer("/properties/nodes/items"))
+            {
+                vars.insert("node", node.clone());
+            }
+        }
+    }
+    vars
+}
+
+/// The variables a pack and a rule give: the target, the phase, the upgrade path with the
+/// pack's parameters, and the rule's parameters.
+fn pack_vars<'p>(
+    upgrade_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
+    rule_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
+) -> BTreeMap<&'static str, Json> {
+    let mut vars = BTreeMap::new();
     vars.insert(
         "target",
         json!({"type": "string", "description": "The pack's target ACP version, e.g. `4.1`."}),
@@ -123,41 +162,36 @@ pub fn schemas<'p>(
         params["properties"][name] = typed(*kind);
     }
     vars.insert("params", params);
-    match scope {
-        Scope::Platform => {}
-        Scope::Cluster => {
-            vars.insert("cluster", facts["cluster"].clone());
-        }
-        Scope::HostPath => {
-            if let Some(path) = facts
-                .get("host")
-                .and_then(|h| h.pointer("/properties/paths/items"))
-            {
-                vars.insert("path", path.clone());
-            }
-        }
-        Scope::ControlPlaneNode => {
-            if let Some(node) = facts
-                .get("control_plane")
-                .and_then(|c| c.pointer("/properties/nodes/items"))
-            {
-                vars.insert("node", node.clone());
-            }
-        }
-    }
     vars
 }
 
-/// Samples of every variable visible in `scope`, for checking fact paths at load time.
+/// Samples of every variable visible in `scope`, for checking fact paths at load time. The
+/// fact model's are sampled once per scope (every rule of every pack is checked against them).
 pub fn samples<'p>(
     scope: Scope,
     upgrade_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
     rule_params: impl IntoIterator<Item = (&'p String, &'p ParamType)>,
 ) -> BTreeMap<&'static str, Json> {
-    schemas(scope, upgrade_params, rule_params)
-        .into_iter()
-        .map(|(name, schema)| (name, schema_tools::sample(&schema)))
-        .collect()
+    static FACT_SAMPLES: OnceLock<BTreeMap<Scope, BTreeMap<&'static str, Json>>> = OnceLock::new();
+    let by_scope = FACT_SAMPLES.get_or_init(|| {
+        Scope::ALL
+            .iter()
+            .map(|scope| {
+                let samples = fact_vars(*scope)
+                    .into_iter()
+                    .map(|(name, schema)| (name, schema_tools::sample(&schema)))
+                    .collect();
+                (*scope, samples)
+            })
+            .collect()
+    });
+    let mut samples = by_scope.get(&scope).cloned().unwrap_or_default();
+    samples.extend(
+        pack_vars(upgrade_params, rule_params)
+            .into_iter()
+            .map(|(name, schema)| (name, schema_tools::sample(&schema))),
+    );
+    samples
 }
 
 /// Every fact path a rule can read, in any scope, with type and meaning, for the rule docs.
