@@ -27,6 +27,59 @@ fn html_of(dir: &Path, args: &[&str]) -> String {
     run.stdout
 }
 
+/// `plan --output-file html=FILE` adds the plan to the page: its steps, the held-back clusters
+/// with their reasons and its verdict, in the page's language; `check`'s page has no plan.
+#[test]
+fn the_plan_s_page_shows_the_plan() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let snapshot = fixture("not-ready-4.1").display().to_string();
+    // (language, what the plan section says)
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "en",
+            &[
+                "Upgrade plan: workload clusters in waves of at most 20",
+                "Upgrade the global cluster global: HELD BACK (see below)",
+                "Held back (3)",
+                "<b>prod-2</b> (workload)",
+                "BLOCKED: fix the failed blockers",
+            ],
+        ),
+        (
+            "ru",
+            &[
+                "План обновления: рабочие кластеры волнами не более чем по 20",
+                "Обновите глобальный кластер global: ОТЛОЖЕН (см. ниже)",
+                "Отложены (3)",
+                "ЗАБЛОКИРОВАНО",
+            ],
+        ),
+    ];
+    for (lang, says) in cases {
+        let file = tmp.path().join(format!("plan-{lang}.html"));
+        let output = format!("html={}", file.display());
+        let run = acp(&[
+            "plan",
+            "--lang",
+            lang,
+            "--snapshot",
+            &snapshot,
+            "--output-file",
+            &output,
+        ]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let html = std::fs::read_to_string(&file).expect("the page");
+        assert_eq!(html.matches("<section id=\"plan\">").count(), 1, "{lang}");
+        for text in says {
+            assert!(html.contains(text), "{lang}: no {text:?}");
+        }
+        // The reasons a cluster is held back are the report's results.
+        assert!(html.contains("<code>KafkaKRaftMode</code>"), "{lang}");
+    }
+    let check = html_of(&fixture("not-ready-4.1"), &[]);
+    assert!(!check.contains("<section id=\"plan\">"));
+}
+
 #[test]
 fn every_text_of_the_report_is_escaped() {
     // A ResourcePatch named like markup: its name is in a message, an observed value and a

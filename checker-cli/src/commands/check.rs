@@ -3,6 +3,7 @@
 
 use checker_core::engine::{Exclusions, Options};
 use checker_core::lang::Lang;
+use checker_core::plan::UpgradePlan;
 use checker_core::report::Report;
 use std::path::Path;
 
@@ -140,7 +141,7 @@ fn baseline_version(file: &Path, pack: &RulePack) -> Result<String, Failure> {
 
 /// Writes the report files, prints the report on stdout in its format, and picks the exit code.
 fn emit(report: &Report, args: &CheckArgs, style: &Style) -> Result<Exit, Failure> {
-    let stdout = write_files(report, args)?;
+    let stdout = write_files(report, args, None)?;
     let stdout = stdout.unwrap_or(args.format.unwrap_or(Format::Table));
     print(&render::render(stdout, report, style, args.fail_on)?)?;
     let github =
@@ -154,7 +155,12 @@ fn emit(report: &Report, args: &CheckArgs, style: &Style) -> Result<Exit, Failur
 /// Writes every report file (`--output-file FORMAT=PATH`, `--report-file`) and says which
 /// format `--output-file FORMAT=-` asked for on stdout. Two outputs on stdout, or two on one
 /// file, are a usage error, found before anything is written.
-pub fn write_files(report: &Report, args: &CheckArgs) -> Result<Option<Format>, Failure> {
+/// With a plan (`plan`), the HTML page shows it too.
+pub fn write_files(
+    report: &Report,
+    args: &CheckArgs,
+    plan: Option<&UpgradePlan>,
+) -> Result<Option<Format>, Failure> {
     let mut files: Vec<(Format, &Path)> = Vec::new();
     let mut stdout = None;
     for output in &args.output_file {
@@ -183,7 +189,10 @@ pub fn write_files(report: &Report, args: &CheckArgs) -> Result<Option<Format>, 
         }
     }
     for (format, path) in files {
-        let text = render::render(format, report, &Style::plain(), args.fail_on)?;
+        let text = match (format, plan) {
+            (Format::Html, Some(plan)) => render::html_with_plan(report, plan),
+            _ => render::render(format, report, &Style::plain(), args.fail_on)?,
+        };
         std::fs::write(path, text).map_err(|e| {
             Failure::Usage(format!(
                 "cannot write the {} report to {}: {e}",

@@ -3,12 +3,11 @@
 //! list for people or as JSON (docs/plan-format.md), and exit as `check` would on what is held
 //! back.
 
-use checker_core::lang::Lang;
 use checker_core::tr;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style as Ansi};
-use checker_core::plan::{self, Note, PlanVerdict, Platform, Step, StepKind, UpgradePlan};
+use checker_core::plan::{self, Note, PlanVerdict, Platform, StepKind, UpgradePlan};
 use checker_core::report::{Report, Status};
 use checker_core::rules::Phase;
 
@@ -21,14 +20,14 @@ use crate::render::{self, Format, Style};
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, style: &Style) -> Result<Exit, Failure> {
     let (loaded, report) = check::evaluate(&args.check, style.lang)?;
-    if check::write_files(&report, &args.check)?.is_some() {
+    let platform = Platform::of(&report, &loaded.snapshot);
+    let plan = plan::plan(&report, &platform, args.wave_size).map_err(Failure::Usage)?;
+    if check::write_files(&report, &args.check, Some(&plan))?.is_some() {
         return Err(Failure::Usage(
             "--output-file FORMAT=-: plan prints the plan on stdout; write the report to a file"
                 .to_string(),
         ));
     }
-    let platform = Platform::of(&report, &loaded.snapshot);
-    let plan = plan::plan(&report, &platform, args.wave_size).map_err(Failure::Usage)?;
     let text = match args.check.format.unwrap_or(Format::Table) {
         Format::Table => table(&plan, &report, style),
         Format::Json => serde_json::to_string_pretty(&plan)
@@ -94,101 +93,6 @@ fn note_line(out: &mut String, indent: &str, note: &Note, style: &Style) {
     );
 }
 
-/// The heading of a step.
-fn heading(step: &Step, lang: Lang) -> String {
-    let names = || {
-        step.clusters
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if step.done {
-        let which = match step.kind {
-            StepKind::Standby => tr!(
-                lang,
-                "The standby global cluster",
-                "Резервный глобальный кластер"
-            ),
-            _ => tr!(lang, "The global cluster", "Глобальный кластер"),
-        };
-        return if step.held_back {
-            tr!(
-                lang,
-                "{which} {names}: upgraded, but not ready (see below)",
-                "{which} {names}: обновлён, но не готов (см. ниже)",
-                which = which,
-                names = names()
-            )
-        } else {
-            tr!(
-                lang,
-                "{which} {names}: upgraded",
-                "{which} {names}: обновлён",
-                which = which,
-                names = names()
-            )
-        };
-    }
-    let mut text = match step.kind {
-        StepKind::Standby => tr!(
-            lang,
-            "Upgrade the standby global cluster {names} (disaster recovery), before the primary",
-            "Обновите резервный глобальный кластер {names} (аварийное восстановление) до основного",
-            names = names()
-        ),
-        StepKind::Global => tr!(
-            lang,
-            "Upgrade the global cluster {names}",
-            "Обновите глобальный кластер {names}",
-            names = names()
-        ),
-        StepKind::WorkloadWave => {
-            let count = step.clusters.len();
-            let wave = step.wave.unwrap_or_default();
-            match count {
-                1 => tr!(
-                    lang,
-                    "Workload wave {wave} (1 cluster): {names}",
-                    "Волна рабочих кластеров {wave} (кластеров: 1): {names}",
-                    wave = wave,
-                    names = names()
-                ),
-                _ => tr!(
-                    lang,
-                    "Workload wave {wave} ({count} clusters): {names}",
-                    "Волна рабочих кластеров {wave} (кластеров: {count}): {names}",
-                    wave = wave,
-                    count = count,
-                    names = names()
-                ),
-            }
-        }
-    };
-    if step.held_back {
-        text.push_str(&tr!(
-            lang,
-            ": HELD BACK (see below)",
-            ": ОТЛОЖЕН (см. ниже)"
-        ));
-    }
-    if step.waits_for_global {
-        text.push_str(&match step.kind {
-            StepKind::Global => tr!(
-                lang,
-                "; waits for the standby global (held back)",
-                "; ждёт резервный глобальный кластер (отложен)"
-            ),
-            _ => tr!(
-                lang,
-                "; waits for the global side (held back)",
-                "; ждёт глобальные кластеры (отложены)"
-            ),
-        });
-    }
-    text
-}
-
 /// The plan as a numbered list of steps, then the held-back clusters and the verdict.
 fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
     let lang = style.lang;
@@ -218,7 +122,7 @@ fn table(plan: &UpgradePlan, report: &Report, style: &Style) -> String {
     );
     out.push('\n');
     for step in &plan.steps {
-        let _ = writeln!(out, "{}. {}", step.number, heading(step, lang));
+        let _ = writeln!(out, "{}. {}", step.number, render::plan_heading(step, lang));
         let wave = step.kind == StepKind::WorkloadWave;
         for cluster in &step.clusters {
             let indent = if wave {

@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use checker_core::lang::Lang;
+use checker_core::plan::{Note, PlanVerdict, UpgradePlan};
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use checker_core::rules::{Phase, Severity};
 use checker_core::tr;
@@ -72,6 +73,7 @@ table.matrix thead th.cluster{z-index:3}
 table.matrix td{width:1.7em;min-width:1.7em;height:1.5em;text-align:center;font-weight:600}
 table.matrix td.none{background:#f7f7f7}
 details>summary{cursor:pointer;font-weight:600;margin:.6em 0}
+ol.steps>li{margin:.3em 0}ol.steps li.held{color:var(--fail)}ol.steps ul,ul.held-back ul{color:#212121;font-size:.95em}
 "#;
 
 /// The filters: unchecking a status or a severity puts a class on `<body>` (`no-s-pass`,
@@ -139,6 +141,12 @@ fn filter_style() -> String {
 
 /// The HTML report.
 pub fn render(report: &Report) -> String {
+    render_with_plan(report, None)
+}
+
+/// The page, with the upgrade plan's steps and held-back clusters when there is one (`plan
+/// --output-file html=FILE`).
+pub fn render_with_plan(report: &Report, plan: Option<&UpgradePlan>) -> String {
     let lang = report.language;
     let mut out = String::with_capacity(64 * 1024 + report.results.len() * 600);
     let title = tr!(
@@ -196,7 +204,7 @@ pub fn render(report: &Report) -> String {
             every_result,
         ),
     ];
-    let written: Vec<(&str, String, String)> = sections
+    let mut written: Vec<(&str, String, String)> = sections
         .into_iter()
         .map(|(id, label, section)| {
             let mut text = String::new();
@@ -205,6 +213,19 @@ pub fn render(report: &Report) -> String {
         })
         .filter(|(_, _, text)| !text.is_empty())
         .collect();
+    if let Some(plan) = plan {
+        // After what to fix: the order of work.
+        let mut text = String::new();
+        plan_section(&mut text, plan, lang);
+        let at = written
+            .iter()
+            .position(|(id, _, _)| *id != "problems")
+            .unwrap_or(0);
+        written.insert(
+            at,
+            ("plan", tr!(lang, "Upgrade plan", "План обновления"), text),
+        );
+    }
     out.push_str("<nav>");
     for (id, label, _) in &written {
         let _ = write!(out, "<a href=\"#{id}\">{label}</a>");
@@ -526,6 +547,113 @@ fn problem_list(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The upgrade plan: its steps in order with what to know about each cluster, the held-back
+/// clusters with the reasons, and its verdict.
+fn plan_section(out: &mut String, plan: &UpgradePlan, lang: Lang) {
+    let note = |note: &Note| {
+        let subject = note
+            .subject
+            .as_ref()
+            .map(|s| format!(" ({})", esc(s)))
+            .unwrap_or_default();
+        format!(
+            "<li data-status=\"{}\">{} <code>{}</code>{subject}: {}</li>",
+            note.status.as_str(),
+            badge(note.status, lang),
+            esc(&note.rule),
+            esc(&note.message)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"plan\">\n<h2>{}</h2>\n<ol class=\"steps\">",
+        tr!(
+            lang,
+            "Upgrade plan: workload clusters in waves of at most {size}",
+            "План обновления: рабочие кластеры волнами не более чем по {size}",
+            size = plan.wave_size
+        )
+    );
+    for step in &plan.steps {
+        let held = if step.held_back || step.waits_for_global {
+            " class=\"held\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<li{held}>{}", esc(&super::plan_heading(step, lang)));
+        let notes: Vec<String> = step
+            .clusters
+            .iter()
+            .flat_map(|c| {
+                let unchecked = (!c.checked).then(|| {
+                    format!(
+                        "<li>{}: {}</li>",
+                        esc(&c.name),
+                        tr!(
+                            lang,
+                            "no check evaluated this cluster: check it on its own before \
+                             upgrading it",
+                            "ни одна проверка не оценила этот кластер: проверьте его отдельно \
+                             перед обновлением"
+                        )
+                    )
+                });
+                unchecked.into_iter().chain(c.advisories.iter().map(note))
+            })
+            .collect();
+        if !notes.is_empty() {
+            let _ = write!(out, "<ul>{}</ul>", notes.concat());
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ol>\n");
+    if !plan.held_back.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>{}</h3>\n<ul class=\"held-back\">",
+            tr!(
+                lang,
+                "Held back ({n})",
+                "Отложены ({n})",
+                n = plan.held_back.len()
+            )
+        );
+        for held in &plan.held_back {
+            let reasons: String = held.reasons.iter().map(note).collect();
+            let _ = writeln!(
+                out,
+                "<li><b>{}</b> ({})<ul>{reasons}</ul></li>",
+                esc(&held.cluster),
+                esc(&held.role)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    let verdict = match plan.verdict {
+        PlanVerdict::Ready => tr!(
+            lang,
+            "READY: upgrade in this order, one step at a time",
+            "ГОТОВО: обновляйте в этом порядке, по одному шагу"
+        ),
+        PlanVerdict::Blocked => tr!(
+            lang,
+            "BLOCKED: fix the failed blockers of the held-back clusters, then plan again",
+            "ЗАБЛОКИРОВАНО: исправьте проваленные блокирующие проверки отложенных кластеров и \
+             составьте план снова"
+        ),
+        PlanVerdict::Incomplete => tr!(
+            lang,
+            "INCOMPLETE: the held-back clusters have checks that could not be evaluated",
+            "НЕ ЗАВЕРШЕНО: у отложенных кластеров есть проверки, которые не удалось выполнить"
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "<p id=\"plan-verdict\"><b>{}</b></p>\n</section>",
+        esc(&verdict)
+    );
 }
 
 /// The DR pair and the checking host, when the report has their facts.

@@ -13,6 +13,7 @@ mod table;
 mod yaml;
 
 use checker_core::lang::Lang;
+use checker_core::plan::{Step, StepKind};
 use checker_core::report::{Report, RuleResult, Status, Verdict};
 use checker_core::rules::Phase;
 use checker_core::tr;
@@ -96,6 +97,11 @@ pub fn render(
         Format::Markdown => Ok(markdown::render(report)),
         Format::Html => Ok(html::render(report)),
     }
+}
+
+/// The HTML page with the upgrade plan (`plan --output-file html=FILE`).
+pub fn html_with_plan(report: &Report, plan: &checker_core::plan::UpgradePlan) -> String {
+    html::render_with_plan(report, Some(plan))
 }
 
 /// The results the operator excluded (`--skip`, `--skip-host`).
@@ -392,6 +398,102 @@ pub fn summary_line(report: &Report) -> String {
         excluded = excluded,
         verdict = verdict_word(report)
     )
+}
+
+/// The heading of a step of the upgrade plan: `Upgrade the global cluster global`, `Workload
+/// wave 1 (3 clusters): a, b, c`, and whether it is held back or waits.
+pub fn plan_heading(step: &Step, lang: Lang) -> String {
+    let names = || {
+        step.clusters
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if step.done {
+        let which = match step.kind {
+            StepKind::Standby => tr!(
+                lang,
+                "The standby global cluster",
+                "Резервный глобальный кластер"
+            ),
+            _ => tr!(lang, "The global cluster", "Глобальный кластер"),
+        };
+        return if step.held_back {
+            tr!(
+                lang,
+                "{which} {names}: upgraded, but not ready (see below)",
+                "{which} {names}: обновлён, но не готов (см. ниже)",
+                which = which,
+                names = names()
+            )
+        } else {
+            tr!(
+                lang,
+                "{which} {names}: upgraded",
+                "{which} {names}: обновлён",
+                which = which,
+                names = names()
+            )
+        };
+    }
+    let mut text = match step.kind {
+        StepKind::Standby => tr!(
+            lang,
+            "Upgrade the standby global cluster {names} (disaster recovery), before the primary",
+            "Обновите резервный глобальный кластер {names} (аварийное восстановление) до основного",
+            names = names()
+        ),
+        StepKind::Global => tr!(
+            lang,
+            "Upgrade the global cluster {names}",
+            "Обновите глобальный кластер {names}",
+            names = names()
+        ),
+        StepKind::WorkloadWave => {
+            let count = step.clusters.len();
+            let wave = step.wave.unwrap_or_default();
+            match count {
+                1 => tr!(
+                    lang,
+                    "Workload wave {wave} (1 cluster): {names}",
+                    "Волна рабочих кластеров {wave} (кластеров: 1): {names}",
+                    wave = wave,
+                    names = names()
+                ),
+                _ => tr!(
+                    lang,
+                    "Workload wave {wave} ({count} clusters): {names}",
+                    "Волна рабочих кластеров {wave} (кластеров: {count}): {names}",
+                    wave = wave,
+                    count = count,
+                    names = names()
+                ),
+            }
+        }
+    };
+    if step.held_back {
+        text.push_str(&tr!(
+            lang,
+            ": HELD BACK (see below)",
+            ": ОТЛОЖЕН (см. ниже)"
+        ));
+    }
+    if step.waits_for_global {
+        text.push_str(&match step.kind {
+            StepKind::Global => tr!(
+                lang,
+                "; waits for the standby global (held back)",
+                "; ждёт резервный глобальный кластер (отложен)"
+            ),
+            _ => tr!(
+                lang,
+                "; waits for the global side (held back)",
+                "; ждёт глобальные кластеры (отложены)"
+            ),
+        });
+    }
+    text
 }
 
 /// The results that need attention, most important first: failed blockers, checks not
