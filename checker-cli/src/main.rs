@@ -33,6 +33,13 @@ fn main() -> ExitCode {
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
+        Err(error) if error.use_stderr() && lang_before_parsing() == Lang::Ru => {
+            // clap speaks English; its error is framed as ours are.
+            let text = error.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let _ = write!(std::io::stderr(), "ошибка: {text}");
+            return ExitCode::from(Exit::Usage as u8);
+        }
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() {
@@ -157,6 +164,26 @@ fn style(choice: ColorChoice, show: Show, lang: Lang) -> Style {
         width: width.unwrap_or(Style::plain().width).max(40),
         show_all: show == Show::All,
         lang,
+    }
+}
+
+/// The language when the command line could not be parsed: a `--lang ru` (or `--lang=ru`)
+/// among the arguments, else the locale's.
+fn lang_before_parsing() -> Lang {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let given = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.as_str() {
+            "--lang" => args.get(i + 1).map(String::as_str),
+            other => other.strip_prefix("--lang="),
+        });
+    match given {
+        Some("ru") => Lang::Ru,
+        Some(_) => Lang::En,
+        None => lang_of_locale(),
     }
 }
 

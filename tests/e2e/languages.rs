@@ -132,6 +132,33 @@ fn errors_are_framed_in_russian() {
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
 }
 
+/// clap's own errors (a bad flag) keep their words, framed as the tool's errors are.
+#[test]
+fn a_bad_flag_is_framed_in_the_language_asked() {
+    // (arguments, environment, the frame)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (
+            &["check", "--bogus"],
+            &[("LANG", "ru_RU.UTF-8")],
+            "ошибка: ",
+        ),
+        (&["check", "--lang", "ru", "--bogus"], &[], "ошибка: "),
+        (&["check", "--lang=ru", "--bogus"], &[], "ошибка: "),
+        (&["check", "--bogus"], &[], "error: "),
+    ];
+    for (args, env, frame) in cases {
+        let run = run_with(args, env);
+        assert_eq!(run.code, 2, "{args:?} {env:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with(frame),
+            "{args:?} {env:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--bogus"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn an_unknown_language_is_a_usage_error() {
     let run = check(&["--lang", "de"], &[]);
