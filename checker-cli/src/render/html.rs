@@ -327,13 +327,7 @@ fn docs_link(docs: &str) -> String {
 /// The title, where the facts came from, and the verdict.
 fn header(out: &mut String, report: &Report, title: &str) {
     let lang = report.language;
-    let version = report
-        .facts
-        .family("platform")
-        .and_then(|p| p.get("version"))
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| tr!(lang, "(version unknown)", "(версия неизвестна)"));
+    let version = super::platform_version(report);
     let phase = match report.phase {
         Phase::Pre => tr!(lang, "pre (before the upgrade)", "pre (до обновления)"),
         Phase::Workload => tr!(

@@ -348,17 +348,22 @@ pub fn verdict_word(report: &Report) -> &'static str {
     }
 }
 
-/// One line for a chat or a ticket: `acp-preflight: ACP v4.1.1 → 4.3, 4 clusters: 8 fail,
-/// 5 warn, 0 error, 36 pass, 1 excluded: NOT READY`.
-pub fn summary_line(report: &Report) -> String {
-    let lang = report.language;
-    let version = report
+/// The ACP version the platform runs, as the report's facts say, or `(version unknown)`.
+pub(crate) fn platform_version(report: &Report) -> String {
+    report
         .facts
         .family("platform")
         .and_then(|p| p.get("version"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_string)
-        .unwrap_or_else(|| tr!(lang, "(version unknown)", "(версия неизвестна)"));
+        .unwrap_or_else(|| tr!(report.language, "(version unknown)", "(версия неизвестна)"))
+}
+
+/// One line for a chat or a ticket: `acp-preflight: ACP v4.1.1 → 4.3, 4 clusters: 8 fail,
+/// 5 warn, 0 error, 36 pass, 1 excluded: NOT READY`.
+pub fn summary_line(report: &Report) -> String {
+    let lang = report.language;
+    let version = platform_version(report);
     let clusters = match report.facts.clusters.known().map(|c| c.len()) {
         Some(1) => tr!(lang, "1 cluster", "кластеров: 1"),
         Some(n) => tr!(lang, "{n} clusters", "кластеров: {n}", n = n),

@@ -372,7 +372,7 @@ impl Compiler<'_, '_> {
         let en = self.one_template(&format!("{field}.en"), &both.en);
         let (holes_en, holes_ru) = (holes(&both.en), holes(&both.ru));
         if holes_en != holes_ru {
-            let list = |holes: Vec<&String>| {
+            let list = |holes: Vec<&&str>| {
                 holes
                     .iter()
                     .map(|h| format!("{{{{ {h} }}}}"))
@@ -400,26 +400,20 @@ impl Compiler<'_, '_> {
 
     fn one_template(&mut self, field: &str, text: &str) -> Option<Template> {
         let mut parts = Vec::new();
-        let mut rest = text;
         let mut ok = true;
-        while let Some(start) = rest.find("{{") {
-            if start > 0 {
-                parts.push(TemplatePart::Text(rest[..start].to_string()));
+        for piece in pieces(text) {
+            match piece {
+                Piece::Text(text) => parts.push(TemplatePart::Text(text.to_string())),
+                Piece::Hole(source) => match self.expr(field, source) {
+                    Some(expr) => parts.push(TemplatePart::Expr(expr)),
+                    None => ok = false,
+                },
+                Piece::Unclosed => {
+                    self.diagnostics
+                        .push(self.source.diag(field, "`{{` without a closing `}}`"));
+                    return None;
+                }
             }
-            let Some(len) = rest[start + 2..].find("}}") else {
-                self.diagnostics
-                    .push(self.source.diag(field, "`{{` without a closing `}}`"));
-                return None;
-            };
-            let source = rest[start + 2..start + 2 + len].trim();
-            match self.expr(field, source) {
-                Some(expr) => parts.push(TemplatePart::Expr(expr)),
-                None => ok = false,
-            }
-            rest = &rest[start + 2 + len + 2..];
-        }
-        if !rest.is_empty() {
-            parts.push(TemplatePart::Text(rest.to_string()));
         }
         ok.then_some(Template { parts })
     }
@@ -446,40 +440,63 @@ fn compiled(source: &str) -> Result<Arc<cel::Program>, String> {
     Ok(program)
 }
 
-/// A template whose holes are those of `compiled` (the same expressions, in any order), with
-/// their compiled expressions: `None` when one is not there.
-fn same_holes(text: &str, compiled: &Template) -> Option<Template> {
-    let mut parts = Vec::new();
+/// A piece of a template's text.
+enum Piece<'a> {
+    /// Text shown as written (never empty).
+    Text(&'a str),
+    /// The expression of a `{{ expr }}` hole, trimmed.
+    Hole(&'a str),
+    /// A `{{` without a closing `}}`: nothing after it is read.
+    Unclosed,
+}
+
+/// A template's text in pieces, in order.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         if start > 0 {
-            parts.push(TemplatePart::Text(rest[..start].to_string()));
+            pieces.push(Piece::Text(&rest[..start]));
         }
-        let len = rest[start + 2..].find("}}")?;
-        let source = rest[start + 2..start + 2 + len].trim();
-        let expr = compiled.parts.iter().find_map(|part| match part {
-            TemplatePart::Expr(expr) if expr.source == source => Some(expr.clone()),
-            _ => None,
-        })?;
-        parts.push(TemplatePart::Expr(expr));
+        let Some(len) = rest[start + 2..].find("}}") else {
+            pieces.push(Piece::Unclosed);
+            return pieces;
+        };
+        pieces.push(Piece::Hole(rest[start + 2..start + 2 + len].trim()));
         rest = &rest[start + 2 + len + 2..];
     }
     if !rest.is_empty() {
-        parts.push(TemplatePart::Text(rest.to_string()));
+        pieces.push(Piece::Text(rest));
     }
+    pieces
+}
+
+/// A template whose holes are those of `compiled` (the same expressions, in any order), with
+/// their compiled expressions: `None` when one is not there.
+fn same_holes(text: &str, compiled: &Template) -> Option<Template> {
+    let parts = pieces(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => Some(TemplatePart::Text(text.to_string())),
+            Piece::Hole(source) => compiled.parts.iter().find_map(|part| match part {
+                TemplatePart::Expr(expr) if expr.source == source => {
+                    Some(TemplatePart::Expr(expr.clone()))
+                }
+                _ => None,
+            }),
+            Piece::Unclosed => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
     Some(Template { parts })
 }
 
 /// The expressions of a template's `{{ expr }}` holes, trimmed.
-fn holes(text: &str) -> BTreeSet<String> {
-    let mut holes = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start + 2..].find("}}") else {
-            break;
-        };
-        holes.insert(rest[start + 2..start + 2 + len].trim().to_string());
-        rest = &rest[start + 2 + len + 2..];
-    }
-    holes
+fn holes(text: &str) -> BTreeSet<&str> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Hole(source) => Some(source),
+            _ => None,
+        })
+        .collect()
 }
